@@ -1,0 +1,75 @@
+import { InvalidInputError } from "./errors.js";
+
+/**
+ * Auth strategies driven by the spec: each operation names the security schemes it accepts, each
+ * scheme says where its credential goes (header, query, cookie, bearer). A credential is a value or
+ * a function, so a vendor package can plug in a login/refresh flow without changing this code.
+ */
+export type Credential = string | (() => string | Promise<string>);
+
+export interface SecuritySchemeMeta {
+  readonly type: string;
+  readonly in?: string;
+  readonly name?: string;
+  readonly scheme?: string;
+}
+
+export interface ApplySecurityOptions {
+  readonly security: readonly (readonly string[])[];
+  readonly schemes: Readonly<Record<string, SecuritySchemeMeta>>;
+  readonly credentials: Readonly<Partial<Record<string, Credential | undefined>>>;
+  /** Names the operation in the error when no configured credential fits, e.g. "POST /api/v1/events". */
+  readonly operation: string;
+  /** Maps a scheme name to the client option a user sets, for the error message. */
+  readonly optionFor?: (scheme: string) => string;
+}
+
+async function resolveCredential(credential: Credential): Promise<string> {
+  return typeof credential === "function" ? credential() : credential;
+}
+
+/**
+ * Sets the credentials of the first security alternative that is fully configured. Headers are set
+ * in place; a query credential needs a new URL and so returns a new Request.
+ */
+export async function applySecurity(request: Request, options: ApplySecurityOptions): Promise<Request> {
+  if (options.security.length === 0) return request;
+  const alternative = options.security.find((names) =>
+    names.every((name) => options.credentials[name] !== undefined && options.credentials[name] !== ""),
+  );
+  if (!alternative) {
+    const wanted = options.security.map((names) => names.map((n) => options.optionFor?.(n) ?? n).join(" + "));
+    throw new InvalidInputError({
+      message: `${options.operation} needs ${wanted.join(" or ")}, which the client was not given`,
+      issues: wanted.map((w) => ({ path: w, message: "missing credential" })),
+    });
+  }
+  let result = request;
+  for (const name of alternative) {
+    const scheme = options.schemes[name];
+    const value = await resolveCredential(options.credentials[name] as Credential);
+    if (!scheme) throw new InvalidInputError({ message: `unknown security scheme "${name}"`, issues: [] });
+    if (scheme.type === "http" && scheme.scheme?.toLowerCase() === "basic") {
+      result.headers.set("Authorization", `Basic ${value}`);
+    } else if (scheme.type === "http" || scheme.type === "oauth2" || scheme.type === "openIdConnect") {
+      result.headers.set("Authorization", `Bearer ${value}`);
+    } else if (scheme.type === "apiKey" && scheme.name) {
+      if (scheme.in === "header") result.headers.set(scheme.name, value);
+      else if (scheme.in === "cookie") result.headers.append("Cookie", `${scheme.name}=${encodeURIComponent(value)}`);
+      else if (scheme.in === "query") {
+        const url = new URL(result.url);
+        url.searchParams.set(scheme.name, value);
+        // `new Request(url, request)` would turn the body into a stream (chunked, no length): copy it.
+        const body = result.body ? await result.arrayBuffer() : undefined;
+        result = new Request(url, {
+          method: result.method,
+          headers: result.headers,
+          body,
+          signal: result.signal,
+          redirect: result.redirect,
+        });
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,55 @@
+export { composeFetch, type FetchLayer, type FetchLike } from './fetch.js';
+export { createManualClock, systemClock, type Clock, type ManualClock, type ManualClockOptions } from './clock.js';
+export {
+  AuthError,
+  BadRequestError,
+  CdpkitError,
+  ConflictError,
+  HttpError,
+  InvalidInputError,
+  NetworkError,
+  NotFoundError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  UnprocessableEntityError,
+  VendorError,
+  httpErrorFor,
+  isNetworkError,
+  toNetworkError,
+  type CdpkitErrorOptions,
+  type ErrorKind,
+  type HttpErrorInit,
+  type HttpErrorOptions,
+  type InvalidInputErrorOptions,
+  type InvalidInputIssue,
+  type RateLimitErrorOptions,
+  type TimeoutErrorOptions,
+} from './errors.js';
+export { DEFAULT_SENSITIVE_KEYS, REDACTED, Redactor, defaultRedactor, type RedactorOptions } from './redact.js';
+export {
+  parseRateLimitHeaders,
+  parseResetValue,
+  parseRetryAfter,
+  requestIdFrom,
+  type RateLimitHeaderInfo,
+} from './headers.js';
+export {
+  DEFAULT_RETRY_STATUSES,
+  defaultIsSafeToRetry,
+  withRetry,
+  type RetryInfo,
+  type RetryOptions,
+} from './retry.js';
+export {
+  MemoryRateLimitStore,
+  withRateLimit,
+  type RateLimitOptions,
+  type RateLimitRule,
+  type RateLimitStore,
+  type RateLimitWaitInfo,
+  type TakeResult,
+} from './rate-limit.js';
+export { withTimeout, type TimeoutOptions } from './timeout.js';
+export { createPolicyFetch, withNetworkErrors, type PolicyOptions } from './policy.js';
+export { redactingLogger, type Logger } from './logger.js';

@@ -1,0 +1,70 @@
+/**
+ * Per-operation facts that codegen derives from a spec (`src/generated/operations.ts` in each vendor
+ * package) and the runtime needs: which credentials an operation takes, whether it is safe to repeat,
+ * which vendor rate-limit scope it counts against.
+ */
+export interface OperationRateLimit {
+  readonly scope: string;
+  readonly limit: number;
+  readonly intervalMs: number;
+  readonly maxConcurrent?: number;
+}
+
+export interface OperationMeta {
+  readonly operationId?: string;
+  readonly method: string;
+  readonly path: string;
+  /** Alternatives (OR) of scheme-name lists (AND), as in OpenAPI `security`. */
+  readonly security: readonly (readonly string[])[];
+  readonly idempotent: boolean;
+  readonly rateLimit?: OperationRateLimit;
+  readonly evidence?: string;
+}
+
+export interface OperationIndex<O extends OperationMeta> {
+  /** The operation a request targets, matched by method and path below the base URL. */
+  find(method: string, url: string | URL): O | undefined;
+  findRequest(request: Request): O | undefined;
+}
+
+const TEMPLATE = /\{[^}/]+\}/g;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+export function createOperationIndex<O extends OperationMeta>(
+  operations: readonly O[],
+  baseUrl: string,
+): OperationIndex<O> {
+  // The base URL may carry a path prefix (a proxy, an on-premise mount): strip it before matching.
+  const basePath = new URL(baseUrl).pathname.replace(/\/+$/, "");
+  const exact = new Map<string, O>();
+  const templated: { method: string; pattern: RegExp; op: O }[] = [];
+  for (const op of operations) {
+    const method = op.method.toUpperCase();
+    if (TEMPLATE.test(op.path)) {
+      TEMPLATE.lastIndex = 0;
+      const source = op.path
+        .split(TEMPLATE)
+        .map(escapeRegExp)
+        .join("[^/]+");
+      templated.push({ method, pattern: new RegExp(`^${source}$`), op });
+    } else {
+      exact.set(`${method} ${op.path}`, op);
+    }
+  }
+
+  const find = (method: string, url: string | URL): O | undefined => {
+    let path = (typeof url === "string" ? new URL(url) : url).pathname;
+    if (basePath && path.startsWith(basePath)) path = path.slice(basePath.length) || "/";
+    const upper = method.toUpperCase();
+    const hit = exact.get(`${upper} ${path}`);
+    if (hit) return hit;
+    for (const entry of templated) {
+      if (entry.method === upper && entry.pattern.test(path)) return entry.op;
+    }
+    return undefined;
+  };
+  return { find, findRequest: (request) => find(request.method, request.url) };
+}

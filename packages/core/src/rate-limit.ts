@@ -1,0 +1,238 @@
+import { systemClock, type Clock } from './clock.js';
+import { InvalidInputError, RateLimitError } from './errors.js';
+import type { FetchLayer } from './fetch.js';
+import { parseRateLimitHeaders, parseRetryAfter } from './headers.js';
+import { defaultRedactor, type Redactor } from './redact.js';
+import { Semaphore } from './semaphore.js';
+
+export interface RateLimitRule {
+  /** Requests allowed per interval (also the burst size). */
+  limit: number;
+  intervalMs: number;
+  /** Requests in flight at once for this scope (per process). */
+  maxConcurrent?: number;
+}
+
+export type TakeResult = { granted: true } | { granted: false; waitMs: number };
+
+/**
+ * Where the budget lives. Implement it over Redis (or similar) so several processes share one
+ * vendor budget; `now` is passed in so implementations stay clock-agnostic and testable.
+ */
+export interface RateLimitStore {
+  take(key: string, rule: RateLimitRule, now: number): Promise<TakeResult>;
+  /** Server headers feed the bucket: remaining 0 + resetAt blocks the key until resetAt;
+   * a remaining below the local count of free tokens lowers it. */
+  observe(key: string, info: { remaining?: number; resetAt?: number }, now: number): Promise<void>;
+}
+
+interface Bucket {
+  /** Unknown until the first take (a server block can arrive first). */
+  rule: RateLimitRule | undefined;
+  /** When each used token comes back, ascending. */
+  returns: number[];
+  head: number;
+  /** The server's own count for its current window, decremented locally on every take. */
+  server: { remaining: number; resetAt: number } | undefined;
+}
+
+/**
+ * In-process store. Two budgets are checked on every take:
+ *  - the local rule, as a sliding-window token bucket: each token taken comes back exactly
+ *    one interval later instead of dripping back continuously. Why: a continuous-refill
+ *    bucket of capacity N admits up to ~2N requests inside one server window (a full burst,
+ *    then the refill), which a fixed-window server answers with 429s. Returning each token one
+ *    interval after use guarantees no window of `intervalMs` ever carries more than `limit`;
+ *  - the server's word (remaining + reset), when it gave one: until its reset we send at most
+ *    `remaining` more, whatever the local rule allows.
+ */
+export class MemoryRateLimitStore implements RateLimitStore {
+  readonly #buckets = new Map<string, Bucket>();
+
+  #bucket(key: string): Bucket {
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      bucket = { rule: undefined, returns: [], head: 0, server: undefined };
+      this.#buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  #expire(bucket: Bucket, now: number): void {
+    const { returns } = bucket;
+    while (bucket.head < returns.length && (returns[bucket.head] ?? Infinity) <= now) bucket.head++;
+    // Compact occasionally instead of shifting on every take.
+    if (bucket.head > 64 && bucket.head * 2 > returns.length) {
+      returns.splice(0, bucket.head);
+      bucket.head = 0;
+    }
+    if (bucket.server && bucket.server.resetAt <= now) bucket.server = undefined;
+  }
+
+  take(key: string, rule: RateLimitRule, now: number): Promise<TakeResult> {
+    const bucket = this.#bucket(key);
+    bucket.rule = rule;
+    this.#expire(bucket, now);
+    const { server } = bucket;
+    if (server && server.remaining <= 0) return Promise.resolve({ granted: false, waitMs: server.resetAt - now });
+    const used = bucket.returns.length - bucket.head;
+    if (used < rule.limit) {
+      insertSorted(bucket.returns, bucket.head, now + rule.intervalMs);
+      if (server) server.remaining--;
+      return Promise.resolve({ granted: true });
+    }
+    // The (used - limit + 1)-th return frees a token for us.
+    const freeAt = bucket.returns[bucket.head + used - rule.limit] ?? now + rule.intervalMs;
+    return Promise.resolve({ granted: false, waitMs: Math.max(1, freeAt - now) });
+  }
+
+  observe(key: string, info: { remaining?: number; resetAt?: number }, now: number): Promise<void> {
+    const { remaining, resetAt } = info;
+    if (remaining === undefined) return Promise.resolve();
+    const bucket = this.#bucket(key);
+    this.#expire(bucket, now);
+    if (resetAt !== undefined && resetAt > now) {
+      const known = bucket.server;
+      // A reset at least a second later than the one we hold means a new server window
+      // (smaller differences are rounding or delta-seconds drift): take the server's count.
+      // Within the same window only ever lower it: a response can be older than requests
+      // already in flight, which our own count has subtracted.
+      if (!known || resetAt - known.resetAt >= 1000) bucket.server = { remaining, resetAt };
+      else bucket.server = { remaining: Math.min(known.remaining, remaining), resetAt: Math.max(known.resetAt, resetAt) };
+      return Promise.resolve();
+    }
+    const rule = bucket.rule;
+    if (!rule) return Promise.resolve();
+    // No reset given: use up local tokens until we agree with the server; they come back one
+    // interval from now like any other.
+    const free = rule.limit - (bucket.returns.length - bucket.head);
+    for (let i = Math.max(0, remaining); i < free; i++) insertSorted(bucket.returns, bucket.head, now + rule.intervalMs);
+    return Promise.resolve();
+  }
+}
+
+function insertSorted(list: number[], from: number, value: number): void {
+  let i = list.length;
+  // Almost always appended at the end: times only grow.
+  while (i > from && (list[i - 1] ?? -Infinity) > value) i--;
+  list.splice(i, 0, value);
+}
+
+export interface RateLimitWaitInfo {
+  key: string;
+  waitMs: number;
+}
+
+export interface RateLimitOptions {
+  /** Scope name -> rule. */
+  rules: Record<string, RateLimitRule>;
+  /** Which rule applies to a request; `undefined` = not limited. */
+  scopeFor: (request: Request) => string | undefined;
+  /** E.g. vendor + service id, so two accounts do not share a bucket. */
+  keyPrefix?: string;
+  store?: RateLimitStore;
+  clock?: Clock;
+  /** Longest total wait for a token; beyond it a RateLimitError is thrown. Default 60_000. */
+  maxWaitMs?: number;
+  /** Called before every wait for a token. */
+  onWait?: (info: RateLimitWaitInfo) => void;
+  /** Named in errors. */
+  vendor?: string;
+  redactor?: Redactor;
+}
+
+/**
+ * Client-side budget per scope: waits for a token (and, with `maxConcurrent`, a slot) before
+ * sending, and feeds the server's remaining/reset headers back into the store, so a
+ * well-configured client never receives a 429 it could have avoided.
+ */
+export function withRateLimit(options: RateLimitOptions): FetchLayer {
+  const store = options.store ?? new MemoryRateLimitStore();
+  const clock = options.clock ?? systemClock;
+  const maxWaitMs = options.maxWaitMs ?? 60_000;
+  const prefix = options.keyPrefix ?? '';
+  const redactor = options.redactor ?? defaultRedactor;
+  // Per key, in this process: FIFO order for token waits (one waiter polls the store at a
+  // time, no thundering herd) and the concurrency slots.
+  const queues = new Map<string, Semaphore>();
+  const slots = new Map<string, Semaphore>();
+  const semaphore = (map: Map<string, Semaphore>, key: string, permits: number): Semaphore => {
+    let s = map.get(key);
+    if (!s) {
+      s = new Semaphore(permits);
+      map.set(key, s);
+    }
+    return s;
+  };
+
+  const acquireToken = async (key: string, rule: RateLimitRule, request: Request): Promise<void> => {
+    // Everyone passes through the per-key queue (free when nobody waits) so a newcomer
+    // cannot overtake a request that has been waiting.
+    const releaseQueue = await semaphore(queues, key, 1).acquire(request.signal);
+    try {
+      let waited = 0;
+      let result = await store.take(key, rule, clock.now());
+      while (!result.granted) {
+        if (waited + result.waitMs > maxWaitMs) {
+          const now = clock.now();
+          throw new RateLimitError({
+            status: 429,
+            message: `${options.vendor ? `${options.vendor} ` : ''}client-side rate limit for "${key}": next request allowed in ${Math.ceil(result.waitMs)} ms, over maxWaitMs ${maxWaitMs}`,
+            vendorCode: 'client_rate_limit',
+            retryAfterMs: result.waitMs,
+            resetAt: now + result.waitMs,
+            method: request.method,
+            url: request.url,
+            redactor,
+            ...(options.vendor === undefined ? {} : { vendor: options.vendor }),
+          });
+        }
+        options.onWait?.({ key, waitMs: result.waitMs });
+        await clock.sleep(result.waitMs, request.signal);
+        waited += result.waitMs;
+        result = await store.take(key, rule, clock.now());
+      }
+    } finally {
+      releaseQueue();
+    }
+  };
+
+  return (next) => async (request) => {
+    const scope = options.scopeFor(request);
+    if (scope === undefined) return next(request);
+    const rule = options.rules[scope];
+    if (!rule) {
+      throw new InvalidInputError({
+        issues: [{ path: 'rateLimit.rules', message: `no rule for scope "${scope}"` }],
+        redactor,
+      });
+    }
+    const key = prefix + scope;
+    const releaseSlot =
+      rule.maxConcurrent !== undefined ? await semaphore(slots, key, rule.maxConcurrent).acquire(request.signal) : undefined;
+    try {
+      await acquireToken(key, rule, request);
+      const response = await next(request);
+      await observe(key, response);
+      return response;
+    } finally {
+      releaseSlot?.();
+    }
+  };
+
+  async function observe(key: string, response: Response): Promise<void> {
+    const now = clock.now();
+    const info = parseRateLimitHeaders(response.headers, now);
+    if (response.status === 429) {
+      // A 429 means the budget is spent even if the server did not say so in headers.
+      const retryAfter = parseRetryAfter(response.headers, now);
+      const resetAt = info.resetAt ?? (retryAfter !== undefined ? now + retryAfter : undefined);
+      if (resetAt !== undefined) await store.observe(key, { remaining: 0, resetAt }, now);
+      return;
+    }
+    if (info.remaining === undefined) return;
+    const observed: { remaining?: number; resetAt?: number } = { remaining: info.remaining };
+    if (info.resetAt !== undefined) observed.resetAt = info.resetAt;
+    await store.observe(key, observed, now);
+  }
+}

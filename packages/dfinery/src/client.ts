@@ -1,0 +1,224 @@
+import createClient, { type Client, type Middleware } from "openapi-fetch";
+import {
+  applySecurity,
+  createOperationIndex,
+  createPolicyFetch,
+  InvalidInputError,
+  Redactor,
+  type Clock,
+  type FetchLike,
+  type Logger,
+  type RateLimitRule,
+  type RateLimitStore,
+  type RetryOptions,
+} from "@cdpkit/core";
+import { checkEnvelope, errorForResponse, malformedResponse } from "./envelope.js";
+import type { paths } from "./generated/openapi.js";
+import { operations, securitySchemes, servers } from "./generated/operations.js";
+
+export const DFINERY_BASE_URL: string = servers[0];
+const VENDOR = "dfinery";
+
+/** Rate-limit scopes named in the spec's `x-cdpkit-rate-limit` (one bucket per scope and service). */
+export type DfineryRateLimitScope = "events" | "identity" | "profile" | "export";
+
+export interface DfineryRateLimitOptions {
+  /** Overrides of the documented defaults, e.g. when DFINERY raised your service's quota. */
+  rules?: Partial<Record<DfineryRateLimitScope, RateLimitRule>>;
+  /** Share one budget between processes (e.g. a Redis-backed store). Default: in memory. */
+  store?: RateLimitStore;
+  /** Waiting longer than this for a token throws RateLimitError instead. Default 60 s. */
+  maxWaitMs?: number;
+}
+
+export interface DfineryClientOptions {
+  /** Your DFINERY service id, sent as the `service_id` query parameter on every call. */
+  serviceId: string;
+  /** Import API token (events, identities, user profiles), sent in the `access_token` header. */
+  importToken?: string;
+  /** Export API token (CSV exports), sent as `Authorization: Bearer`. */
+  exportToken?: string;
+  /** Default `https://openapi.dfinery.ai`. */
+  baseUrl?: string;
+  /** The fetch every policy wraps. Default `globalThis.fetch`. */
+  fetch?: FetchLike | typeof globalThis.fetch;
+  /** Retries of requests safe to repeat. `false` turns them off. */
+  retry?: RetryOptions | false;
+  /** Client-side limits, defaulting to DFINERY's documented per-service limits. `false` turns them off. */
+  rateLimit?: DfineryRateLimitOptions | false;
+  /** Per attempt, covering headers and body. Default 30 s. */
+  timeoutMs?: number;
+  /** Across all attempts and waits. Default 120 s. */
+  totalTimeoutMs?: number;
+  /** Throw a typed error for non-2xx responses instead of returning `{ error, response }`. */
+  throwOnError?: boolean;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** The spec's paths with `service_id` made optional: the client fills it in. */
+type WithoutServiceId<P> = {
+  [Path in keyof P]: {
+    [Method in keyof P[Path]]: P[Path][Method] extends { parameters: { query: infer Q } }
+      ? Omit<P[Path][Method], "parameters"> & {
+          parameters: Omit<P[Path][Method]["parameters"], "query"> & {
+            query?: Omit<Q, "service_id"> & { service_id?: string };
+          };
+        }
+      : P[Path][Method];
+  };
+};
+
+export type DfineryPaths = WithoutServiceId<paths>;
+export type DfineryApi = Client<DfineryPaths, "application/json">;
+
+export interface DfineryContext {
+  readonly api: DfineryApi;
+  readonly options: Readonly<DfineryClientOptions>;
+  readonly redactor: Redactor;
+  readonly clock: Clock | undefined;
+}
+
+const VERBS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"] as const;
+
+function validateOptions(options: DfineryClientOptions): void {
+  const issues: { path: string; message: string }[] = [];
+  if (typeof options?.serviceId !== "string" || options.serviceId.trim() === "") {
+    issues.push({ path: "serviceId", message: "must be a non-empty string (your DFINERY service id)" });
+  }
+  for (const key of ["importToken", "exportToken"] as const) {
+    const value = options?.[key];
+    if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
+      issues.push({ path: key, message: "must be a non-empty string when given" });
+    }
+  }
+  if (options && options.importToken === undefined && options.exportToken === undefined) {
+    issues.push({ path: "importToken", message: "give importToken, exportToken or both" });
+  }
+  if (options?.baseUrl !== undefined && !URL.canParse(options.baseUrl)) {
+    issues.push({ path: "baseUrl", message: "must be an absolute URL" });
+  }
+  if (issues.length > 0) {
+    throw new InvalidInputError({
+      vendor: VENDOR,
+      message: `createDfineryClient: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+      issues,
+    });
+  }
+}
+
+/** The rate-limit rules the spec documents, keyed by scope, with the caller's overrides. */
+function rateLimitRules(overrides: DfineryRateLimitOptions["rules"]): Record<string, RateLimitRule> {
+  const rules: Record<string, RateLimitRule> = {};
+  for (const op of operations) {
+    const { scope, limit, intervalMs } = op.rateLimit;
+    const maxConcurrent = "maxConcurrent" in op.rateLimit ? op.rateLimit.maxConcurrent : undefined;
+    rules[scope] = maxConcurrent === undefined ? { limit, intervalMs } : { limit, intervalMs, maxConcurrent };
+  }
+  return { ...rules, ...overrides } as Record<string, RateLimitRule>;
+}
+
+/**
+ * Builds the typed openapi-fetch client over the policy fetch, plus the context helpers use.
+ * Every operation of the spec is reachable as `api.POST("/api/v1/...", { body })`.
+ */
+export function createDfineryContext(options: DfineryClientOptions): DfineryContext {
+  validateOptions(options);
+  const baseUrl = options.baseUrl ?? DFINERY_BASE_URL;
+  const index = createOperationIndex(operations, baseUrl);
+  const redactor = new Redactor({
+    secrets: () => [options.importToken, options.exportToken].filter((s): s is string => !!s),
+  });
+
+  const policyFetch = createPolicyFetch({
+    vendor: VENDOR,
+    fetch: options.fetch,
+    redactor,
+    clock: options.clock,
+    logger: options.logger,
+    timeoutMs: options.timeoutMs,
+    totalTimeoutMs: options.totalTimeoutMs,
+    retry:
+      options.retry === false
+        ? false
+        : {
+            // Safe to repeat: what the spec marks idempotent (events carry an event_log_id that
+            // DFINERY deduplicates on; identity and profile calls set state; exports only read).
+            isSafeToRetry: (request) => index.findRequest(request)?.idempotent ?? false,
+            ...options.retry,
+            clock: options.retry?.clock ?? options.clock,
+          },
+    rateLimit:
+      options.rateLimit === false
+        ? false
+        : {
+            rules: rateLimitRules(options.rateLimit?.rules),
+            scopeFor: (request) => index.findRequest(request)?.rateLimit.scope,
+            keyPrefix: `${VENDOR}:${options.serviceId}`,
+            store: options.rateLimit?.store,
+            maxWaitMs: options.rateLimit?.maxWaitMs,
+            clock: options.clock,
+          },
+  });
+
+  const base = createClient<paths>({ baseUrl, fetch: policyFetch });
+  const auth: Middleware = {
+    async onRequest({ request }) {
+      const op = index.findRequest(request);
+      if (!op) return undefined;
+      return applySecurity(request, {
+        security: op.security,
+        schemes: securitySchemes,
+        credentials: { importToken: options.importToken, exportToken: options.exportToken },
+        operation: `${op.method} ${op.path}`,
+        optionFor: (scheme) => `the ${scheme} option`,
+      });
+    },
+  };
+  base.use(auth);
+
+  const api = wrapVerbs(base, options, redactor);
+  return { api, options, redactor, clock: options.clock };
+}
+
+type AnyInit = { params?: { query?: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>;
+type AnyResult = { data?: unknown; error?: unknown; response: Response };
+type Verb = (path: string, init?: AnyInit) => Promise<AnyResult>;
+
+/**
+ * Fills `service_id` into every call and applies the envelope rule: DFINERY answers some failures
+ * with HTTP 200 and `"status": false`, which must never reach the caller as data.
+ */
+function wrapVerbs(base: Client<paths>, options: DfineryClientOptions, redactor: Redactor): DfineryApi {
+  const withServiceId = (init: AnyInit | undefined): AnyInit => ({
+    ...init,
+    params: { ...init?.params, query: { service_id: options.serviceId, ...init?.params?.query } },
+  });
+  const finish = async (call: Promise<AnyResult>, method: string): Promise<AnyResult> => {
+    let result: AnyResult;
+    try {
+      result = await call;
+    } catch (error) {
+      if (error instanceof SyntaxError) throw malformedResponse(error, method, redactor);
+      throw error;
+    }
+    if (result.error === undefined && result.response.ok) {
+      checkEnvelope(result.data, result.response, method, redactor);
+    } else if (options.throwOnError) {
+      throw errorForResponse(result.response, result.error, method, redactor);
+    }
+    return result;
+  };
+  const wrapped: Record<string, unknown> = { ...base };
+  const raw = base as unknown as Record<string, Verb>;
+  for (const verb of VERBS) {
+    const call = raw[verb]!;
+    wrapped[verb] = (path: string, init?: AnyInit) => finish(call(path, withServiceId(init)), verb);
+  }
+  const request = base.request as unknown as (m: string, p: string, init?: AnyInit) => Promise<AnyResult>;
+  wrapped.request = (method: string, path: string, init?: AnyInit) =>
+    finish(request(method, path, withServiceId(init)), method.toUpperCase());
+  wrapped.use = base.use.bind(base);
+  wrapped.eject = base.eject.bind(base);
+  return wrapped as unknown as DfineryApi;
+}

@@ -1,0 +1,386 @@
+/**
+ * Streaming RFC 4180 CSV parser used for DFINERY `export/*` responses (`text/csv`).
+ *
+ * - Never buffers the whole input: memory is bounded by one chunk plus the record being parsed.
+ * - Chunk boundaries may fall anywhere: inside quoted fields, between the two quotes of an escaped `""`,
+ *   between `\r` and `\n`, or inside a multi-byte UTF-8 sequence (bytes are decoded with a streaming,
+ *   fatal `TextDecoder`; invalid UTF-8 is a {@link CsvParseError}, never silently replaced).
+ * - Record terminators: CRLF, LF or a bare CR. A UTF-8 BOM at the start is dropped. A trailing terminator at EOF
+ *   does not produce an extra record; an empty line in the middle of the input is yielded as `['']` (RFC 4180).
+ * - A quote inside an unquoted field is kept literally (lenient, like most parsers); any character other than
+ *   `,`, `"`, CR or LF after the closing quote of a quoted field is an error.
+ * - Line numbers (`CsvParseError.line`, `CsvRecord.line`) are 1-based physical lines (LF, CRLF and bare CR each
+ *   end a line; newlines inside quoted fields count). `column` is the 1-based field index within the record.
+ * - When the consumer stops early (`break`, `return()`, or an exception), the underlying source is cancelled:
+ *   `ReadableStream` readers are cancelled and released, async iterators get `return()`.
+ */
+
+export interface CsvParseOptions {
+  /** Maximum size of one field in UTF-8 bytes (default 1 MiB). Exceeding it throws {@link CsvParseError}. */
+  maxFieldBytes?: number;
+}
+
+export class CsvParseError extends Error {
+  override readonly name = 'CsvParseError';
+  /** 1-based physical line on which the problem was detected (or where the offending field started). */
+  readonly line: number;
+  /** 1-based field index within the record, when known. */
+  readonly column?: number;
+
+  constructor(message: string, line: number, column?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.line = line;
+    if (column !== undefined) this.column = column;
+  }
+}
+
+/** A parsed record together with the 1-based physical line on which it starts. */
+export interface CsvRecord {
+  fields: string[];
+  line: number;
+}
+
+export type CsvSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
+
+export const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
+
+/** Parses CSV from a byte/string stream, yielding each record as an array of raw field strings. */
+export function parseCsv(source: CsvSource, options?: CsvParseOptions): AsyncGenerator<string[]> {
+  return parseWith(source, resolveMaxFieldBytes(options), toFields);
+}
+
+/** Like {@link parseCsv}, but each record also carries the line it starts on (for error reporting downstream). */
+export function parseCsvRecords(source: CsvSource, options?: CsvParseOptions): AsyncGenerator<CsvRecord> {
+  return parseWith(source, resolveMaxFieldBytes(options), toRecord);
+}
+
+const toFields = (fields: string[]): string[] => fields;
+const toRecord = (fields: string[], line: number): CsvRecord => ({ fields, line });
+
+function resolveMaxFieldBytes(options: CsvParseOptions | undefined): number {
+  const max = options?.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES;
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw new RangeError(`maxFieldBytes must be a positive integer, got ${String(max)}`);
+  }
+  return max;
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+
+const S_START = 0; // at the start of a field
+const S_UNQUOTED = 1; // inside an unquoted field
+const S_QUOTED = 2; // inside a quoted field
+const S_QUOTED_QUOTE = 3; // just read a `"` inside a quoted field (escape or closing quote)
+
+/** Incremental tokenizer: feed decoded text in arbitrary pieces, collect completed records in `out`. */
+class CsvTokenizer<T> {
+  private state = S_START;
+  private field = '';
+  private row: string[] = [];
+  /** current physical line */
+  private line = 1;
+  private recordLine = 1;
+  private fieldLine = 1;
+  private skipLF = false;
+  private bomChecked = false;
+  private readonly sizeCheckThreshold: number;
+
+  constructor(
+    private readonly maxFieldBytes: number,
+    private readonly wrap: (fields: string[], line: number) => T,
+  ) {
+    // A UTF-16 code unit encodes to at most 3 UTF-8 bytes, so shorter fields never need measuring.
+    this.sizeCheckThreshold = Math.floor(maxFieldBytes / 3);
+  }
+
+  get currentLine(): number {
+    return this.line;
+  }
+
+  feed(text: string, out: T[]): void {
+    const n = text.length;
+    let i = 0;
+    if (!this.bomChecked) {
+      if (n === 0) return;
+      this.bomChecked = true;
+      if (text.charCodeAt(0) === 0xfeff) i = 1;
+    }
+    while (i < n) {
+      switch (this.state) {
+        case S_START: {
+          const c = text.charCodeAt(i);
+          if (this.skipLF) {
+            this.skipLF = false;
+            if (c === LF) {
+              i++;
+              break;
+            }
+          }
+          if (this.row.length === 0) this.recordLine = this.line;
+          this.fieldLine = this.line;
+          if (c === QUOTE) {
+            this.state = S_QUOTED;
+            i++;
+          } else if (c === COMMA) {
+            this.row.push('');
+            i++;
+          } else if (c === LF || c === CR) {
+            this.row.push('');
+            this.endRecord(out, c);
+            i++;
+          } else {
+            this.state = S_UNQUOTED;
+          }
+          break;
+        }
+        case S_UNQUOTED: {
+          let j = i;
+          let c = 0;
+          while (j < n) {
+            c = text.charCodeAt(j);
+            if (c === COMMA || c === LF || c === CR) break;
+            j++;
+          }
+          if (j === n) {
+            this.append(text.slice(i));
+            i = n;
+            break;
+          }
+          const piece = text.slice(i, j);
+          const value = this.field === '' ? piece : this.field + piece;
+          this.field = '';
+          this.pushField(value);
+          this.state = S_START;
+          i = j + 1;
+          if (c !== COMMA) this.endRecord(out, c);
+          break;
+        }
+        case S_QUOTED: {
+          const j = text.indexOf('"', i);
+          const end = j === -1 ? n : j;
+          if (end > i) {
+            this.countNewlines(text, i, end);
+            this.append(text.slice(i, end));
+          }
+          if (j === -1) {
+            i = n;
+          } else {
+            i = j + 1;
+            this.state = S_QUOTED_QUOTE;
+          }
+          break;
+        }
+        case S_QUOTED_QUOTE: {
+          const c = text.charCodeAt(i);
+          if (c === QUOTE) {
+            this.append('"');
+            this.state = S_QUOTED;
+            i++;
+          } else if (c === COMMA || c === LF || c === CR) {
+            const value = this.field;
+            this.field = '';
+            this.pushField(value);
+            this.state = S_START;
+            i++;
+            if (c !== COMMA) this.endRecord(out, c);
+          } else {
+            throw new CsvParseError(
+              `Unexpected character ${JSON.stringify(text.charAt(i))} after closing quote on line ${this.line}, field ${this.row.length + 1}`,
+              this.line,
+              this.row.length + 1,
+            );
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /** Signals end of input; flushes the last record. */
+  end(out: T[]): void {
+    switch (this.state) {
+      case S_QUOTED:
+        throw new CsvParseError(
+          `Unterminated quoted field starting on line ${this.fieldLine}, field ${this.row.length + 1} (end of input inside quotes)`,
+          this.fieldLine,
+          this.row.length + 1,
+        );
+      case S_UNQUOTED:
+      case S_QUOTED_QUOTE: {
+        const value = this.field;
+        this.field = '';
+        this.pushField(value);
+        this.endRecord(out, 0);
+        break;
+      }
+      case S_START:
+        if (this.row.length > 0) {
+          // input ended right after a comma: the last field is empty
+          this.row.push('');
+          this.endRecord(out, 0);
+        }
+        break;
+    }
+    this.state = S_START;
+  }
+
+  private endRecord(out: T[], terminator: number): void {
+    out.push(this.wrap(this.row, this.recordLine));
+    this.row = [];
+    if (terminator === LF || terminator === CR) {
+      this.line++;
+      this.skipLF = terminator === CR;
+    }
+  }
+
+  private pushField(value: string): void {
+    if (value.length > this.sizeCheckThreshold) this.checkSize(value);
+    this.row.push(value);
+  }
+
+  private append(piece: string): void {
+    this.field += piece;
+    if (this.field.length > this.sizeCheckThreshold) this.checkSize(this.field);
+  }
+
+  private checkSize(value: string): void {
+    // UTF-8 length >= UTF-16 length, so the exact count is only needed in the grey zone.
+    if (value.length > this.maxFieldBytes || utf8Length(value) > this.maxFieldBytes) {
+      throw new CsvParseError(
+        `Field ${this.row.length + 1} starting on line ${this.fieldLine} exceeds maxFieldBytes (${this.maxFieldBytes} bytes)`,
+        this.fieldLine,
+        this.row.length + 1,
+      );
+    }
+  }
+
+  private countNewlines(text: string, from: number, to: number): void {
+    let k = text.indexOf('\n', from);
+    while (k !== -1 && k < to) {
+      this.line++;
+      k = text.indexOf('\n', k + 1);
+    }
+  }
+}
+
+function utf8Length(s: string): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+interface ChunkPuller {
+  next(): Promise<IteratorResult<Uint8Array | string, unknown>>;
+  /** Stops the source early (cancel/return). */
+  cancel(): Promise<void>;
+  /** Releases any lock held on the source (always called last). */
+  release(): void;
+}
+
+function openSource(source: CsvSource): ChunkPuller {
+  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
+    const reader = (source as ReadableStream<Uint8Array>).getReader();
+    return {
+      next: async () => {
+        const r = await reader.read();
+        return r.done ? { done: true, value: undefined } : { done: false, value: r.value };
+      },
+      cancel: () => reader.cancel(),
+      release: () => reader.releaseLock(),
+    };
+  }
+  const it = (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+  return {
+    next: () => it.next(),
+    cancel: async () => {
+      await it.return?.();
+    },
+    release: () => {},
+  };
+}
+
+async function* parseWith<T>(
+  source: CsvSource,
+  maxFieldBytes: number,
+  wrap: (fields: string[], line: number) => T,
+): AsyncGenerator<T> {
+  const tokenizer = new CsvTokenizer<T>(maxFieldBytes, wrap);
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const puller = openSource(source);
+  const out: T[] = [];
+  let sourceDone = false;
+  let failed = false;
+
+  // Decodes and tokenizes one piece of input. Records completed before an error are still delivered
+  // (so output does not depend on chunking), then the error is thrown.
+  const step = function* (chunk: Uint8Array | string | undefined, last: boolean): Generator<T> {
+    let error: unknown;
+    let hasError = false;
+    try {
+      let text: string;
+      try {
+        if (chunk === undefined) text = decoder.decode();
+        else if (typeof chunk === 'string') text = decoder.decode() + chunk; // flush pending bytes first
+        else text = decoder.decode(chunk, { stream: true });
+      } catch (e) {
+        throw new CsvParseError(`Invalid UTF-8 in input near line ${tokenizer.currentLine}`, tokenizer.currentLine, undefined, {
+          cause: e,
+        });
+      }
+      tokenizer.feed(text, out);
+      if (last) tokenizer.end(out);
+    } catch (e) {
+      error = e;
+      hasError = true;
+    }
+    for (let k = 0; k < out.length; k++) yield out[k] as T;
+    out.length = 0;
+    if (hasError) throw error;
+  };
+
+  try {
+    for (;;) {
+      const r = await puller.next();
+      if (r.done) {
+        sourceDone = true;
+        break;
+      }
+      const chunk = r.value;
+      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+        throw new TypeError(`CSV source yielded a ${typeof chunk}; expected Uint8Array or string chunks`);
+      }
+      for (const rec of step(chunk, false)) yield rec;
+    }
+    for (const rec of step(undefined, true)) yield rec;
+  } catch (e) {
+    failed = true;
+    throw e;
+  } finally {
+    try {
+      if (!sourceDone) {
+        try {
+          await puller.cancel();
+        } catch (e) {
+          // Do not mask the original error with a cancellation failure.
+          if (!failed) throw e;
+        }
+      }
+    } finally {
+      puller.release();
+    }
+  }
+}
