@@ -53,3 +53,16 @@ export {
 export { withTimeout, type TimeoutOptions } from './timeout.js';
 export { createPolicyFetch, withNetworkErrors, type PolicyOptions } from './policy.js';
 export { redactingLogger, type Logger } from './logger.js';
+export {
+  applySecurity,
+  type ApplySecurityOptions,
+  type Credential,
+  type SecuritySchemeMeta,
+} from './auth.js';
+export {
+  createOperationIndex,
+  type OperationIndex,
+  type OperationMeta,
+  type OperationRateLimit,
+} from './operations.js';
+export { Semaphore } from './semaphore.js';

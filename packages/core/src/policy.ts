@@ -5,7 +5,8 @@ import { redactingLogger, type Logger } from './logger.js';
 import { withRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { Redactor } from './redact.js';
 import { withRetry, type RetryOptions } from './retry.js';
-import { withTimeout } from './timeout.js';
+import { deadline } from './timeout.js';
+import { effectiveSignal } from './context.js';
 
 export interface PolicyOptions {
   /** Named in errors and logs. */
@@ -38,11 +39,19 @@ export function createPolicyFetch(options: PolicyOptions): FetchLike {
   const redactor = options.redactor ?? new Redactor();
   const log = redactingLogger(options.logger, redactor);
   const userFetch = options.fetch;
-  const base: FetchLike = userFetch ? (request) => userFetch(request) : (request) => globalThis.fetch(request);
+  // Deadlines travel beside the request (context.ts) only when we know the base fetch takes
+  // `fetch(request, { signal })`; any other fetch gets them inside a new Request.
+  const sideChannel = userFetch === undefined || userFetch === globalThis.fetch;
+  const base: FetchLike = sideChannel
+    ? (request) => {
+        const signal = effectiveSignal(request);
+        return signal === request.signal ? globalThis.fetch(request) : globalThis.fetch(request, { signal });
+      }
+    : (request) => (userFetch as FetchLike)(request);
 
   const layers: FetchLayer[] = [];
   const totalTimeoutMs = options.totalTimeoutMs ?? 120_000;
-  if (totalTimeoutMs > 0) layers.push(withTimeout({ totalTimeoutMs, vendor, redactor }));
+  if (totalTimeoutMs > 0) layers.push(deadline(totalTimeoutMs, 'total', { vendor, redactor }, sideChannel));
 
   if (options.retry !== false) {
     const retry = options.retry ?? {};
@@ -81,7 +90,7 @@ export function createPolicyFetch(options: PolicyOptions): FetchLike {
   }
 
   const timeoutMs = options.timeoutMs ?? 30_000;
-  if (timeoutMs > 0) layers.push(withTimeout({ requestTimeoutMs: timeoutMs, vendor, redactor }));
+  if (timeoutMs > 0) layers.push(deadline(timeoutMs, 'request', { vendor, redactor }, sideChannel));
 
   layers.push(withNetworkErrors({ vendor, redactor }));
   return composeFetch(base, ...layers);
@@ -96,7 +105,7 @@ export function withNetworkErrors(context: { vendor?: string; redactor?: Redacto
     try {
       return await next(request);
     } catch (err) {
-      if (request.signal.aborted || !isNetworkError(err)) throw err;
+      if (effectiveSignal(request).aborted || !isNetworkError(err)) throw err;
       throw toNetworkError(err, { ...context, request });
     }
   };

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from './clock.js';
+import { effectiveSignal } from './context.js';
 import { InvalidInputError, RateLimitError } from './errors.js';
 import type { FetchLayer } from './fetch.js';
 import { parseRateLimitHeaders, parseRetryAfter } from './headers.js';
@@ -168,7 +169,7 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
   const acquireToken = async (key: string, rule: RateLimitRule, request: Request): Promise<void> => {
     // Everyone passes through the per-key queue (free when nobody waits) so a newcomer
     // cannot overtake a request that has been waiting.
-    const releaseQueue = await semaphore(queues, key, 1).acquire(request.signal);
+    const releaseQueue = await semaphore(queues, key, 1).acquire(effectiveSignal(request));
     try {
       let waited = 0;
       let result = await store.take(key, rule, clock.now());
@@ -188,7 +189,7 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
           });
         }
         options.onWait?.({ key, waitMs: result.waitMs });
-        await clock.sleep(result.waitMs, request.signal);
+        await clock.sleep(result.waitMs, effectiveSignal(request));
         waited += result.waitMs;
         result = await store.take(key, rule, clock.now());
       }
@@ -209,7 +210,7 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     }
     const key = prefix + scope;
     const releaseSlot =
-      rule.maxConcurrent !== undefined ? await semaphore(slots, key, rule.maxConcurrent).acquire(request.signal) : undefined;
+      rule.maxConcurrent !== undefined ? await semaphore(slots, key, rule.maxConcurrent).acquire(effectiveSignal(request)) : undefined;
     try {
       await acquireToken(key, rule, request);
       const response = await next(request);

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from './clock.js';
+import { effectiveSignal, inheritSignal } from './context.js';
 import { isNetworkError, TimeoutError, toNetworkError } from './errors.js';
 import type { FetchLayer } from './fetch.js';
 import { parseRateLimitHeaders, parseRetryAfter } from './headers.js';
@@ -76,14 +77,18 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
       // Nothing to repeat: hand the request through untouched (no clone, no buffering).
       if (!isSafe(request)) return next(request);
 
-      const signal = request.signal;
+      const signal = effectiveSignal(request);
       const hasBody = request.body !== null;
       let waited = 0;
       for (let attempt = 1; ; attempt++) {
         const last = attempt >= maxAttempts;
         // A body stream can be read once; tee it for every attempt that may be followed by
         // another, and send the original on the last one.
-        const attemptRequest = hasBody && !last ? request.clone() : request;
+        let attemptRequest = request;
+        if (hasBody && !last) {
+          attemptRequest = request.clone();
+          inheritSignal(request, attemptRequest);
+        }
         let delay: number;
         let reason: string;
         try {

@@ -1,4 +1,5 @@
 import { TimeoutError } from './errors.js';
+import { effectiveSignal, setEffectiveSignal } from './context.js';
 import type { FetchLayer, FetchLike } from './fetch.js';
 import type { Redactor } from './redact.js';
 
@@ -29,9 +30,13 @@ export function withTimeout(options: TimeoutOptions): FetchLayer {
   return (next) => layers.reduceRight<FetchLike>((inner, layer) => layer(inner), next);
 }
 
-function deadline(ms: number, scope: 'request' | 'total', options: TimeoutOptions): FetchLayer {
+/**
+ * `sideChannel`: pass the deadline signal beside the request (see context.ts) instead of in a
+ * new Request; only valid when everything below reads `effectiveSignal`, as in createPolicyFetch.
+ */
+export function deadline(ms: number, scope: 'request' | 'total', options: TimeoutOptions, sideChannel = false): FetchLayer {
   return (next) => async (request) => {
-    const caller = request.signal;
+    const caller = sideChannel ? effectiveSignal(request) : request.signal;
     if (caller.aborted) throw caller.reason;
 
     // One controller per call, linked to the caller's signal by a listener we remove when the
@@ -75,10 +80,19 @@ function deadline(ms: number, scope: 'request' | 'total', options: TimeoutOption
     aborted.catch(() => {});
 
     let response: Response;
-    const pending = next(new Request(request, { signal: controller.signal }));
+    let pending: Promise<Response>;
+    if (sideChannel) {
+      setEffectiveSignal(request, controller.signal);
+      pending = next(request);
+    } else {
+      pending = next(new Request(request, { signal: controller.signal }));
+    }
     try {
       response = await Promise.race([pending, aborted]);
     } catch (err) {
+      // The fetch below has taken its signal; a retry re-sending this same object must start
+      // from the parent signal, not from our (possibly aborted) one.
+      if (sideChannel) setEffectiveSignal(request, caller);
       finish();
       // If the deadline won the race, free whatever the fetch eventually returns.
       pending.then(
@@ -88,6 +102,7 @@ function deadline(ms: number, scope: 'request' | 'total', options: TimeoutOption
       throw explain(err);
     }
 
+    if (sideChannel) setEffectiveSignal(request, caller);
     // Nothing to read, or openapi-fetch will not read it (Content-Length: 0): done now.
     if (response.body === null || response.headers.get('content-length') === '0') {
       finish();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../src/clock.js';
+import { createManualClock, systemClock } from '../src/clock.js';
 import { NetworkError, TimeoutError } from '../src/errors.js';
 import { composeFetch, type FetchLayer } from '../src/fetch.js';
 import { createPolicyFetch } from '../src/policy.js';
@@ -44,6 +44,16 @@ describe('createPolicyFetch', () => {
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err).toMatchObject({ scope: 'request', vendor: 'acme' });
     expect(server.hits('/slow-headers/500?t=p4')).toBe(2);
+  });
+
+  it('bounds the whole call with totalTimeoutMs (scope total) and lets the caller abort win', async () => {
+    const f = createPolicyFetch({ vendor: 'acme', clock: systemClock, timeoutMs: 30, totalTimeoutMs: 120, retry: { baseDelayMs: 10, maxAttempts: 50 } });
+    const err = await f(new Request(`${server.url}/slow-headers/1000?t=p8`)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'TimeoutError', scope: 'total', timeoutMs: 120, vendor: 'acme' });
+    const controller = new AbortController();
+    const reason = new Error('mine');
+    setTimeout(() => controller.abort(reason), 20);
+    await expect(f(new Request(`${server.url}/slow-headers/1000?t=p9`, { signal: controller.signal }))).rejects.toBe(reason);
   });
 
   it('rate limits inside retry: a server 429 blocks the key and the retry waits it out', async () => {
