@@ -2,6 +2,8 @@ import {
   AuthError,
   CdpkitError,
   httpErrorFor,
+  parseRateLimitHeaders,
+  parseRetryAfter,
   RateLimitError,
   VendorError,
   type Redactor,
@@ -69,7 +71,14 @@ export function checkEnvelope(body: unknown, response: Response, method: string,
     message: `DFINERY rejected ${method} ${new URL(response.url).pathname}: ${code} ${name ?? ""}`.trim(),
   };
   if (code === 40401) {
-    throw new RateLimitError({ ...init, headers: response.headers });
+    const now = Date.now();
+    const limits = parseRateLimitHeaders(response.headers, now);
+    const retryAfterMs = parseRetryAfter(response.headers, now);
+    throw new RateLimitError({
+      ...init,
+      ...(limits.resetAt !== undefined ? { resetAt: limits.resetAt } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
   }
   if (code === 40201) throw new AuthError(init);
   throw new VendorError(init);

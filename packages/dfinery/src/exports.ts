@@ -82,19 +82,19 @@ async function runExport<Row extends Record<string, CellValue>>(
   return rowsFromCsv<Row>(stream, rowOptions);
 }
 
-export function exportEvents(
+export async function exportEvents(
   ctx: DfineryContext,
   request: ExportEventsRequest,
   options: ExportOptions = {},
 ): Promise<AsyncGenerator<EventExportRow>> {
   checkDateRange(request);
-  return runExport(ctx, "/api/v1/export/event", request, options);
+  return await runExport(ctx, "/api/v1/export/event", request, options);
 }
 
-export function exportUserProfiles(
+export async function exportUserProfiles(
   ctx: DfineryContext,
   request: ExportUserProfilesRequest,
   options: ExportOptions = {},
 ): Promise<AsyncGenerator<UserProfileExportRow>> {
-  return runExport(ctx, "/api/v1/export/userprofile", request, options);
+  return await runExport(ctx, "/api/v1/export/userprofile", request, options);
 }

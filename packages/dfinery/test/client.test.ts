@@ -152,9 +152,9 @@ describe("typed client against the Prism mock", () => {
   });
 
   it("export errors become typed errors with the vendor's message as code", async () => {
-    // Prism serves the success example unless asked: ask the mock for the documented 400.
+    // Prism serves the success example unless asked: ask the mock for the documented 400 example.
     const c = client();
-    c.use({ onRequest: ({ request }) => void request.headers.set("Prefer", "code=400") });
+    c.use({ onRequest: ({ request }) => void request.headers.set("Prefer", "code=400, example=exceedDateRangeLimit") });
     const bad = await c
       .exportEvents({ events_condition_type: "all", from_date: "2024-01-01", to_date: "2024-08-26" })
       .catch((e: unknown) => e);
