@@ -66,3 +66,4 @@ export {
   type OperationRateLimit,
 } from './operations.js';
 export { Semaphore } from './semaphore.js';
+export { ReplayableRequest, type ReplayableBody } from './context.js';

@@ -5,8 +5,8 @@ import { redactingLogger, type Logger } from './logger.js';
 import { withRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { Redactor } from './redact.js';
 import { withRetry, type RetryOptions } from './retry.js';
-import { deadline } from './timeout.js';
-import { effectiveSignal } from './context.js';
+import { attemptDeadline, totalDeadline } from './timeout.js';
+import { bodySource, effectiveSignal, rebuildRequest } from './context.js';
 
 export interface PolicyOptions {
   /** Named in errors and logs. */
@@ -30,7 +30,9 @@ export interface PolicyOptions {
 
 /**
  * The one call a vendor package makes. Order, outermost first:
- * total timeout -> retry -> rate limit -> request timeout -> network errors -> base fetch.
+ * total deadline -> retry -> rate limit -> attempt timeout -> network errors -> base fetch.
+ * The total deadline is a mark, not a timer: the attempt timeout fires at whichever deadline
+ * comes first, and retry and rate limit give up rather than wait past it.
  * Rate limiting sits inside retry so every re-send spends a token, and outside the request
  * timeout so waiting for a token never eats into an attempt's deadline.
  */
@@ -45,13 +47,22 @@ export function createPolicyFetch(options: PolicyOptions): FetchLike {
   const base: FetchLike = sideChannel
     ? (request) => {
         const signal = effectiveSignal(request);
+        // A replayable body (see ReplayableRequest) goes in as bytes: the Request's own body
+        // stream stays unread, so the same object can be sent again by a retry.
+        const body = bodySource(request);
+        if (body !== undefined) return globalThis.fetch(request, { signal, body });
         return signal === request.signal ? globalThis.fetch(request) : globalThis.fetch(request, { signal });
       }
-    : (request) => (userFetch as FetchLike)(request);
+    : (request) => {
+        const body = bodySource(request);
+        // Another fetch only sees the Request: once a retry finds its body read, rebuild it from
+        // the replayable bytes.
+        return (userFetch as FetchLike)(body !== undefined && request.bodyUsed ? rebuildRequest(request, {}) : request);
+      };
 
   const layers: FetchLayer[] = [];
   const totalTimeoutMs = options.totalTimeoutMs ?? 120_000;
-  if (totalTimeoutMs > 0) layers.push(deadline(totalTimeoutMs, 'total', { vendor, redactor }, sideChannel));
+  if (totalTimeoutMs > 0) layers.push(totalDeadline(totalTimeoutMs));
 
   if (options.retry !== false) {
     const retry = options.retry ?? {};
@@ -90,7 +101,8 @@ export function createPolicyFetch(options: PolicyOptions): FetchLike {
   }
 
   const timeoutMs = options.timeoutMs ?? 30_000;
-  if (timeoutMs > 0) layers.push(deadline(timeoutMs, 'request', { vendor, redactor }, sideChannel));
+  // One timer per attempt, for the earlier of the attempt's and the total deadline.
+  if (timeoutMs > 0 || totalTimeoutMs > 0) layers.push(attemptDeadline(timeoutMs, { vendor, redactor }, sideChannel));
 
   layers.push(withNetworkErrors({ vendor, redactor }));
   return composeFetch(base, ...layers);

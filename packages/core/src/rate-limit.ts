@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
-import { effectiveSignal } from './context.js';
+import { deadlineOf, effectiveSignal } from './context.js';
+import { timeoutErrorFor } from './timeout.js';
 import { InvalidInputError, RateLimitError } from './errors.js';
 import type { FetchLayer } from './fetch.js';
 import { parseRateLimitHeaders, parseRetryAfter } from './headers.js';
@@ -112,6 +113,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
+/** Waiting `ms` would end after the total deadline createPolicyFetch marked, if any. */
+function pastDeadline(request: Request, ms: number): boolean {
+  const deadline = deadlineOf(request);
+  return deadline !== undefined && Date.now() + ms >= deadline.at;
+}
+
 function insertSorted(list: number[], from: number, value: number): void {
   let i = list.length;
   // Almost always appended at the end: times only grow.
@@ -169,16 +176,18 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
   const acquireToken = async (key: string, rule: RateLimitRule, request: Request): Promise<void> => {
     // Everyone passes through the per-key queue (free when nobody waits) so a newcomer
     // cannot overtake a request that has been waiting.
-    const releaseQueue = await semaphore(queues, key, 1).acquire(effectiveSignal(request));
+    const releaseQueue = await semaphore(queues, key, 1).acquire(effectiveSignal(request), deadlineWait(request));
     try {
       let waited = 0;
       let result = await store.take(key, rule, clock.now());
       while (!result.granted) {
-        if (waited + result.waitMs > maxWaitMs) {
+        const overMax = waited + result.waitMs > maxWaitMs;
+        if (overMax || pastDeadline(request, result.waitMs)) {
           const now = clock.now();
+          const bound = overMax ? `over maxWaitMs ${maxWaitMs}` : 'after the total timeout';
           throw new RateLimitError({
             status: 429,
-            message: `${options.vendor ? `${options.vendor} ` : ''}client-side rate limit for "${key}": next request allowed in ${Math.ceil(result.waitMs)} ms, over maxWaitMs ${maxWaitMs}`,
+            message: `${options.vendor ? `${options.vendor} ` : ''}client-side rate limit for "${key}": next request allowed in ${Math.ceil(result.waitMs)} ms, ${bound}`,
             vendorCode: 'client_rate_limit',
             retryAfterMs: result.waitMs,
             resetAt: now + result.waitMs,
@@ -198,6 +207,20 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     }
   };
 
+  /** Waiting in line ends at the total deadline createPolicyFetch marked, if any. */
+  const deadlineWait = (request: Request): { ms: number; error: () => unknown } | undefined => {
+    const deadline = deadlineOf(request);
+    if (deadline === undefined) return undefined;
+    return {
+      ms: deadline.at - Date.now(),
+      error: () =>
+        timeoutErrorFor(request, deadline.ms, 'total', {
+          redactor,
+          ...(options.vendor === undefined ? {} : { vendor: options.vendor }),
+        }),
+    };
+  };
+
   return (next) => async (request) => {
     const scope = options.scopeFor(request);
     if (scope === undefined) return next(request);
@@ -210,7 +233,9 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     }
     const key = prefix + scope;
     const releaseSlot =
-      rule.maxConcurrent !== undefined ? await semaphore(slots, key, rule.maxConcurrent).acquire(effectiveSignal(request)) : undefined;
+      rule.maxConcurrent !== undefined
+        ? await semaphore(slots, key, rule.maxConcurrent).acquire(effectiveSignal(request), deadlineWait(request))
+        : undefined;
     try {
       await acquireToken(key, rule, request);
       const response = await next(request);

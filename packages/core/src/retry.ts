@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
-import { effectiveSignal, inheritSignal } from './context.js';
+import { bodySource, deadlineOf, effectiveSignal, inheritSignal } from './context.js';
+import { timeoutErrorFor } from './timeout.js';
 import { isNetworkError, TimeoutError, toNetworkError } from './errors.js';
 import type { FetchLayer } from './fetch.js';
 import { parseRateLimitHeaders, parseRetryAfter } from './headers.js';
@@ -83,9 +84,9 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
       for (let attempt = 1; ; attempt++) {
         const last = attempt >= maxAttempts;
         // A body stream can be read once; tee it for every attempt that may be followed by
-        // another, and send the original on the last one.
+        // another, and send the original on the last one. A replayable body needs no copy.
         let attemptRequest = request;
-        if (hasBody && !last) {
+        if (hasBody && !last && bodySource(request) === undefined) {
           attemptRequest = request.clone();
           inheritSignal(request, attemptRequest);
         }
@@ -102,7 +103,7 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
           } else {
             delay = backoff(attempt);
           }
-          if (waited + delay > maxTotalWaitMs) return response;
+          if (waited + delay > maxTotalWaitMs || pastDeadline(request, delay)) return response;
           reason = `HTTP ${response.status}`;
           // Free the connection; this response is being replaced.
           await response.body?.cancel().catch(() => {});
@@ -115,6 +116,7 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
           if (last) throw final;
           delay = backoff(attempt);
           if (waited + delay > maxTotalWaitMs) throw final;
+          if (pastDeadline(request, delay)) throw totalTimeout(request, options, redactor, final);
           reason = network ? `network error: ${(final as Error).message}` : 'request timeout';
         }
         options.onRetry?.({
@@ -129,6 +131,23 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
       }
     };
   };
+}
+
+/** Sleeping `delay` would end after the total deadline createPolicyFetch marked, if any. */
+function pastDeadline(request: Request, delay: number): boolean {
+  const deadline = deadlineOf(request);
+  return deadline !== undefined && Date.now() + delay >= deadline.at;
+}
+
+function totalTimeout(request: Request, options: RetryOptions, redactor: Redactor, cause: unknown): TimeoutError {
+  const deadline = deadlineOf(request);
+  return timeoutErrorFor(
+    request,
+    deadline?.ms ?? 0,
+    'total',
+    options.vendor === undefined ? { redactor } : { redactor, vendor: options.vendor },
+    cause,
+  );
 }
 
 function retryErrorContext(

@@ -14,27 +14,37 @@ export class Semaphore {
     return this.#queue.length;
   }
 
-  /** Resolves with a release function (call it exactly once). */
-  acquire(signal?: AbortSignal): Promise<() => void> {
+  /**
+   * Resolves with a release function (call it exactly once). `timeout`: give up waiting after
+   * `ms` with the error it makes (the timer exists only while actually queued).
+   */
+  acquire(signal?: AbortSignal, timeout?: { ms: number; error: () => unknown }): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#free > 0 && this.#queue.length === 0) {
       this.#free--;
       return Promise.resolve(this.#releaser());
     }
+    if (timeout !== undefined && timeout.ms <= 0) return Promise.reject(timeout.error());
     return new Promise<() => void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const entry = {
         grant: () => {
           signal?.removeEventListener('abort', onAbort);
+          if (timer !== undefined) clearTimeout(timer);
           resolve(this.#releaser());
         },
         fail: reject,
       };
-      const onAbort = (): void => {
+      const leave = (reason: unknown): void => {
         const i = this.#queue.indexOf(entry);
         if (i >= 0) this.#queue.splice(i, 1);
-        reject(signal?.reason);
+        signal?.removeEventListener('abort', onAbort);
+        if (timer !== undefined) clearTimeout(timer);
+        reject(reason);
       };
+      const onAbort = (): void => leave(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeout !== undefined) timer = setTimeout(() => leave(timeout.error()), timeout.ms);
       this.#queue.push(entry);
     });
   }
