@@ -1,10 +1,11 @@
-import createClient, { type Client, type Middleware } from "openapi-fetch";
+import createClient, { type Client } from "openapi-fetch";
 import {
   applySecurity,
   createOperationIndex,
   createPolicyFetch,
   InvalidInputError,
   Redactor,
+  ReplayableRequest,
   type Clock,
   type FetchLike,
   type Logger,
@@ -161,23 +162,33 @@ export function createDfineryContext(options: DfineryClientOptions): DfineryCont
           },
   });
 
-  const base = createClient<paths>({ baseUrl, fetch: policyFetch });
-  const auth: Middleware = {
-    async onRequest({ request }) {
-      const op = index.findRequest(request);
-      if (!op) return undefined;
-      return applySecurity(request, {
+  const credentials = { importToken: options.importToken, exportToken: options.exportToken };
+  /** Auth for the operation, then the policies. Header credentials are set in place (no copy). */
+  const send = async (request: Request, op: (typeof operations)[number] | undefined): Promise<Response> => {
+    if (op) {
+      index.tag(request, op);
+      await applySecurity(request, {
         security: op.security,
         schemes: securitySchemes,
-        credentials: { importToken: options.importToken, exportToken: options.exportToken },
+        credentials,
         operation: `${op.method} ${op.path}`,
         optionFor: (scheme) => `the ${scheme} option`,
       });
-    },
+    }
+    return policyFetch(request);
   };
-  base.use(auth);
+  // The path template and verb name the operation before openapi-fetch builds the Request: hand
+  // openapi-fetch a fetch per operation so no policy has to match the URL again.
+  const fetchFor = new Map<string, FetchLike>();
+  for (const op of operations) fetchFor.set(`${op.method.toUpperCase()} ${op.path}`, (request) => send(request, op));
+  const base = createClient<paths>({
+    baseUrl,
+    fetch: (request: Request) => send(request, index.findRequest(request)),
+    // Remembers the serialised body so retries re-send it instead of cloning the stream.
+    Request: ReplayableRequest,
+  });
 
-  const api = wrapVerbs(base, options, redactor);
+  const api = wrapVerbs(base, options, redactor, fetchFor);
   return { api, options, redactor, clock: options.clock };
 }
 
@@ -189,15 +200,33 @@ type Verb = (path: string, init?: AnyInit) => Promise<AnyResult>;
  * Fills `service_id` into every call and applies the envelope rule: DFINERY answers some failures
  * with HTTP 200 and `"status": false`, which must never reach the caller as data.
  */
-function wrapVerbs(base: Client<paths>, options: DfineryClientOptions, redactor: Redactor): DfineryApi {
-  const withServiceId = (init: AnyInit | undefined): AnyInit => ({
-    ...init,
-    params: { ...init?.params, query: { service_id: options.serviceId, ...init?.params?.query } },
-  });
-  const finish = async (call: Promise<AnyResult>, method: string): Promise<AnyResult> => {
+function wrapVerbs(
+  base: Client<paths>,
+  options: DfineryClientOptions,
+  redactor: Redactor,
+  fetchFor: ReadonlyMap<string, FetchLike>,
+): DfineryApi {
+  const withServiceId = (method: string, path: string, init: AnyInit | undefined): AnyInit => {
+    const result: AnyInit = {
+      ...init,
+      params: { ...init?.params, query: { service_id: options.serviceId, ...init?.params?.query } },
+    };
+    if (init?.fetch !== undefined) {
+      // A per-call fetch would bypass auth and every policy: take it at client creation instead.
+      throw new InvalidInputError({
+        vendor: VENDOR,
+        message: `${method} ${path}: a per-call \`fetch\` is not supported; pass \`fetch\` to createDfineryClient`,
+        issues: [{ path: "fetch", message: "pass it to createDfineryClient" }],
+      });
+    }
+    const opFetch = fetchFor.get(`${method} ${path}`);
+    if (opFetch) result.fetch = opFetch;
+    return result;
+  };
+  const finish = async (call: () => Promise<AnyResult>, method: string): Promise<AnyResult> => {
     let result: AnyResult;
     try {
-      result = await call;
+      result = await call();
     } catch (error) {
       if (error instanceof SyntaxError) throw malformedResponse(error, method, redactor);
       throw error;
@@ -213,11 +242,11 @@ function wrapVerbs(base: Client<paths>, options: DfineryClientOptions, redactor:
   const raw = base as unknown as Record<string, Verb>;
   for (const verb of VERBS) {
     const call = raw[verb]!;
-    wrapped[verb] = (path: string, init?: AnyInit) => finish(call(path, withServiceId(init)), verb);
+    wrapped[verb] = (path: string, init?: AnyInit) => finish(() => call(path, withServiceId(verb, path, init)), verb);
   }
   const request = base.request as unknown as (m: string, p: string, init?: AnyInit) => Promise<AnyResult>;
   wrapped.request = (method: string, path: string, init?: AnyInit) =>
-    finish(request(method, path, withServiceId(init)), method.toUpperCase());
+    finish(() => request(method, path, withServiceId(method.toUpperCase(), path, init)), method.toUpperCase());
   wrapped.use = base.use.bind(base);
   wrapped.eject = base.eject.bind(base);
   return wrapped as unknown as DfineryApi;

@@ -172,12 +172,28 @@ describe("typed client against the Prism mock", () => {
   });
 
   it("Prism answers 401 when the credential is missing: the client always sends the right one", async () => {
-    // A middleware that strips the header the client set proves Prism checks it.
-    const c = client({ throwOnError: true });
-    c.use({ onRequest: ({ request }) => void request.headers.delete("access_token") });
+    // A transport that strips the header the client set proves Prism checks it.
+    let sent: string | null = "unset";
+    const c = client({
+      throwOnError: true,
+      fetch: (request: Request) => {
+        request.headers.delete("access_token");
+        sent = request.headers.get("access_token");
+        return globalThis.fetch(request);
+      },
+    });
     const err = await c.POST("/api/v1/identities", { body: { identity, request_datetime: now } }).catch((e: unknown) => e);
+    expect(sent).toBeNull();
     expect(err).toBeInstanceOf(AuthError);
     expect((err as AuthError).status).toBe(401);
+  });
+
+  it("a per-call fetch is refused with a typed error instead of silently bypassing auth and policies", async () => {
+    const err = await client()
+      .POST("/api/v1/identities", { body: { identity, request_datetime: now }, fetch: globalThis.fetch })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as Error).message).toContain("createDfineryClient");
   });
 
   it("no token appears in any error, however it is printed", async () => {
