@@ -5,6 +5,7 @@ import {
   ServerError,
   VendorError,
   type DfineryEventInput,
+  type DfineryIdentity,
 } from "../src/index.js";
 import { OK_ENVELOPE, sendJson, startLocalServer } from "./local-server.js";
 
@@ -121,7 +122,12 @@ describe("sendEvents against a scripted server", () => {
     const server = await startLocalServer((_req, res) => sendJson(res, 200, OK_ENVELOPE));
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
-    await expect(client.sendEvents({} as never, [{ event_name: "a" }])).rejects.toThrow(InvalidInputError);
+    // The type already refuses it (tsc runs over the tests in `pnpm test`): at least one key.
+    // @ts-expect-error an identity needs external_id, email, phone_no, kakao_user_id or line_user_id
+    const empty: DfineryIdentity = {};
+    const typed: DfineryIdentity = { email: "user@example.com" };
+    expect(typed.email).toBe("user@example.com");
+    await expect(client.sendEvents(empty, [{ event_name: "a" }])).rejects.toThrow(InvalidInputError);
     expect(server.requests).toHaveLength(0);
   });
 

@@ -154,7 +154,19 @@ export interface components {
          * @description The keys that identify a user. At least one of `external_id`, `email`, `phone_no`, `kakao_user_id`,
          *     `line_user_id` is required.
          */
-        Identity: {
+        Identity: components["schemas"]["IdentityKeys"] & ({
+            external_id: string;
+        } | {
+            email: string;
+        } | {
+            phone_no: string;
+        } | {
+            kakao_user_id: string;
+        } | {
+            line_user_id: string;
+        });
+        /** @description The identity keys DFINERY accepts; see Identity for the at-least-one rule. */
+        IdentityKeys: {
             /**
              * @description The user id in your own system.
              * @example dfn-user-123
@@ -172,16 +184,6 @@ export interface components {
             kakao_user_id?: string;
             /** @description The user's LINE user id. */
             line_user_id?: string;
-        } | {
-            external_id: string;
-        } | {
-            email: string;
-        } | {
-            phone_no: string;
-        } | {
-            kakao_user_id: string;
-        } | {
-            line_user_id: string;
         };
         /** @description A scalar property value: String, Long, Double or Boolean (a Datetime is sent as a string). */
         PropertyScalar: string | number | boolean;
