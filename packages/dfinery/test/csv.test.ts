@@ -354,7 +354,7 @@ describe('parseCsv streaming / early stop', () => {
     expect(stream.locked).toBe(false);
   });
 
-  it('parses 200k rows streamed in chunks in reasonable time', async () => {
+  it('parses 200k rows streamed in 1000-row chunks, every row counted and the last one intact', async () => {
     async function* source(): AsyncGenerator<Uint8Array> {
       for (let start = 0; start < 200_000; start += 1000) {
         let s = '';
@@ -364,14 +364,11 @@ describe('parseCsv streaming / early stop', () => {
     }
     let count = 0;
     let last: string[] | undefined;
-    const t0 = performance.now();
     for await (const r of parseCsv(source())) {
       count++;
       last = r;
     }
-    const ms = performance.now() - t0;
     expect(count).toBe(200_000);
     expect(last).toEqual(['199999', 'q,199999', 'plain 199999', '', 'x"y']);
-    expect(ms).toBeLessThan(10_000);
   });
 });
