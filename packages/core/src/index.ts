@@ -67,3 +67,13 @@ export {
 } from './operations.js';
 export { Semaphore } from './semaphore.js';
 export { ReplayableRequest, type ReplayableBody } from './context.js';
+export {
+  HTTP_VERBS,
+  bindOperations,
+  createOperationFetch,
+  type BindOperationsOptions,
+  type OperationFetch,
+  type OperationFetchOptions,
+  type OperationInit,
+  type OperationResult,
+} from './operation-client.js';

@@ -91,6 +91,17 @@ export async function startFaultServer(options: { now?: () => number } = {}): Pr
       if (hit <= Number(params[0] ?? 0)) return json(res, 503, { error: 'try again', hit });
       json(res, 200, { method: req.method, body, hit, idempotencyKey: req.headers['idempotency-key'] ?? null });
     }],
+    // What arrived: method, path + query, the headers a credential may use, and the body.
+    [/^\/inspect(?:\/.*)?$/, (req, res, { hit, body }) => {
+      json(res, 200, {
+        method: req.method,
+        url: req.url,
+        authorization: req.headers.authorization ?? null,
+        apiKey: req.headers['x-api-key'] ?? null,
+        body,
+        hit,
+      });
+    }],
     // 200 with budget headers: ?remaining=&resetIn=(ms from now(), as epoch ms)
     [/^\/budget$/, (_req, res, { query, hit }) => {
       const headers: Record<string, string> = { 'x-ratelimit-limit': '10' };

@@ -1,6 +1,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import {
-  applySecurity,
+  bindOperations,
+  createOperationFetch,
   createOperationIndex,
   createPolicyFetch,
   InvalidInputError,
@@ -9,6 +10,7 @@ import {
   type Clock,
   type FetchLike,
   type Logger,
+  type OperationResult,
   type RateLimitRule,
   type RateLimitStore,
   type RetryOptions,
@@ -79,8 +81,6 @@ export interface DfineryContext {
   readonly redactor: Redactor;
   readonly clock: Clock | undefined;
 }
-
-const VERBS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"] as const;
 
 function validateOptions(options: DfineryClientOptions): void {
   const issues: { path: string; message: string }[] = [];
@@ -162,92 +162,59 @@ export function createDfineryContext(options: DfineryClientOptions): DfineryCont
           },
   });
 
-  const credentials = { importToken: options.importToken, exportToken: options.exportToken };
-  /** Auth for the operation, then the policies. Header credentials are set in place (no copy). */
-  const send = async (request: Request, op: (typeof operations)[number] | undefined): Promise<Response> => {
-    if (op) {
-      index.tag(request, op);
-      await applySecurity(request, {
-        security: op.security,
-        schemes: securitySchemes,
-        credentials,
-        operation: `${op.method} ${op.path}`,
-        optionFor: (scheme) => `the ${scheme} option`,
-      });
-    }
-    return policyFetch(request);
-  };
-  // The path template and verb name the operation before openapi-fetch builds the Request: hand
-  // openapi-fetch a fetch per operation so no policy has to match the URL again.
-  const fetchFor = new Map<string, FetchLike>();
-  for (const op of operations) fetchFor.set(`${op.method.toUpperCase()} ${op.path}`, (request) => send(request, op));
+  const transport = createOperationFetch({
+    index,
+    operations,
+    baseUrl,
+    schemes: securitySchemes,
+    credentials: { importToken: options.importToken, exportToken: options.exportToken },
+    optionFor: (scheme) => `the ${scheme} option`,
+    fetch: policyFetch,
+  });
   const base = createClient<paths>({
     baseUrl,
-    fetch: (request: Request) => send(request, index.findRequest(request)),
+    fetch: transport.fetch,
     // Remembers the serialised body so retries re-send it instead of cloning the stream.
     Request: ReplayableRequest,
   });
 
-  const api = wrapVerbs(base, options, redactor, fetchFor);
+  const api = bindDfineryOperations(base, options, redactor, transport.fetchFor);
   return { api, options, redactor, clock: options.clock };
 }
-
-type AnyInit = { params?: { query?: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>;
-type AnyResult = { data?: unknown; error?: unknown; response: Response };
-type Verb = (path: string, init?: AnyInit) => Promise<AnyResult>;
 
 /**
  * Fills `service_id` into every call and applies the envelope rule: DFINERY answers some failures
  * with HTTP 200 and `"status": false`, which must never reach the caller as data.
  */
-function wrapVerbs(
+function bindDfineryOperations(
   base: Client<paths>,
   options: DfineryClientOptions,
   redactor: Redactor,
-  fetchFor: ReadonlyMap<string, FetchLike>,
+  fetchFor: (method: string, path: string) => FetchLike | undefined,
 ): DfineryApi {
-  const withServiceId = (method: string, path: string, init: AnyInit | undefined): AnyInit => {
-    const result: AnyInit = {
-      ...init,
-      params: { ...init?.params, query: { service_id: options.serviceId, ...init?.params?.query } },
-    };
-    if (init?.fetch !== undefined) {
-      // A per-call fetch would bypass auth and every policy: take it at client creation instead.
-      throw new InvalidInputError({
-        vendor: VENDOR,
-        message: `${method} ${path}: a per-call \`fetch\` is not supported; pass \`fetch\` to createDfineryClient`,
-        issues: [{ path: "fetch", message: "pass it to createDfineryClient" }],
-      });
-    }
-    const opFetch = fetchFor.get(`${method} ${path}`);
-    if (opFetch) result.fetch = opFetch;
-    return result;
-  };
-  const finish = async (call: () => Promise<AnyResult>, method: string): Promise<AnyResult> => {
-    let result: AnyResult;
-    try {
-      result = await call();
-    } catch (error) {
-      if (error instanceof SyntaxError) throw malformedResponse(error, method, redactor);
-      throw error;
-    }
-    if (result.error === undefined && result.response.ok) {
-      checkEnvelope(result.data, result.response, method, redactor);
-    } else if (options.throwOnError) {
-      throw errorForResponse(result.response, result.error, method, redactor);
-    }
-    return result;
-  };
-  const wrapped: Record<string, unknown> = { ...base };
-  const raw = base as unknown as Record<string, Verb>;
-  for (const verb of VERBS) {
-    const call = raw[verb]!;
-    wrapped[verb] = (path: string, init?: AnyInit) => finish(() => call(path, withServiceId(verb, path, init)), verb);
-  }
-  const request = base.request as unknown as (m: string, p: string, init?: AnyInit) => Promise<AnyResult>;
-  wrapped.request = (method: string, path: string, init?: AnyInit) =>
-    finish(() => request(method, path, withServiceId(method.toUpperCase(), path, init)), method.toUpperCase());
-  wrapped.use = base.use.bind(base);
-  wrapped.eject = base.eject.bind(base);
-  return wrapped as unknown as DfineryApi;
+  const bound = bindOperations(base, {
+    vendor: VENDOR,
+    factory: "createDfineryClient",
+    fetchFor,
+    prepare: (init) => {
+      const params = (init?.params ?? {}) as { query?: Record<string, unknown> };
+      return { ...init, params: { ...params, query: { service_id: options.serviceId, ...params.query } } };
+    },
+    finish: async (call, method) => {
+      let result: OperationResult;
+      try {
+        result = await call();
+      } catch (error) {
+        if (error instanceof SyntaxError) throw malformedResponse(error, method, redactor);
+        throw error;
+      }
+      if (result.error === undefined && result.response.ok) {
+        checkEnvelope(result.data, result.response, method, redactor);
+      } else if (options.throwOnError) {
+        throw errorForResponse(result.response, result.error, method, redactor);
+      }
+      return result;
+    },
+  });
+  return bound as unknown as DfineryApi;
 }

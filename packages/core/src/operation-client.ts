@@ -1,0 +1,133 @@
+import { applySecurity, type Credential, type SecuritySchemeMeta } from './auth.js';
+import { InvalidInputError } from './errors.js';
+import type { FetchLike } from './fetch.js';
+import { createOperationIndex, type OperationIndex, type OperationMeta } from './operations.js';
+
+/**
+ * The glue every vendor client needs between openapi-fetch and the policies: per operation, tag the
+ * request with its operation facts, set its credentials as the spec says, then hand it to the
+ * policy fetch. Kept here so a vendor package only adds what is its own (envelope, defaults).
+ */
+export interface OperationFetchOptions<O extends OperationMeta> {
+  /** `operations` from the vendor's generated `operations.ts`. */
+  readonly operations: readonly O[];
+  readonly baseUrl: string;
+  /** `securitySchemes` from the generated `operations.ts`. */
+  readonly schemes: Readonly<Record<string, SecuritySchemeMeta>>;
+  /** Credential per security-scheme name; a function is called per request (login/refresh flows). */
+  readonly credentials: Readonly<Partial<Record<string, Credential | undefined>>>;
+  /** Maps a scheme name to the client option a user sets, for the missing-credential error. */
+  readonly optionFor?: (scheme: string) => string;
+  /** What every request goes through after auth, normally `createPolicyFetch(...)`. */
+  readonly fetch: FetchLike;
+  /** The index the policies already consult (retry safety, rate-limit scope), so the operation
+   * tagged here is the one they find. Default: a new index over `operations`. */
+  readonly index?: OperationIndex<O>;
+}
+
+export interface OperationFetch<O extends OperationMeta> {
+  readonly index: OperationIndex<O>;
+  /** For a request whose operation is not known up front: found by method and URL. */
+  readonly fetch: FetchLike;
+  /** The fetch for one operation, by verb and path template exactly as the spec writes them. */
+  fetchFor(method: string, path: string): FetchLike | undefined;
+}
+
+export function createOperationFetch<O extends OperationMeta>(options: OperationFetchOptions<O>): OperationFetch<O> {
+  const index = options.index ?? createOperationIndex(options.operations, options.baseUrl);
+  const send = async (request: Request, op: O | undefined): Promise<Response> => {
+    let outgoing = request;
+    if (op) {
+      index.tag(request, op);
+      // Header credentials are set in place; a query credential needs a new Request (new URL).
+      outgoing = await applySecurity(request, {
+        security: op.security,
+        schemes: options.schemes,
+        credentials: options.credentials,
+        operation: `${op.method.toUpperCase()} ${op.path}`,
+        ...(options.optionFor ? { optionFor: options.optionFor } : {}),
+      });
+      if (outgoing !== request) index.tag(outgoing, op);
+    }
+    return options.fetch(outgoing);
+  };
+  // openapi-fetch knows the verb and path template before it builds the Request: a fetch per
+  // operation means no policy has to match the URL again.
+  const byOperation = new Map<string, FetchLike>();
+  for (const op of options.operations) {
+    byOperation.set(`${op.method.toUpperCase()} ${op.path}`, (request) => send(request, op));
+  }
+  return {
+    index,
+    fetch: (request) => send(request, index.findRequest(request)),
+    fetchFor: (method, path) => byOperation.get(`${method.toUpperCase()} ${path}`),
+  };
+}
+
+/** The part of an openapi-fetch call's `init` this module reads. */
+export type OperationInit = Record<string, unknown> & { fetch?: unknown };
+/** The part of an openapi-fetch result this module reads. */
+export interface OperationResult {
+  data?: unknown;
+  error?: unknown;
+  response: Response;
+}
+
+export interface BindOperationsOptions {
+  /** Named in errors. */
+  readonly vendor: string;
+  /** The factory users call, named in the per-call `fetch` error, e.g. `createDfineryClient`. */
+  readonly factory: string;
+  readonly fetchFor: (method: string, path: string) => FetchLike | undefined;
+  /** Fills vendor defaults into each call's init (e.g. a service id query parameter). */
+  readonly prepare?: (init: OperationInit | undefined, method: string, path: string) => OperationInit | undefined;
+  /** Runs each call: the place for an envelope check or throw-on-error. Default: the call as is. */
+  readonly finish?: (call: () => Promise<OperationResult>, method: string, path: string) => Promise<OperationResult>;
+}
+
+export const HTTP_VERBS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const;
+
+type Verb = (path: string, init?: OperationInit) => Promise<OperationResult>;
+type RequestVerb = (method: string, path: string, init?: OperationInit) => Promise<OperationResult>;
+
+/**
+ * Returns a copy of an openapi-fetch client whose verbs (and `request`) route every call through
+ * the operation's own fetch, after `prepare` and inside `finish`. A per-call `fetch` would skip auth
+ * and every policy, so it is refused with an `InvalidInputError` (as a rejection, like any failure).
+ */
+export function bindOperations<C extends object>(client: C, options: BindOperationsOptions): C {
+  const route = (method: string, path: string, init: OperationInit | undefined): OperationInit => {
+    if (init?.fetch !== undefined) {
+      throw new InvalidInputError({
+        vendor: options.vendor,
+        message: `${method} ${path}: a per-call \`fetch\` is not supported; pass \`fetch\` to ${options.factory}`,
+        issues: [{ path: 'fetch', message: `pass it to ${options.factory}` }],
+      });
+    }
+    const prepared: OperationInit = { ...(options.prepare ? options.prepare(init, method, path) : init) };
+    const opFetch = options.fetchFor(method, path);
+    if (opFetch) prepared.fetch = opFetch;
+    return prepared;
+  };
+  const finish = options.finish ?? ((call) => call());
+  const raw = client as unknown as Record<string, unknown>;
+  const bound: Record<string, unknown> = { ...raw };
+  for (const verb of HTTP_VERBS) {
+    const call = raw[verb] as Verb | undefined;
+    if (typeof call !== 'function') continue;
+    bound[verb] = (path: string, init?: OperationInit) =>
+      finish(async () => call(path, route(verb, path, init)), verb, path);
+  }
+  const request = raw.request as RequestVerb | undefined;
+  if (typeof request === 'function') {
+    bound.request = (method: string, path: string, init?: OperationInit) => {
+      const verb = String(method).toUpperCase();
+      return finish(async () => request(method, path, route(verb, path, init)), verb, path);
+    };
+  }
+  for (const name of ['use', 'eject'] as const) {
+    const fn = raw[name];
+    if (typeof fn === 'function') bound[name] = fn.bind(client);
+  }
+  return bound as C;
+}
