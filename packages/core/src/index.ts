@@ -61,6 +61,7 @@ export {
 } from './auth.js';
 export {
   createOperationIndex,
+  rateLimitRulesFrom,
   type OperationIndex,
   type OperationMeta,
   type OperationRateLimit,

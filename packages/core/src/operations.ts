@@ -3,6 +3,8 @@
  * package) and the runtime needs: which credentials an operation takes, whether it is safe to repeat,
  * which vendor rate-limit scope it counts against.
  */
+import type { RateLimitRule } from './rate-limit.js';
+
 export interface OperationRateLimit {
   readonly scope: string;
   readonly limit: number;
@@ -76,4 +78,25 @@ export function createOperationIndex<O extends OperationMeta>(
     findRequest: (request) => tags.get(request) ?? find(request.method, request.url),
     tag: (request, op) => void tags.set(request, op),
   };
+}
+
+/**
+ * The rate-limit rules a spec documents (`x-cdpkit-rate-limit`), one per scope, with the caller's
+ * overrides on top (e.g. a quota the vendor raised for this account). A scope given twice with
+ * different numbers keeps the stricter limit, so no operation is sent faster than its docs allow.
+ */
+export function rateLimitRulesFrom(
+  operations: readonly OperationMeta[],
+  overrides: Readonly<Record<string, RateLimitRule | undefined>> = {},
+): Record<string, RateLimitRule> {
+  const rules: Record<string, RateLimitRule> = {};
+  for (const op of operations) {
+    if (!op.rateLimit) continue;
+    const { scope, limit, intervalMs, maxConcurrent } = op.rateLimit;
+    const rule: RateLimitRule = maxConcurrent === undefined ? { limit, intervalMs } : { limit, intervalMs, maxConcurrent };
+    const known = rules[scope];
+    if (!known || rule.limit / rule.intervalMs < known.limit / known.intervalMs) rules[scope] = rule;
+  }
+  for (const [scope, rule] of Object.entries(overrides)) if (rule) rules[scope] = rule;
+  return rules;
 }

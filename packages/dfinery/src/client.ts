@@ -4,6 +4,7 @@ import {
   createOperationFetch,
   createOperationIndex,
   createPolicyFetch,
+  rateLimitRulesFrom,
   InvalidInputError,
   Redactor,
   ReplayableRequest,
@@ -108,17 +109,6 @@ function validateOptions(options: DfineryClientOptions): void {
   }
 }
 
-/** The rate-limit rules the spec documents, keyed by scope, with the caller's overrides. */
-function rateLimitRules(overrides: DfineryRateLimitOptions["rules"]): Record<string, RateLimitRule> {
-  const rules: Record<string, RateLimitRule> = {};
-  for (const op of operations) {
-    const { scope, limit, intervalMs } = op.rateLimit;
-    const maxConcurrent = "maxConcurrent" in op.rateLimit ? op.rateLimit.maxConcurrent : undefined;
-    rules[scope] = maxConcurrent === undefined ? { limit, intervalMs } : { limit, intervalMs, maxConcurrent };
-  }
-  return { ...rules, ...overrides } as Record<string, RateLimitRule>;
-}
-
 /**
  * Builds the typed openapi-fetch client over the policy fetch, plus the context helpers use.
  * Every operation of the spec is reachable as `api.POST("/api/v1/...", { body })`.
@@ -153,7 +143,7 @@ export function createDfineryContext(options: DfineryClientOptions): DfineryCont
       options.rateLimit === false
         ? false
         : {
-            rules: rateLimitRules(options.rateLimit?.rules),
+            rules: rateLimitRulesFrom(operations, options.rateLimit?.rules),
             scopeFor: (request) => index.findRequest(request)?.rateLimit.scope,
             keyPrefix: `${VENDOR}:${options.serviceId}`,
             store: options.rateLimit?.store,
