@@ -1,0 +1,7 @@
+import { defineConfig } from "vitest/config";
+
+// The end-to-end test lints, generates, type-checks and runs the tests of a scaffolded package
+// (Prism included): seconds on a busy 2-core CI machine, so give it room.
+export default defineConfig({
+  test: { testTimeout: 180_000 },
+});
