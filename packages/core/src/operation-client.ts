@@ -35,7 +35,7 @@ export interface OperationFetch<O extends OperationMeta> {
 
 export function createOperationFetch<O extends OperationMeta>(options: OperationFetchOptions<O>): OperationFetch<O> {
   const index = options.index ?? createOperationIndex(options.operations, options.baseUrl);
-  const send = async (request: Request, op: O | undefined): Promise<Response> => {
+  const send = async (request: Request, op: O | undefined, label?: string): Promise<Response> => {
     let outgoing = request;
     if (op) {
       index.tag(request, op);
@@ -44,7 +44,7 @@ export function createOperationFetch<O extends OperationMeta>(options: Operation
         security: op.security,
         schemes: options.schemes,
         credentials: options.credentials,
-        operation: `${op.method.toUpperCase()} ${op.path}`,
+        operation: label ?? `${op.method.toUpperCase()} ${op.path}`,
         ...(options.optionFor ? { optionFor: options.optionFor } : {}),
       });
       if (outgoing !== request) index.tag(outgoing, op);
@@ -55,7 +55,8 @@ export function createOperationFetch<O extends OperationMeta>(options: Operation
   // operation means no policy has to match the URL again.
   const byOperation = new Map<string, FetchLike>();
   for (const op of options.operations) {
-    byOperation.set(`${op.method.toUpperCase()} ${op.path}`, (request) => send(request, op));
+    const label = `${op.method.toUpperCase()} ${op.path}`;
+    byOperation.set(label, (request) => send(request, op, label));
   }
   return {
     index,
@@ -79,7 +80,8 @@ export interface BindOperationsOptions {
   /** The factory users call, named in the per-call `fetch` error, e.g. `createDfineryClient`. */
   readonly factory: string;
   readonly fetchFor: (method: string, path: string) => FetchLike | undefined;
-  /** Fills vendor defaults into each call's init (e.g. a service id query parameter). */
+  /** Fills vendor defaults into each call's init (e.g. a service id query parameter). It must not
+   * modify `init`; returning it unchanged is fine. */
   readonly prepare?: (init: OperationInit | undefined, method: string, path: string) => OperationInit | undefined;
   /** Runs each call: the place for an envelope check or throw-on-error. Default: the call as is. */
   readonly finish?: (call: () => Promise<OperationResult>, method: string, path: string) => Promise<OperationResult>;
@@ -88,6 +90,15 @@ export interface BindOperationsOptions {
 export const HTTP_VERBS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const;
 
 type Verb = (path: string, init?: OperationInit) => Promise<OperationResult>;
+
+/** Runs `fn`, turning a synchronous throw into a rejection without an extra async frame. */
+function attempt<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 type RequestVerb = (method: string, path: string, init?: OperationInit) => Promise<OperationResult>;
 
 /**
@@ -104,7 +115,9 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
         issues: [{ path: 'fetch', message: `pass it to ${options.factory}` }],
       });
     }
-    const prepared: OperationInit = { ...(options.prepare ? options.prepare(init, method, path) : init) };
+    // The caller's own init is never modified: copy unless `prepare` already made a new object.
+    const given = options.prepare ? options.prepare(init, method, path) : init;
+    const prepared: OperationInit = given === undefined || given === init ? { ...init } : given;
     const opFetch = options.fetchFor(method, path);
     if (opFetch) prepared.fetch = opFetch;
     return prepared;
@@ -116,13 +129,13 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     const call = raw[verb] as Verb | undefined;
     if (typeof call !== 'function') continue;
     bound[verb] = (path: string, init?: OperationInit) =>
-      finish(async () => call(path, route(verb, path, init)), verb, path);
+      finish(() => attempt(() => call(path, route(verb, path, init))), verb, path);
   }
   const request = raw.request as RequestVerb | undefined;
   if (typeof request === 'function') {
     bound.request = (method: string, path: string, init?: OperationInit) => {
       const verb = String(method).toUpperCase();
-      return finish(async () => request(method, path, route(verb, path, init)), verb, path);
+      return finish(() => attempt(() => request(method, path, route(verb, path, init))), verb, path);
     };
   }
   for (const name of ['use', 'eject'] as const) {

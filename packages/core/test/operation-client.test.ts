@@ -97,6 +97,16 @@ describe('createOperationFetch + bindOperations', () => {
     expect(second.data).toMatchObject({ authorization: 'Bearer jwt-2' });
   });
 
+  it("never modifies the caller's init object, whether prepare copies it or not", async () => {
+    const { client } = build({ key: 'k', jwt: 'j' });
+    const postInit = { body: { name: 'a' } };
+    const getInit = { params: { path: { id: 'x3' } } };
+    await client.POST('/things', postInit);
+    await client.GET('/things/{id}', getInit);
+    expect(postInit).toEqual({ body: { name: 'a' } });
+    expect(getInit).toEqual({ params: { path: { id: 'x3' } } });
+  });
+
   it('a caller-given query parameter is kept over the prepared default', async () => {
     const { client } = build({ jwt: 'j' });
     const got = await client.GET('/things/{id}', { params: { path: { id: 'x2' }, query: { tenant: 'mine' } } });
