@@ -16,7 +16,8 @@ export interface paths {
         /**
          * Send events
          * @description Sends up to 100 events of one user (identified by `common.identity`). Each event may carry event
-         *     properties and up to 100 event items. Only events and properties registered in the console are loaded.
+         *     properties and event items, at most 100 event items in the whole request. Only events and properties
+         *     registered in the console are loaded.
          *     Exceeding the per-request limits is reported as code `40402 TOO_MANY_EVENTS` (HTTP 200, `status: false`).
          */
         post: operations["sendEvents"];
@@ -215,7 +216,7 @@ export interface components {
             event_properties?: {
                 [key: string]: components["schemas"]["PropertyValue"];
             } | null;
-            /** @description The event items (e.g. purchased products, at most 100), or null. */
+            /** @description The event items (e.g. purchased products), or null. At most 100 event items per request, counted over all events of the request; the schema can only bound one event's list. */
             event_items?: components["schemas"]["Properties"][] | null;
         };
         /** @description Up to 100 events of one user. */
