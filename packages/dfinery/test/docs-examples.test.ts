@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { DOCS_EVENT_CSV_LINES, DOCS_USER_PROFILE_CSV_LINES } from './docs-csv.js';
 import type { ValidateFunction } from 'ajv';
 
 // ajv and ajv-formats are CommonJS; under NodeNext the default import is `module.exports`, whose
@@ -303,6 +304,15 @@ describe('the CSV examples', () => {
       expect(firstLine).toBe(header);
     });
   }
+
+  it('both CSV examples are the docs samples, every data row included', () => {
+    const lines = (opId: string) => String(attachedValues(opId, '200', 'text/csv')[0]).trimEnd().split('\n');
+    for (const [opId, docs] of [['exportEvents', DOCS_EVENT_CSV_LINES], ['exportUserProfiles', DOCS_USER_PROFILE_CSV_LINES]] as const) {
+      const ours = lines(opId);
+      expect(ours).toHaveLength(docs.length);
+      ours.forEach((line, i) => expect(line, `${opId} line ${i + 1}`).toBe(docs[i]));
+    }
+  });
 
   it('the event CSV has the ten documented rows with as many cells as the header', () => {
     const lines = String(attachedValues('exportEvents', '200', 'text/csv')[0]).trimEnd().split('\n');
