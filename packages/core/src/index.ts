@@ -78,3 +78,4 @@ export {
   type OperationInit,
   type OperationResult,
 } from './operation-client.js';
+export { TokenCache, jwtExpiresAt, type IssuedToken, type TokenCacheOptions, type TokenCacheStats } from './token.js';

@@ -1,6 +1,7 @@
 import { applySecurity, type Credential, type SecuritySchemeMeta } from './auth.js';
 import { InvalidInputError } from './errors.js';
 import type { FetchLike } from './fetch.js';
+import { bodySource, rebuildRequest } from './context.js';
 import { createOperationIndex, type OperationIndex, type OperationMeta } from './operations.js';
 
 /**
@@ -23,6 +24,13 @@ export interface OperationFetchOptions<O extends OperationMeta> {
   /** The index the policies already consult (retry safety, rate-limit scope), so the operation
    * tagged here is the one they find. Default: a new index over `operations`. */
   readonly index?: OperationIndex<O>;
+  /**
+   * Called when an operation that sent credentials gets HTTP 401. Return true after dropping the
+   * stale credential (e.g. `TokenCache.invalidate`) to have the request sent once more with fresh
+   * credentials; false returns the 401 as is. A request whose body cannot be replayed (a stream) is
+   * never re-sent. `request` is the request as it went out, credentials included.
+   */
+  readonly onUnauthorized?: (info: { request: Request; response: Response; operation: O }) => boolean | Promise<boolean>;
 }
 
 export interface OperationFetch<O extends OperationMeta> {
@@ -35,21 +43,32 @@ export interface OperationFetch<O extends OperationMeta> {
 
 export function createOperationFetch<O extends OperationMeta>(options: OperationFetchOptions<O>): OperationFetch<O> {
   const index = options.index ?? createOperationIndex(options.operations, options.baseUrl);
+  const authorize = async (request: Request, op: O, label: string | undefined): Promise<Request> => {
+    index.tag(request, op);
+    // Header credentials are set in place; a query credential needs a new Request (new URL).
+    const outgoing = await applySecurity(request, {
+      security: op.security,
+      schemes: options.schemes,
+      credentials: options.credentials,
+      operation: label ?? `${op.method.toUpperCase()} ${op.path}`,
+      ...(options.optionFor ? { optionFor: options.optionFor } : {}),
+    });
+    if (outgoing !== request) index.tag(outgoing, op);
+    return outgoing;
+  };
+  const { onUnauthorized } = options;
   const send = async (request: Request, op: O | undefined, label?: string): Promise<Response> => {
-    let outgoing = request;
-    if (op) {
-      index.tag(request, op);
-      // Header credentials are set in place; a query credential needs a new Request (new URL).
-      outgoing = await applySecurity(request, {
-        security: op.security,
-        schemes: options.schemes,
-        credentials: options.credentials,
-        operation: label ?? `${op.method.toUpperCase()} ${op.path}`,
-        ...(options.optionFor ? { optionFor: options.optionFor } : {}),
-      });
-      if (outgoing !== request) index.tag(outgoing, op);
-    }
-    return options.fetch(outgoing);
+    if (!op) return options.fetch(request);
+    // A body we can send again: kept beside the request (ReplayableRequest) or none at all.
+    const replayable = onUnauthorized !== undefined && (request.body === null || bodySource(request) !== undefined);
+    const outgoing = await authorize(request, op, label);
+    const response = await options.fetch(outgoing);
+    if (response.status !== 401 || !replayable || op.security.length === 0) return response;
+    if (!(await onUnauthorized({ request: outgoing, response, operation: op }))) return response;
+    await response.body?.cancel().catch(() => undefined);
+    // A fetch other than the global one reads the Request's own body: rebuild it from the kept bytes.
+    const again = request.bodyUsed ? rebuildRequest(request, {}) : request;
+    return options.fetch(await authorize(again, op, label));
   };
   // openapi-fetch knows the verb and path template before it builds the Request: a fetch per
   // operation means no policy has to match the URL again.

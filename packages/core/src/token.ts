@@ -1,0 +1,128 @@
+import { systemClock, type Clock } from './clock.js';
+
+/**
+ * Short-lived access tokens (a JWT from a login, an OAuth2 access token): cached until shortly
+ * before they expire, obtained again when they are dropped, and never requested twice at once —
+ * however many requests wait, one login is in flight and they all get its token.
+ */
+
+/** A token as an issuer handed it out. */
+export interface IssuedToken {
+  readonly token: string;
+  /** Epoch milliseconds after which the issuer no longer accepts it. Unknown: valid until dropped. */
+  readonly expiresAt?: number;
+}
+
+export interface TokenCacheOptions {
+  /** Gets a new token from scratch (a login, a client-credentials request). */
+  readonly obtain: (signal?: AbortSignal) => Promise<IssuedToken>;
+  /**
+   * Prolongs a token that is still valid (e.g. a refresh endpoint), used instead of `obtain` when the
+   * cached token is inside `refreshBeforeMs` of expiring. A failed refresh falls back to `obtain`.
+   */
+  readonly refresh?: (current: IssuedToken, signal?: AbortSignal) => Promise<IssuedToken>;
+  /** How long before `expiresAt` a token counts as due. Default 60 s. */
+  readonly refreshBeforeMs?: number;
+  readonly clock?: Clock;
+}
+
+export interface TokenCacheStats {
+  /** Calls of `obtain` that resolved. */
+  readonly obtained: number;
+  /** Calls of `refresh` that resolved. */
+  readonly refreshed: number;
+  /** Tokens dropped by `invalidate` (e.g. after a 401). */
+  readonly invalidated: number;
+}
+
+export class TokenCache {
+  readonly #options: TokenCacheOptions;
+  readonly #clock: Clock;
+  readonly #refreshBeforeMs: number;
+  #current: IssuedToken | undefined;
+  #pending: Promise<IssuedToken> | undefined;
+  #stats = { obtained: 0, refreshed: 0, invalidated: 0 };
+
+  constructor(options: TokenCacheOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#refreshBeforeMs = options.refreshBeforeMs ?? 60_000;
+  }
+
+  get stats(): TokenCacheStats {
+    return { ...this.#stats };
+  }
+
+  /** The cached token if it is not due, else the result of the one login or refresh in flight. */
+  async get(): Promise<string> {
+    const current = this.#current;
+    if (current && !this.#isDue(current)) return current.token;
+    return (await this.#renew(current)).token;
+  }
+
+  /**
+   * Drops the cached token so the next `get` obtains a new one. With `token`, only if that is still
+   * the cached one: a request that failed with an old token must not drop the token that replaced it.
+   */
+  invalidate(token?: string): void {
+    if (!this.#current) return;
+    if (token !== undefined && this.#current.token !== token) return;
+    this.#current = undefined;
+    this.#stats.invalidated++;
+  }
+
+  #isDue(token: IssuedToken): boolean {
+    return token.expiresAt !== undefined && this.#clock.now() >= token.expiresAt - this.#refreshBeforeMs;
+  }
+
+  #renew(current: IssuedToken | undefined): Promise<IssuedToken> {
+    this.#pending ??= this.#fetchToken(current).finally(() => {
+      this.#pending = undefined;
+    });
+    return this.#pending;
+  }
+
+  async #fetchToken(current: IssuedToken | undefined): Promise<IssuedToken> {
+    const { refresh, obtain } = this.#options;
+    let next: IssuedToken | undefined;
+    // A refresh only helps while the token is still accepted.
+    if (refresh && current && current.expiresAt !== undefined && this.#clock.now() < current.expiresAt) {
+      try {
+        next = checkIssued(await refresh(current), 'refresh');
+        this.#stats.refreshed++;
+      } catch {
+        next = undefined;
+      }
+    }
+    if (!next) {
+      next = checkIssued(await obtain(), 'obtain');
+      this.#stats.obtained++;
+    }
+    this.#current = next;
+    return next;
+  }
+}
+
+function checkIssued(value: IssuedToken, from: string): IssuedToken {
+  if (!value || typeof value.token !== 'string' || value.token === '') {
+    throw new TypeError(`TokenCache: ${from} returned no token`);
+  }
+  return value;
+}
+
+/**
+ * The expiry of a JWT from its `exp` claim (seconds since the epoch), in epoch milliseconds, or
+ * undefined when the token is not a JWT or carries no numeric `exp`. The signature is not checked:
+ * this only schedules a refresh, the issuer still decides.
+ */
+export function jwtExpiresAt(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    const exp = (payload as { exp?: unknown } | null)?.exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
