@@ -14,4 +14,5 @@ export interface StartMockOptions {
 export const repoRoot: string;
 export function freePort(host?: string): Promise<number>;
 export function startMock(options: StartMockOptions): Promise<MockServer>;
+export function vendorSpec(vendor: string): string;
 export function startVendorMock(vendor: string, options?: Omit<StartMockOptions, "spec">): Promise<MockServer>;

@@ -91,7 +91,13 @@ function stop(child) {
   });
 }
 
-/** Starts the mock for specs/<vendor>/openapi.yaml. */
+/** The document a vendor's mock serves: the Redocly bundle of a split spec, else specs/<vendor>/openapi.yaml. */
+export function vendorSpec(vendor) {
+  const bundled = join(repoRoot, "packages", vendor, "src", "generated", "openapi.bundled.yaml");
+  return existsSync(bundled) ? bundled : join(repoRoot, "specs", vendor, "openapi.yaml");
+}
+
+/** Starts the mock for a vendor's spec (see vendorSpec). */
 export function startVendorMock(vendor, options = {}) {
-  return startMock({ ...options, spec: join(repoRoot, "specs", vendor, "openapi.yaml") });
+  return startMock({ ...options, spec: vendorSpec(vendor) });
 }

@@ -45,6 +45,9 @@ export function createOperationFetch<O extends OperationMeta>(options: Operation
   const index = options.index ?? createOperationIndex(options.operations, options.baseUrl);
   const authorize = async (request: Request, op: O, label: string | undefined): Promise<Request> => {
     index.tag(request, op);
+    if (op.headers) {
+      for (const [name, value] of Object.entries(op.headers)) if (!request.headers.has(name)) request.headers.set(name, value);
+    }
     // Header credentials are set in place; a query credential needs a new Request (new URL).
     const outgoing = await applySecurity(request, {
       security: op.security,

@@ -21,6 +21,9 @@ export interface OperationMeta {
   readonly idempotent: boolean;
   readonly rateLimit?: OperationRateLimit;
   readonly evidence?: string;
+  /** Required headers whose value the spec fixes (a single-value enum), e.g. `Api-Version: 4.4`:
+   * the operation fetch sets them when the caller did not. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface OperationIndex<O extends OperationMeta> {
