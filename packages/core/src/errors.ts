@@ -10,6 +10,17 @@ import { defaultRedactor, type Redactor } from './redact.js';
 
 export type ErrorKind = 'http' | 'vendor' | 'rate_limit' | 'timeout' | 'network' | 'invalid_input' | 'auth';
 
+/** One rejected field of a request, as the vendor's error body names it. */
+export interface FieldIssue {
+  /** The field (or path) the vendor names, e.g. "countryCode" or "products[0].sku". */
+  readonly field: string;
+  readonly message: string;
+  /** The vendor's code for this rejection, when it gives one. */
+  readonly code?: string | number;
+  /** The value the vendor says it rejected (redacted like the body). */
+  readonly rejectedValue?: unknown;
+}
+
 export interface CdpkitErrorOptions {
   message?: string;
   kind?: ErrorKind;
@@ -19,6 +30,8 @@ export interface CdpkitErrorOptions {
   vendorMessage?: string;
   requestId?: string;
   body?: unknown;
+  /** Field-level rejections parsed from the vendor's error body. */
+  fieldErrors?: readonly FieldIssue[];
   method?: string;
   url?: string;
   cause?: unknown;
@@ -63,6 +76,7 @@ export class CdpkitError extends Error {
   declare readonly vendorMessage?: string;
   declare readonly requestId?: string;
   declare readonly body?: unknown;
+  declare readonly fieldErrors?: readonly FieldIssue[];
   declare readonly method?: string;
   /** Redacted. */
   declare readonly url?: string;
@@ -85,6 +99,10 @@ export class CdpkitError extends Error {
       vendorMessage,
       requestId: options.requestId,
       body: options.body === undefined ? undefined : redactor.redactValue(options.body),
+      fieldErrors:
+        options.fieldErrors === undefined || options.fieldErrors.length === 0
+          ? undefined
+          : options.fieldErrors.map((f) => redactor.redactValue(f) as FieldIssue),
       method: options.method,
       url,
     };

@@ -19,6 +19,7 @@ export {
   toNetworkError,
   type CdpkitErrorOptions,
   type ErrorKind,
+  type FieldIssue,
   type HttpErrorInit,
   type HttpErrorOptions,
   type InvalidInputErrorOptions,

@@ -126,3 +126,23 @@ describe('other errors', () => {
     expect(err.issues).toHaveLength(2);
   });
 });
+
+describe('fieldErrors', () => {
+  it('keeps the vendor field rejections on the error, redacted like the body', async () => {
+    const { BadRequestError: E, Redactor: R } = await import('../src/index.js');
+    const redactor = new R({ secrets: () => ['s3cr3t-value'] });
+    const error = new E({
+      status: 400,
+      vendor: 'acme',
+      redactor,
+      fieldErrors: [
+        { field: 'countryCode', message: 'must have 0 or 3 characters', code: 12082, rejectedValue: 'PLN1' },
+        { field: 'apiKey', message: 'bad s3cr3t-value', rejectedValue: 's3cr3t-value' },
+      ],
+    });
+    expect(error.fieldErrors?.[0]).toEqual({ field: 'countryCode', message: 'must have 0 or 3 characters', code: 12082, rejectedValue: 'PLN1' });
+    expect(JSON.stringify(error)).not.toContain('s3cr3t-value');
+    expect(error.fieldErrors).toHaveLength(2);
+    expect(new E({ status: 400, fieldErrors: [] })).not.toHaveProperty('fieldErrors');
+  });
+});
