@@ -90,7 +90,10 @@ describe("a scaffolded vendor, end to end", () => {
   it("lints clean, generates, type-checks and passes its own tests against Prism; never overwrites", async () => {
     const { stdout } = await run(process.execPath, [cli, "acme-cdp", "--server", "https://api.acme.example/v1", "--title", "Acme CDP", "--root", root]);
     expect(stdout).toContain("new-vendor: wrote packages/acme-cdp/src/client.ts");
-    expect(readFileSync(join(root, "redocly.yaml"), "utf8")).toMatch(/ {2}dfinery:\n.*\n {2}acme-cdp:\n {4}root: specs\/acme-cdp\/openapi.yaml\n$/);
+    const redocly = readFileSync(join(root, "redocly.yaml"), "utf8");
+    // Appended after every existing entry (their rules and comments untouched).
+    expect(redocly).toMatch(/\n {2}acme-cdp:\n {4}root: specs\/acme-cdp\/openapi.yaml\n$/);
+    expect(redocly).toContain("  dfinery:\n    root: specs/dfinery/openapi.yaml\n");
     expect(readFileSync(join(root, ".changeset/acme-cdp-initial.md"), "utf8")).toContain('"@cdpkit/acme-cdp": minor');
 
     // A second run changes nothing and says why.

@@ -43,7 +43,10 @@ function parseRow(line) {
   if (!m || line.startsWith("|") || /^(Security Scheme Type|HTTP Authorization|Query parameter name)/.test(line)) return undefined;
   if (m[1] === undefined && m[2] === undefined && !/^(required|object|Array|string|integer|number|boolean)/.test(m[3])) return undefined;
   const text = m[3];
-  const row = { name: m[1], required: m[2] === "required" || /^required \|/.test(line), text };
+  // A row whose name the text dump lost starts with "required |" or with the type itself.
+  const TYPE_WORDS = new Set(["required", "object", "string", "integer", "number", "boolean", "any", "Array"]);
+  const name = m[1] !== undefined && !TYPE_WORDS.has(m[1]) && /^[A-Za-z_][\w[\].-]*$/.test(m[1]) ? m[1] : undefined;
+  const row = { name, required: m[2] === "required" || m[1] === "required", text };
   const t = /^(Array of \w+|string|integer|number|boolean|object or null|object|any)(?: <([\w-]+)>)?/.exec(text);
   if (t) {
     row.type = t[1];
@@ -139,6 +142,15 @@ function operationId(summary, method, path, used) {
   return unique;
 }
 
+/** Decisions taken where the docs are unclear, by inventory number, with the passage they rest on. */
+const NOTES = {
+  6: 'No security: this login exchanges the workspace API key for the first JWT ("Obtain a new Workspace JWT Token. apiKey required | string Workspace API key"); the docs list no consumer or token for it, and Synerise\'s generated clients call it without one.',
+  1: 'No security: this is the user login that issues the first user JWT ("Authenticate as a User." with username and password); the docs name no token for it.',
+  11: 'No security: this login issues the anonymous profile\'s first JWT from the profile API key and uuid ("Obtain a new JWT for an anonymous Profile."); its sibling, the conditional profile login, says "This method does not require a Synerise authorization token."',
+  36: 'The batch limits are documented in prose only ("You can send up to a 1000 events and the size of the request can\'t be more than 1 MB", "all events must use the same type of profile identifier"); the client\'s sendEvents enforces them. 1 MB is read as 1 000 000 bytes, the stricter reading.',
+  60: 'The body is multipart/form-data ("--header \'content-type: multipart/form-data\'") with the parts itemKey and file ("file required | string <binary> CSV file").',
+};
+
 const used = new Set();
 const areas = new Map();
 for (const op of ops) {
@@ -150,6 +162,8 @@ for (const op of ops) {
   const firstSample = op.samples[0]?.line ?? op.endLine + 1;
   const rowLines = [];
   const prose = [];
+  // A line between the parameter table and the first sample describes an unnamed (array) body.
+  const afterRows = [];
   let consumers = [];
   let open = false;
   let curl;
@@ -166,10 +180,13 @@ for (const op of ops) {
       continue;
     }
     if (/does not require a Synerise authorization token/.test(line)) open = true;
+    // The workspace login exchanges the API key for the first JWT: it cannot require one.
+    if (op.op === 1 || op.op === 6 || op.op === 11) open = true;
     if (/^(API key Permissions|User permissions are grouped|This method is available to all)/.test(line)) continue;
     const row = parseRow(line);
     if (row) rowLines.push(row);
     else if (rowLines.length === 0) prose.push(line);
+    else if (line.trim() && !line.trim().endsWith("|") && op.line + i + 1 === firstSample) afterRows.push(line.trim());
   }
   const description = prose.join("\n").trim() || "(no description in the docs)";
   const summaryLine = (prose.find((l) => l.trim() && !/deprecated/i.test(l)) ?? prose[0] ?? "").trim();
@@ -189,7 +206,7 @@ for (const op of ops) {
     const keys = isObj(samples[0]) ? Object.keys(samples[0]) : Array.isArray(samples[0]) && isObj(samples[0][0]) ? Object.keys(samples[0][0]) : [];
     const named = new Set(rowLines.map((r) => r.name).filter(Boolean));
     const matches = keys.some((k) => named.has(k));
-    if (matches || hasBodyRows || (samples.length >= 2 && !isError(samples[1]))) request = samples[0];
+    if (matches || hasBodyRows || afterRows.length > 0 || (samples.length >= 2 && !isError(samples[1]))) request = samples[0];
     if (Array.isArray(samples[0]) && samples[0].every((v) => typeof v === "string") && samples.length >= 1 && (hasBodyRows || samples.length >= 2)) request = samples[0];
   }
   const bodyKeys = new Set(isObj(request) ? Object.keys(request) : Array.isArray(request) && isObj(request[0]) ? Object.keys(request[0]) : []);
@@ -236,6 +253,7 @@ for (const op of ops) {
   operation["x-synerise-permission"] = op.permission === "-" ? null : op.permission;
   operation["x-synerise-consumers"] = consumers;
   operation["x-cdpkit-docs-line"] = op.line;
+  if (NOTES[op.op]) operation["x-cdpkit-note"] = NOTES[op.op];
   const tracker = consumers.includes("WebSdkTracker");
   operation.security = open ? [] : tracker ? [{ JWT: [] }, { TrackerKey: [] }] : [{ JWT: [] }];
   if (method === "get" || method === "put" || method === "delete" || open) operation["x-cdpkit-idempotent"] = true;
@@ -273,6 +291,7 @@ for (const op of ops) {
       if (required.length) top.required = [...new Set(required)];
       if (top.properties.client?.$ref && hasBodyRows && !top.required?.includes("client")) (top.required ??= []).push("client");
     }
+    if (afterRows.length > 0 && !isObj(request)) schema.description = afterRows.join(" ");
     operation.requestBody = { required: true, content: { "application/json": { schema, examples: { docs: { summary: `docs line ${op.samples[0].line}`, value: request } } } } };
   }
 

@@ -1,0 +1,211 @@
+import { AuthError, InvalidInputError, jwtExpiresAt, TokenCache, type Clock, type InvalidInputIssue, type IssuedToken } from "@cdpkit/core";
+
+/**
+ * The ways a Synerise user actually authenticates. Every mode but `jwt` logs in by itself, keeps the
+ * JWT, logs in again shortly before the token's `exp` and after a 401 — with one login in flight
+ * however many requests wait for it.
+ */
+export type SyneriseAuth =
+  /** A workspace API key (Settings > API Keys): `POST /v4/auth/login/profile {apiKey}`. Server-to-server only. */
+  | { readonly type: "workspace"; readonly apiKey: string }
+  /**
+   * A Synerise user (email + password) working in one workspace: `POST /uauth/auth/login/user`, then
+   * `POST /uauth/auth/login/user/profile/{workspace}` selects the workspace. Multi-factor login is not
+   * supported (its path is not published).
+   */
+  | {
+      readonly type: "user";
+      readonly username: string;
+      readonly password: string;
+      /** UUID of the workspace (business profile) to select. */
+      readonly workspace: string;
+      readonly deviceId?: string;
+    }
+  /**
+   * A registered profile (client) with the profile API key: `POST /sauth/v3/auth/login/client/conditional`.
+   * A login that needs further conditions (e.g. accepting terms) fails with an AuthError listing them.
+   */
+  | {
+      readonly type: "profile";
+      readonly apiKey: string;
+      readonly identityProvider: "SYNERISE" | "FACEBOOK" | "OAUTH" | "APPLE" | "GOOGLE" | "UNKNOWN";
+      readonly email?: string;
+      readonly customId?: string;
+      readonly password?: string;
+      readonly uuid?: string;
+      readonly identityProviderToken?: string;
+      readonly deviceId?: string;
+    }
+  /** An anonymous profile: `POST /sauth/v3/auth/login/client/anonymous {apiKey, uuid}`. */
+  | { readonly type: "anonymousProfile"; readonly apiKey: string; readonly uuid: string; readonly deviceId?: string }
+  /** A JWT you already hold (or a function returning the current one); never refreshed by the client. */
+  | { readonly type: "jwt"; readonly token: string | (() => string | Promise<string>) };
+
+export type SyneriseAuthType = SyneriseAuth["type"];
+
+/** A login request the auth flow needs sent: `POST path` with a JSON body and optionally a bearer token. */
+export type LoginCall = (path: LoginPath, body: Record<string, unknown> | undefined, bearer?: string) => Promise<unknown>;
+export type LoginPath =
+  | "/v4/auth/login/profile"
+  | "/uauth/auth/login/user"
+  | `/uauth/auth/login/user/profile/${string}`
+  | "/sauth/v3/auth/login/client/conditional"
+  | "/sauth/v3/auth/login/client/anonymous";
+
+const nonEmpty = (value: unknown): value is string => typeof value === "string" && value.trim() !== "";
+
+/** Names what is wrong with an auth option; never echoes a value. */
+export function authIssues(auth: unknown): InvalidInputIssue[] {
+  if (auth === undefined) return [];
+  if (typeof auth !== "object" || auth === null) return [{ path: "auth", message: "must be an object with a `type`" }];
+  const a = auth as Record<string, unknown>;
+  const need = (...keys: string[]): InvalidInputIssue[] =>
+    keys.filter((k) => !nonEmpty(a[k])).map((k) => ({ path: `auth.${k}`, message: `is required for auth type "${String(a.type)}" (a non-empty string)` }));
+  switch (a.type) {
+    case "workspace":
+      return need("apiKey");
+    case "user":
+      return need("username", "password", "workspace");
+    case "profile": {
+      const issues = need("apiKey", "identityProvider");
+      if (!["email", "customId", "uuid", "identityProviderToken"].some((k) => nonEmpty(a[k]))) {
+        issues.push({ path: "auth", message: 'auth type "profile" needs one of email, customId, uuid or identityProviderToken' });
+      }
+      return issues;
+    }
+    case "anonymousProfile":
+      return need("apiKey", "uuid");
+    case "jwt":
+      return typeof a.token === "function" || nonEmpty(a.token) ? [] : [{ path: "auth.token", message: "must be a non-empty string or a function" }];
+    default:
+      return [
+        {
+          path: "auth.type",
+          message: 'must be one of "workspace", "user", "profile", "anonymousProfile", "jwt"',
+        },
+      ];
+  }
+}
+
+/** The secrets an auth option holds, for the redactor. */
+export function authSecrets(auth: SyneriseAuth | undefined): string[] {
+  if (!auth) return [];
+  const a = auth as unknown as Record<string, unknown>;
+  return ["apiKey", "password", "identityProviderToken", "token"].map((k) => a[k]).filter(nonEmpty);
+}
+
+function tokenFrom(body: unknown, what: string): IssuedToken {
+  const b = body as { token?: unknown; expiration?: unknown } | null;
+  if (!b || !nonEmpty(b.token)) {
+    throw new AuthError({ vendor: "synerise", status: 200, message: `synerise ${what}: the response carries no token` });
+  }
+  // The token's own `exp` decides; profile logins also send `expiration` (epoch seconds).
+  const expiresAt = jwtExpiresAt(b.token) ?? (typeof b.expiration === "number" ? b.expiration * 1000 : undefined);
+  return expiresAt === undefined ? { token: b.token } : { token: b.token, expiresAt };
+}
+
+/** The login of one auth mode, as `TokenCache.obtain`. */
+export function loginFor(auth: Exclude<SyneriseAuth, { type: "jwt" }>, call: LoginCall): () => Promise<IssuedToken> {
+  switch (auth.type) {
+    case "workspace":
+      return async () => tokenFrom(await call("/v4/auth/login/profile", { apiKey: auth.apiKey }), "workspace login");
+    case "user":
+      return async () => {
+        const user = tokenFrom(
+          await call("/uauth/auth/login/user", {
+            username: auth.username,
+            password: auth.password,
+            ...(auth.deviceId ? { deviceId: auth.deviceId } : {}),
+          }),
+          "user login",
+        );
+        const path = `/uauth/auth/login/user/profile/${encodeURIComponent(auth.workspace)}` as const;
+        return tokenFrom(await call(path, undefined, user.token), "workspace selection");
+      };
+    case "profile":
+      return async () => {
+        const { type: _type, ...body } = auth;
+        const result = (await call("/sauth/v3/auth/login/client/conditional", body)) as { status?: unknown; conditions?: unknown };
+        if (result && result.status !== undefined && result.status !== "SUCCESS") {
+          const conditions = Array.isArray(result.conditions) ? result.conditions.map(String) : [];
+          throw new AuthError({
+            vendor: "synerise",
+            status: 200,
+            vendorCode: String(result.status),
+            message: `synerise profile login needs further conditions: ${conditions.join(", ") || "(none listed)"}`,
+          });
+        }
+        return tokenFrom(result, "profile login");
+      };
+    case "anonymousProfile":
+      return async () =>
+        tokenFrom(
+          await call("/sauth/v3/auth/login/client/anonymous", {
+            apiKey: auth.apiKey,
+            uuid: auth.uuid,
+            ...(auth.deviceId ? { deviceId: auth.deviceId } : {}),
+          }),
+          "anonymous profile login",
+        );
+  }
+}
+
+export interface JwtSource {
+  /** The JWT for the next request. */
+  token(): Promise<string>;
+  /** Drops `token` after a 401; returns whether a fresh one can be obtained (a replay makes sense). */
+  invalidate(token: string | undefined): boolean;
+  /** Logins and refreshes so far (always zero for a ready JWT). */
+  readonly stats: { readonly logins: number; readonly invalidated: number };
+  /** The last token handed out, for the redactor. */
+  readonly current: string | undefined;
+}
+
+export function jwtSource(
+  auth: SyneriseAuth,
+  call: LoginCall,
+  options: { refreshBeforeMs?: number; clock?: Clock },
+): JwtSource {
+  let current: string | undefined;
+  if (auth.type === "jwt") {
+    const given = auth.token;
+    return {
+      async token() {
+        const value = typeof given === "function" ? await given() : given;
+        current = value;
+        return value;
+      },
+      invalidate: () => false,
+      stats: { logins: 0, invalidated: 0 },
+      get current() {
+        return current;
+      },
+    };
+  }
+  const cache = new TokenCache({
+    obtain: loginFor(auth, call),
+    refreshBeforeMs: options.refreshBeforeMs ?? 5 * 60_000,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  return {
+    async token() {
+      current = await cache.get();
+      return current;
+    },
+    invalidate(token) {
+      cache.invalidate(token);
+      return true;
+    },
+    get stats() {
+      const s = cache.stats;
+      return { logins: s.obtained, invalidated: s.invalidated };
+    },
+    get current() {
+      return current;
+    },
+  };
+}
+
+export function invalidAuth(issues: InvalidInputIssue[]): InvalidInputError {
+  return new InvalidInputError({ vendor: "synerise", message: `createSyneriseClient: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
+}

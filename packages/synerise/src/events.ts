@@ -1,0 +1,187 @@
+import { randomUUID } from "node:crypto";
+import {
+  CdpkitError,
+  InvalidInputError,
+  systemClock,
+  toNetworkError,
+  type Clock,
+  type OperationResult,
+  type Redactor,
+} from "@cdpkit/core";
+import { syneriseError } from "./errors.js";
+import type { paths } from "./generated/openapi.js";
+
+/** One event of `POST /v4/events/batch`, as the spec describes it. */
+export type SyneriseEvent = paths["/v4/events/batch"]["post"]["requestBody"]["content"]["application/json"][number];
+
+/** Documented limits of `/v4/events/batch`: "You can send up to a 1000 events and the size of the request can't be more than 1 MB." */
+export const MAX_EVENTS_PER_BATCH = 1000;
+/** 1 MB read as 10^6 bytes of JSON body: the stricter reading of "1 MB". */
+export const MAX_BATCH_BYTES = 1_000_000;
+
+export interface SendEventsOptions {
+  /**
+   * `"fill"` (default): an event without an `eventSalt` gets a random one, and one without `time` gets
+   * the current time, so a chunk re-sent after a lost response overwrites its events instead of
+   * duplicating them — and such chunks are retried. `"keep"`: events are sent as given; a chunk is
+   * then retried only if every event in it already has an `eventSalt`.
+   */
+  eventSalt?: "fill" | "keep";
+  /** Chunks in flight at once. Default 1 (in order). */
+  concurrency?: number;
+  /** Lower limits, e.g. for tests; never above the documented ones. */
+  maxEventsPerBatch?: number;
+  maxBatchBytes?: number;
+}
+
+export interface EventChunkResult {
+  /** Position of the chunk in sending order. */
+  index: number;
+  /** Positions of its events in the array given to sendEvents. */
+  positions: number[];
+  bytes: number;
+  status: "accepted" | "failed";
+  httpStatus?: number;
+  error?: CdpkitError;
+}
+
+export interface SendEventsReport {
+  /** True when every event was accepted. */
+  ok: boolean;
+  /** The events as sent (eventSalt/time filled in), by position in the input. */
+  accepted: { position: number; event: SyneriseEvent }[];
+  /** Every event not accepted, with the reason — invalid ones are never sent; nothing is dropped. */
+  failed: { position: number; event: SyneriseEvent; error: CdpkitError }[];
+  chunks: EventChunkResult[];
+}
+
+export interface SendEventBatchesContext extends SendEventsOptions {
+  post: (body: SyneriseEvent[], safeToRepeat: boolean) => Promise<OperationResult>;
+  redactor: Redactor;
+  clock?: Clock;
+}
+
+const IDENTIFIERS = ["id", "uuid", "customId", "email"] as const;
+
+function problems(event: unknown): string[] {
+  if (!event || typeof event !== "object" || Array.isArray(event)) return ["must be an object"];
+  const e = event as Record<string, unknown>;
+  const out: string[] = [];
+  if (typeof e.label !== "string" || e.label === "") out.push("label must be a non-empty string");
+  if (typeof e.type !== "string" || e.type === "") out.push("type must be a non-empty string");
+  const client = e.client as Record<string, unknown> | undefined;
+  if (!client || typeof client !== "object" || !IDENTIFIERS.some((k) => client[k] !== undefined && client[k] !== null && client[k] !== "")) {
+    out.push("client must carry one of id, uuid, customId, email");
+  }
+  return out;
+}
+
+/** "In a request, all events must use the same type of profile identifier": the group key. */
+function identifierType(event: SyneriseEvent): string {
+  const client = event.client as Record<string, unknown>;
+  return IDENTIFIERS.filter((k) => client[k] !== undefined && client[k] !== null && client[k] !== "").join("+");
+}
+
+export async function sendEventBatches(events: readonly SyneriseEvent[], ctx: SendEventBatchesContext): Promise<SendEventsReport> {
+  if (!Array.isArray(events)) {
+    throw new InvalidInputError({ vendor: "synerise", message: "sendEvents: events must be an array", issues: [{ path: "events", message: "must be an array" }] });
+  }
+  const maxEvents = Math.min(ctx.maxEventsPerBatch ?? MAX_EVENTS_PER_BATCH, MAX_EVENTS_PER_BATCH);
+  const maxBytes = Math.min(ctx.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
+  const fill = (ctx.eventSalt ?? "fill") === "fill";
+  const clock = ctx.clock ?? systemClock;
+  const report: SendEventsReport = { ok: true, accepted: [], failed: [], chunks: [] };
+
+  // Prepare: validate, fill salt/time, measure, group by identifier type (order kept in each group).
+  const groups = new Map<string, { position: number; event: SyneriseEvent; json: string }[]>();
+  events.forEach((given, position) => {
+    const issues = problems(given);
+    if (issues.length > 0) {
+      report.failed.push({
+        position,
+        event: given,
+        error: new InvalidInputError({
+          vendor: "synerise",
+          redactor: ctx.redactor,
+          message: `sendEvents: event ${position} was not sent: ${issues.join("; ")}`,
+          issues: issues.map((message) => ({ path: `events[${position}]`, message })),
+        }),
+      });
+      return;
+    }
+    const event: SyneriseEvent = fill
+      ? { ...given, eventSalt: given.eventSalt ?? randomUUID(), time: given.time ?? new Date(clock.now()).toISOString() }
+      : given;
+    const json = JSON.stringify(event);
+    if (Buffer.byteLength(json) + 2 > maxBytes) {
+      report.failed.push({
+        position,
+        event,
+        error: new InvalidInputError({
+          vendor: "synerise",
+          redactor: ctx.redactor,
+          message: `sendEvents: event ${position} was not sent: it alone is larger than the ${maxBytes}-byte request limit`,
+          issues: [{ path: `events[${position}]`, message: `larger than ${maxBytes} bytes` }],
+        }),
+      });
+      return;
+    }
+    const key = identifierType(event);
+    const group = groups.get(key) ?? [];
+    group.push({ position, event, json });
+    groups.set(key, group);
+  });
+
+  // Chunk: at most maxEvents events and maxBytes bytes of `[e1,e2,...]` each.
+  const chunks: { position: number; event: SyneriseEvent; json: string }[][] = [];
+  for (const group of groups.values()) {
+    let current: typeof group = [];
+    let bytes = 2;
+    for (const entry of group) {
+      const size = Buffer.byteLength(entry.json) + (current.length > 0 ? 1 : 0);
+      if (current.length > 0 && (current.length >= maxEvents || bytes + size > maxBytes)) {
+        chunks.push(current);
+        current = [];
+        bytes = 2;
+      }
+      bytes += Buffer.byteLength(entry.json) + (current.length > 0 ? 1 : 0);
+      current.push(entry);
+    }
+    if (current.length > 0) chunks.push(current);
+  }
+
+  const results: EventChunkResult[] = new Array(chunks.length);
+  const sendChunk = async (index: number): Promise<void> => {
+    const chunk = chunks[index]!;
+    const body = chunk.map((c) => c.event);
+    const bytes = 2 + chunk.reduce((n, c) => n + Buffer.byteLength(c.json), 0) + chunk.length - 1;
+    const positions = chunk.map((c) => c.position);
+    const safe = body.every((e) => typeof e.eventSalt === "string" && e.eventSalt !== "");
+    let error: CdpkitError | undefined;
+    let httpStatus: number | undefined;
+    try {
+      const result = await ctx.post(body, safe);
+      httpStatus = result.response.status;
+      if (result.error !== undefined || !result.response.ok) error = syneriseError(result.response, result.error, "POST", ctx.redactor);
+    } catch (thrown) {
+      error = thrown instanceof CdpkitError ? thrown : toNetworkError(thrown, { vendor: "synerise", redactor: ctx.redactor });
+    }
+    results[index] = { index, positions, bytes, status: error ? "failed" : "accepted", ...(httpStatus !== undefined ? { httpStatus } : {}), ...(error ? { error } : {}) };
+    for (const c of chunk) {
+      if (error) report.failed.push({ position: c.position, event: c.event, error });
+      else report.accepted.push({ position: c.position, event: c.event });
+    }
+  };
+  const concurrency = Math.max(1, Math.floor(ctx.concurrency ?? 1));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, chunks.length) }, async () => {
+      while (next < chunks.length) await sendChunk(next++);
+    }),
+  );
+  report.chunks = results;
+  report.accepted.sort((a, b) => a.position - b.position);
+  report.failed.sort((a, b) => a.position - b.position);
+  report.ok = report.failed.length === 0;
+  return report;
+}
