@@ -2,6 +2,7 @@
 // the published client packages (built dist/, as a user would import them), printing what came back.
 import { startVendorMock } from "@cdpkit/mock";
 import { createDfineryClient, VendorError } from "@cdpkit/dfinery";
+import { runAltcraft } from "./altcraft.mjs";
 import { runSynerise } from "./synerise.mjs";
 
 const line = (label, value) => console.log(`  ${label.padEnd(34)} ${value}`);
@@ -88,6 +89,7 @@ async function dfinery() {
 try {
   await dfinery();
   await runSynerise({ startVendorMock, line });
+  await runAltcraft({ startVendorMock, line });
   console.log("\ndemo: every call answered as expected");
 } catch (error) {
   console.error(`\ndemo failed: ${error?.stack ?? error}`);

@@ -1,0 +1,180 @@
+import createClient, { type Client } from "openapi-fetch";
+import {
+  bindOperations,
+  CdpkitError,
+  createOperationFetch,
+  createOperationIndex,
+  createPolicyFetch,
+  httpErrorFor,
+  InvalidInputError,
+  Redactor,
+  ReplayableRequest,
+  VendorError,
+  type Clock,
+  type FetchLike,
+  type InvalidInputIssue,
+  type Logger,
+  type OperationInit,
+  type OperationMeta,
+  type OperationResult,
+  type RetryOptions,
+} from "@cdpkit/core";
+import { envelopeError, WriteOutcomeUnknownError } from "./errors.js";
+import type { paths } from "./generated/openapi.js";
+import { operations as generated, securitySchemes } from "./generated/operations.js";
+
+const VENDOR = "altcraft";
+const operations: readonly OperationMeta[] = generated;
+const PREFIX = "/api/v1.1/";
+
+/** The cloud host ("ru.altkraft.com"); on-premise platforms have their own. */
+export const ALTCRAFT_CLOUD_HOST = "ru.altkraft.com";
+
+export interface AltcraftClientOptions {
+  /** The API token (Settings > Tokens). */
+  token: string;
+  /**
+   * `"body"` (default): the token goes in each JSON body as `token`, as the docs describe
+   * (resources/push_subscribe: the `token` query parameter, as its only sample does).
+   * `"header"`: `Authorization: Bearer <token>` instead, for platforms that accept it.
+   */
+  tokenIn?: "body" | "header";
+  /** The platform host, e.g. "marketing.example.com" (on-premise). Default the cloud host. */
+  host?: string;
+  /** A full base URL instead of `host` (e.g. a proxy or a local mock). */
+  baseUrl?: string;
+  fetch?: FetchLike | typeof globalThis.fetch;
+  /** Retries apply to read methods only (profiles/get, databases/list, databases/fields_get, campaigns/triggers/get). */
+  retry?: RetryOptions | false;
+  timeoutMs?: number;
+  totalTimeoutMs?: number;
+  /**
+   * Default `true`: a non-zero `error` in the envelope (or a non-2xx answer) is thrown as a typed error.
+   * `false`: returned as `{ error, response }` (`error` the parsed envelope).
+   */
+  throwOnError?: boolean;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export type AltcraftApi = Client<paths, "application/json">;
+
+function validate(options: AltcraftClientOptions): void {
+  const issues: InvalidInputIssue[] = [];
+  if (typeof options?.token !== "string" || options.token.trim() === "") issues.push({ path: "token", message: "must be a non-empty string (your API token)" });
+  if (options?.tokenIn !== undefined && options.tokenIn !== "body" && options.tokenIn !== "header") {
+    issues.push({ path: "tokenIn", message: 'must be "body" or "header"' });
+  }
+  if (options?.host !== undefined && (typeof options.host !== "string" || !/^[a-z0-9.-]+(:\d+)?$/i.test(options.host))) {
+    issues.push({ path: "host", message: "must be a host name, e.g. marketing.example.com" });
+  }
+  if (options?.baseUrl !== undefined && !URL.canParse(options.baseUrl)) issues.push({ path: "baseUrl", message: "must be an absolute URL" });
+  if (options?.host !== undefined && options?.baseUrl !== undefined) issues.push({ path: "host", message: "give host or baseUrl, not both" });
+  if (issues.length > 0) {
+    throw new InvalidInputError({ vendor: VENDOR, message: `createAltcraftClient: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The typed client for every pinned Altcraft method (`client.POST("/api/v1.1/profiles/import", { body })`).
+ * The token is added by the client; the `{error, error_text}` envelope is checked on every answer; a
+ * data-modifying request is sent once and never re-sent.
+ */
+export function createAltcraftClient(options: AltcraftClientOptions): AltcraftApi {
+  validate(options);
+  const baseUrl = (options.baseUrl ?? `https://${options.host ?? ALTCRAFT_CLOUD_HOST}`).replace(/\/+$/, "");
+  const tokenIn = options.tokenIn ?? "body";
+  const index = createOperationIndex(operations, baseUrl);
+  const redactor = new Redactor({ secrets: () => [options.token] });
+  const policyFetch = createPolicyFetch({
+    vendor: VENDOR,
+    fetch: options.fetch,
+    redactor,
+    clock: options.clock,
+    logger: options.logger,
+    timeoutMs: options.timeoutMs,
+    totalTimeoutMs: options.totalTimeoutMs,
+    retry:
+      options.retry === false
+        ? false
+        : {
+            // Reads only: "The platform will not accept a repeated request if it modifies the data".
+            isSafeToRetry: (request) => index.findRequest(request)?.idempotent ?? false,
+            ...options.retry,
+            clock: options.retry?.clock ?? options.clock,
+          },
+    rateLimit: false,
+  });
+  const transport = createOperationFetch({
+    index,
+    operations,
+    baseUrl,
+    schemes: securitySchemes,
+    credentials: {
+      BearerToken: tokenIn === "header" ? options.token : undefined,
+      QueryToken: tokenIn === "body" ? options.token : undefined,
+    },
+    fetch: policyFetch,
+  });
+  const base = createClient<paths>({ baseUrl, Request: ReplayableRequest });
+  const throwOnError = options.throwOnError ?? true;
+
+  const bound = bindOperations(base, {
+    vendor: VENDOR,
+    factory: "createAltcraftClient",
+    fetchFor: transport.fetchFor,
+    prepare: (init: OperationInit | undefined, _method, path) => {
+      if (tokenIn !== "body" || path === `${PREFIX}resources/push_subscribe`) return init;
+      const body = init?.body;
+      if (body !== undefined && !isObject(body)) return init;
+      // The caller's body is never modified: the token goes into a copy.
+      return { ...init, body: { ...(body ?? {}), token: options.token } };
+    },
+    finish: async (call, method, path) => {
+      const altcraftMethod = path.startsWith(PREFIX) ? path.slice(PREFIX.length) : path;
+      let result: OperationResult;
+      try {
+        result = await call();
+      } catch (error) {
+        if (error instanceof SyntaxError) {
+          throw new VendorError({ vendor: VENDOR, method, redactor, message: `altcraft ${altcraftMethod}: the response is not valid JSON (${error.message})`, cause: error });
+        }
+        throw error;
+      }
+      const envelope = (result.data ?? result.error) as { error?: unknown } | undefined;
+      if (isObject(envelope) && typeof envelope.error === "number" && envelope.error !== 0) {
+        const failure = envelopeError(envelope as { error: number; error_text?: unknown }, altcraftMethod, result.response, redactor);
+        if (throwOnError) throw failure;
+        return { error: envelope, response: result.response };
+      }
+      if (!result.response.ok && throwOnError) {
+        throw httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, method, url: result.response.url, body: result.error, redactor });
+      }
+      return result;
+    },
+  }) as AltcraftApi;
+
+  // A write that failed in transit may or may not have been applied: say so, hand back what was
+  // sent, never re-send (the retry policy already refuses: writes are not idempotent in the spec).
+  const post = bound.POST.bind(bound) as (path: string, init?: { body?: unknown }) => Promise<unknown>;
+  (bound as { POST: unknown }).POST = async (path: string, init?: { body?: unknown }) => {
+    try {
+      return await post(path, init);
+    } catch (error) {
+      const op = operations.find((o) => o.path === path && o.method.toUpperCase() === "POST");
+      if (op && !op.idempotent && error instanceof CdpkitError && (error.kind === "network" || error.kind === "timeout")) {
+        throw new WriteOutcomeUnknownError(path.slice(PREFIX.length), stripToken(init?.body), error, redactor);
+      }
+      throw error;
+    }
+  };
+  return bound;
+}
+
+function stripToken(body: unknown): unknown {
+  if (!isObject(body)) return body;
+  const { token: _token, ...rest } = body;
+  return rest;
+}

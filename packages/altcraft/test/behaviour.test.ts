@@ -1,0 +1,138 @@
+// Where the token goes, what each envelope code becomes, and that a write is never sent twice —
+// against a local server that records requests and can fail them.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  ALTCRAFT_ERROR_CODES,
+  AuthError,
+  ConflictError,
+  createAltcraftClient,
+  InvalidInputError,
+  NotFoundError,
+  ServerError,
+  VendorError,
+  WriteOutcomeUnknownError,
+} from "../src/index.js";
+
+const TOKEN = "altcraft-secret-token-0123456789";
+interface Seen { path: string; query: URLSearchParams; auth: string | undefined; body: string }
+let seen: Seen[] = [];
+let respond: (req: Seen, res: ServerResponse, hit: number) => void;
+let url: string;
+const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  let body = "";
+  req.on("data", (c: Buffer) => (body += c));
+  req.on("end", () => {
+    const u = new URL(req.url ?? "/", "http://x");
+    const entry = { path: u.pathname, query: u.searchParams, auth: req.headers.authorization, body };
+    seen.push(entry);
+    respond(entry, res, seen.filter((s) => s.path === entry.path).length);
+  });
+});
+const envelope = (res: ServerResponse, body: unknown, status = 200) => {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+};
+beforeAll(async () => {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+beforeEach(() => {
+  seen = [];
+  respond = (_req, res) => envelope(res, { error: 0, error_text: "Successful operation", profile_id: "p1" });
+});
+
+const retry = { baseDelayMs: 1, maxDelayMs: 2 };
+
+describe("the token", () => {
+  it("goes into the body by default, on a copy of the caller's body", async () => {
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry });
+    const body = { db_id: 1, matching: "email", email: "a@example.com", data: { _fname: "Ann" } };
+    await client.POST("/api/v1.1/profiles/import", { body });
+    expect(JSON.parse(seen[0]!.body)).toEqual({ ...body, token: TOKEN });
+    expect(seen[0]!.auth).toBeUndefined();
+    expect(body).not.toHaveProperty("token");
+  });
+  it("goes in Authorization: Bearer with tokenIn: header, and not in the body", async () => {
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, tokenIn: "header", retry });
+    await client.POST("/api/v1.1/databases/list", { body: { limit: 5 } });
+    expect(seen[0]!.auth).toBe(`Bearer ${TOKEN}`);
+    expect(JSON.parse(seen[0]!.body)).toEqual({ limit: 5 });
+  });
+  it("goes in the token query parameter for resources/push_subscribe, as its sample does", async () => {
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry });
+    await client.POST("/api/v1.1/resources/push_subscribe", { body: { resource_id: 1, subscription: { endpoint: "https://push.example/1" } } });
+    expect(seen[0]!.query.get("token")).toBe(TOKEN);
+    expect(JSON.parse(seen[0]!.body)).not.toHaveProperty("token");
+  });
+  it("bad options are named; the token never appears in an error", () => {
+    expect(() => createAltcraftClient({ token: "" })).toThrow(/token must be a non-empty string/);
+    expect(() => createAltcraftClient({ token: TOKEN, tokenIn: "url" as never, host: "bad host/", baseUrl: "x" })).toThrow(InvalidInputError);
+    try {
+      createAltcraftClient({ token: TOKEN, tokenIn: "url" as never });
+    } catch (error) {
+      expect(String(error)).toMatch(/tokenIn must be "body" or "header"/);
+      expect(JSON.stringify(error)).not.toContain(TOKEN);
+    }
+  });
+  it("the host option builds https://<host>/api/v1.1/... (cloud host by default)", async () => {
+    const requests: string[] = [];
+    const client = createAltcraftClient({ token: TOKEN, host: "marketing.example.com", fetch: async (r: Request) => (requests.push(r.url), new Response('{"error":0,"error_text":"ok"}', { headers: { "content-type": "application/json" } })) });
+    await client.POST("/api/v1.1/databases/list", { body: {} });
+    expect(requests).toEqual(["https://marketing.example.com/api/v1.1/databases/list"]);
+  });
+});
+
+describe("the envelope", () => {
+  const classes: Record<number, unknown> = { 401: AuthError, 403: AuthError, 404: NotFoundError, 409: ConflictError, 500: ServerError, 501: ServerError };
+  for (const [code, meaning] of Object.entries(ALTCRAFT_ERROR_CODES).filter(([c]) => c !== "0")) {
+    it(`error ${code} is a ${(classes[Number(code)] as { name: string } | undefined)?.name ?? "VendorError"} meaning "${meaning}"`, async () => {
+      respond = (_req, res) => envelope(res, { error: Number(code), error_text: `platform says ${code}` });
+      const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry });
+      const error = await client.POST("/api/v1.1/profiles/get", { body: { db_id: 1 } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(classes[Number(code)] ?? VendorError);
+      expect(error).toMatchObject({ code: Number(code), meaning, vendorCode: Number(code), vendorMessage: `platform says ${code}`, altcraftMethod: "profiles/get" });
+      expect(String(error)).toContain(meaning);
+      expect(JSON.stringify(error)).not.toContain(TOKEN);
+    });
+  }
+  it("an undocumented code is still a failure; throwOnError: false returns the envelope as error", async () => {
+    respond = (_req, res) => envelope(res, { error: 999, error_text: "new" });
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry });
+    await expect(client.POST("/api/v1.1/databases/list", { body: {} })).rejects.toMatchObject({ code: 999, meaning: "undocumented error code" });
+    const lenient = createAltcraftClient({ token: TOKEN, baseUrl: url, retry, throwOnError: false });
+    const { data, error } = await lenient.POST("/api/v1.1/databases/list", { body: {} });
+    expect(data).toBeUndefined();
+    expect(error).toEqual({ error: 999, error_text: "new" });
+  });
+});
+
+describe("writes are sent once", () => {
+  it("a write whose connection drops is not re-sent and comes back with what was sent", async () => {
+    respond = (_req, res) => res.socket?.destroy();
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry });
+    const body = { db_id: 1, email: "a@example.com", data: { _fname: "Ann" } };
+    const error = await client.POST("/api/v1.1/profiles/import", { body }).catch((e: unknown) => e);
+    expect(seen.filter((s) => s.path === "/api/v1.1/profiles/import")).toHaveLength(1);
+    expect(error).toBeInstanceOf(WriteOutcomeUnknownError);
+    expect(error).toMatchObject({ altcraftMethod: "profiles/import", sentBody: body, kind: "network" });
+    expect(String(error)).toMatch(/not re-sent because Altcraft rejects a repeated data-modifying request/);
+    expect(JSON.stringify(error)).not.toContain(TOKEN);
+  });
+  it("a write answered 503 is not re-sent either", async () => {
+    respond = (_req, res) => envelope(res, { error: 500, error_text: "busy" }, 503);
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry });
+    await expect(client.POST("/api/v1.1/campaigns/triggers/start", { body: { id: 1, email: "a@example.com" } })).rejects.toBeInstanceOf(ServerError);
+    expect(seen).toHaveLength(1);
+  });
+  it("a read is retried after a dropped connection", async () => {
+    respond = (_req, res, hit) => (hit === 1 ? res.socket?.destroy() : envelope(res, { error: 0, error_text: "ok", data: [] }));
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry });
+    const { data } = await client.POST("/api/v1.1/databases/list", { body: {} });
+    expect(data).toEqual({ error: 0, error_text: "ok", data: [] });
+    expect(seen).toHaveLength(2);
+    expect(JSON.parse(seen[1]!.body)).toEqual({ token: TOKEN });
+  });
+});
