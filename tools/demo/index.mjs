@@ -3,6 +3,7 @@
 import { startVendorMock } from "@cdpkit/mock";
 import { createDfineryClient, VendorError } from "@cdpkit/dfinery";
 import { runAltcraft } from "./altcraft.mjs";
+import { runKameleoon } from "./kameleoon.mjs";
 import { runSynerise } from "./synerise.mjs";
 
 const line = (label, value) => console.log(`  ${label.padEnd(34)} ${value}`);
@@ -90,6 +91,7 @@ try {
   await dfinery();
   await runSynerise({ startVendorMock, line });
   await runAltcraft({ startVendorMock, line });
+  await runKameleoon({ startVendorMock, line });
   console.log("\ndemo: every call answered as expected");
 } catch (error) {
   console.error(`\ndemo failed: ${error?.stack ?? error}`);

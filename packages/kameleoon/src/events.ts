@@ -1,0 +1,143 @@
+import { randomBytes } from "node:crypto";
+import { CdpkitError, InvalidInputError, toNetworkError, type OperationResult, type Redactor } from "@cdpkit/core";
+import type { components } from "./generated/openapi.js";
+
+/** A visit event: `eventType` plus its parameters (`goalId`, `revenue`, `index`, `href`, ...). */
+export type VisitEvent = Omit<components["schemas"]["VisitEvent"], "nonce"> & { nonce?: string };
+/** A product event: PRODUCTPAGE (with attributes such as `name`), PRODUCTADDTOCART or PRODUCTBUY. */
+export type ProductEvent = Omit<components["schemas"]["ProductEvent"], "nonce"> & { nonce?: string };
+
+/** The smallest body limit the docs versions give ("10 MB", "3 MB", "1 MB"): 1 MB read as 10^6 bytes. */
+export const MAX_EVENTS_BODY_BYTES = 1_000_000;
+const NONCE = /^[0-9A-Fa-f]{16}$/;
+
+/** A fresh 16-hex-character nonce, as each event needs one ("nonce (required, 16 hex chars, unique per event)"). */
+export function newNonce(): string {
+  return randomBytes(8).toString("hex").toUpperCase();
+}
+
+/**
+ * One event as a line of the line format: a URL query string, `eventType` first and `nonce` last;
+ * objects and arrays (e.g. `valuesCountMap`) are sent as JSON, every value URL-encoded.
+ */
+export function encodeEventLine(event: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  const keys = Object.keys(event).filter((k) => event[k] !== undefined && event[k] !== null);
+  const ordered = ["eventType", ...keys.filter((k) => k !== "eventType" && k !== "nonce"), "nonce"].filter((k) => keys.includes(k));
+  for (const key of ordered) {
+    const value = event[key];
+    params.append(key, typeof value === "object" ? JSON.stringify(value) : String(value));
+  }
+  return params.toString();
+}
+
+export interface SendEventsOptions {
+  /** `"lines"` (default): the line format; `"json"`: a JSON array (`json=true`). */
+  format?: "lines" | "json";
+  /** Lower than the 1 MB default, e.g. for tests; never above it. */
+  maxBodyBytes?: number;
+}
+
+export interface EventsChunkResult {
+  index: number;
+  /** Positions of its events in the array given. */
+  positions: number[];
+  bytes: number;
+  status: "accepted" | "failed";
+  httpStatus?: number;
+  error?: CdpkitError;
+}
+
+export interface SendEventsReport<E> {
+  ok: boolean;
+  /** The events as sent (nonce filled in), by position. */
+  accepted: { position: number; event: E }[];
+  /** Every event not accepted, with the reason; invalid ones are never sent. Nothing is dropped. */
+  failed: { position: number; event: E; error: CdpkitError }[];
+  chunks: EventsChunkResult[];
+}
+
+export interface SendEventsContext {
+  /** What identifies each event when no common value is given: "visitorCode" (or mappingValue) / "ean". */
+  idField: "visitorCode" | "ean";
+  /** A common identifier sent as a query parameter: events then need not carry one. */
+  common?: string;
+  send: (body: string, format: "lines" | "json") => Promise<OperationResult>;
+  errorFor: (result: OperationResult) => CdpkitError;
+  redactor: Redactor;
+}
+
+function problems(event: Record<string, unknown>, ctx: SendEventsContext): string[] {
+  const out: string[] = [];
+  if (typeof event.eventType !== "string" || event.eventType === "") out.push("eventType must be a non-empty string");
+  if (event.nonce !== undefined && (typeof event.nonce !== "string" || !NONCE.test(event.nonce))) out.push("nonce must be 16 hex characters");
+  const id = event[ctx.idField] ?? (ctx.idField === "visitorCode" ? event.mappingValue : undefined);
+  if (ctx.common === undefined && (typeof id !== "string" || id === "")) {
+    out.push(`${ctx.idField} is required (per event, or once for all events)`);
+  }
+  if (typeof id === "string" && id.length > 100) out.push(`${ctx.idField} must be at most 100 characters`);
+  return out;
+}
+
+export async function sendEventChunks<E extends { nonce?: string }>(events: readonly E[], options: SendEventsOptions, ctx: SendEventsContext): Promise<SendEventsReport<E>> {
+  if (!Array.isArray(events)) {
+    throw new InvalidInputError({ vendor: "kameleoon", message: "events must be an array", issues: [{ path: "events", message: "must be an array" }] });
+  }
+  const format = options.format ?? "lines";
+  const maxBytes = Math.min(options.maxBodyBytes ?? MAX_EVENTS_BODY_BYTES, MAX_EVENTS_BODY_BYTES);
+  const report: SendEventsReport<E> = { ok: true, accepted: [], failed: [], chunks: [] };
+  const ready: { position: number; event: E; text: string; bytes: number }[] = [];
+  events.forEach((given, position) => {
+    const raw = given as unknown as Record<string, unknown>;
+    const issues = raw && typeof raw === "object" ? problems(raw, ctx) : ["must be an object"];
+    const fail = (message: string, issueList: string[]) =>
+      report.failed.push({
+        position,
+        event: given,
+        error: new InvalidInputError({ vendor: "kameleoon", redactor: ctx.redactor, message, issues: issueList.map((m) => ({ path: `events[${position}]`, message: m })) }),
+      });
+    if (issues.length > 0) return void fail(`event ${position} was not sent: ${issues.join("; ")}`, issues);
+    const event = { ...given, nonce: given.nonce ?? newNonce() } as E;
+    const text = format === "lines" ? encodeEventLine(event as unknown as Record<string, unknown>) : JSON.stringify(event);
+    const bytes = Buffer.byteLength(text);
+    if (bytes + 2 > maxBytes) return void fail(`event ${position} was not sent: it alone is larger than the ${maxBytes}-byte body limit`, [`larger than ${maxBytes} bytes`]);
+    ready.push({ position, event, text, bytes });
+  });
+
+  // Lines are joined by "\n", JSON items by "," inside "[...]": one separator byte each.
+  const chunks: (typeof ready)[] = [];
+  let current: typeof ready = [];
+  let size = format === "json" ? 2 : 0;
+  for (const entry of ready) {
+    const add = entry.bytes + (current.length > 0 ? 1 : 0);
+    if (current.length > 0 && size + add > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = format === "json" ? 2 : 0;
+    }
+    size += entry.bytes + (current.length > 0 ? 1 : 0);
+    current.push(entry);
+  }
+  if (current.length > 0) chunks.push(current);
+
+  for (const [index, chunk] of chunks.entries()) {
+    const body = format === "json" ? `[${chunk.map((c) => c.text).join(",")}]` : chunk.map((c) => c.text).join("\n");
+    let error: CdpkitError | undefined;
+    let httpStatus: number | undefined;
+    try {
+      const result = await ctx.send(body, format);
+      httpStatus = result.response.status;
+      if (!result.response.ok) error = ctx.errorFor(result);
+    } catch (thrown) {
+      error = thrown instanceof CdpkitError ? thrown : toNetworkError(thrown, { vendor: "kameleoon", redactor: ctx.redactor });
+    }
+    report.chunks.push({ index, positions: chunk.map((c) => c.position), bytes: Buffer.byteLength(body), status: error ? "failed" : "accepted", ...(httpStatus !== undefined ? { httpStatus } : {}), ...(error ? { error } : {}) });
+    for (const c of chunk) {
+      if (error) report.failed.push({ position: c.position, event: c.event, error });
+      else report.accepted.push({ position: c.position, event: c.event });
+    }
+  }
+  report.failed.sort((a, b) => a.position - b.position);
+  report.ok = report.failed.length === 0;
+  return report;
+}

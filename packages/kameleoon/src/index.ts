@@ -1,0 +1,21 @@
+export {
+  createKameleoonClient,
+  DEFAULT_USER_AGENT,
+  KAMELEOON_RATE_LIMITS,
+  KAMELEOON_SERVERS,
+  KAMELEOON_TOKEN_URL,
+} from "./client.js";
+export type { KameleoonApi, KameleoonClient, KameleoonClientOptions, KameleoonPaths, KameleoonRegion } from "./client.js";
+export {
+  encodeEventLine,
+  MAX_EVENTS_BODY_BYTES,
+  newNonce,
+  type EventsChunkResult,
+  type ProductEvent,
+  type SendEventsOptions,
+  type SendEventsReport,
+  type VisitEvent,
+} from "./events.js";
+export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
+export { operations } from "./generated/operations.js";
+export { AuthError, CdpkitError, HttpError, InvalidInputError, NetworkError, RateLimitError, ServerError, TimeoutError } from "@cdpkit/core";

@@ -1,0 +1,186 @@
+// OAuth2 token lifecycle, per-method limits, User-Agent and the event helpers against a local server.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createManualClock } from "@cdpkit/core";
+import { AuthError, createKameleoonClient, DEFAULT_USER_AGENT, encodeEventLine, InvalidInputError, newNonce } from "../src/index.js";
+
+const SECRET = "kameleoon-client-secret-42";
+interface Seen { method: string; path: string; query: URLSearchParams; headers: IncomingMessage["headers"]; body: string }
+let seen: Seen[] = [];
+let issued = 0;
+let valid = new Set<string>();
+let tokenDelayMs = 0;
+let expiresIn = 3600;
+let url: string;
+const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  let body = "";
+  req.on("data", (c: Buffer) => (body += c));
+  req.on("end", async () => {
+    const u = new URL(req.url ?? "/", "http://x");
+    const entry = { method: req.method ?? "", path: u.pathname, query: u.searchParams, headers: req.headers, body };
+    seen.push(entry);
+    if (u.pathname === "/oauth/token") {
+      const form = new URLSearchParams(body);
+      if (form.get("client_secret") !== SECRET) return void (res.writeHead(401, { "content-type": "application/json" }), res.end('{"error":"invalid_client"}'));
+      issued++;
+      if (tokenDelayMs) await new Promise((r) => setTimeout(r, tokenDelayMs));
+      const token = `token-${issued}`;
+      valid.add(token);
+      res.writeHead(200, { "content-type": "application/json" });
+      return void res.end(JSON.stringify({ access_token: token, expires_in: expiresIn }));
+    }
+    const auth = req.headers.authorization?.replace(/^Bearer /, "");
+    if (auth !== undefined && !valid.has(auth)) return void (res.writeHead(401), res.end());
+    if (req.method === "GET") return void (res.writeHead(200, { "content-type": "application/json" }), res.end("{}"));
+    res.writeHead(204);
+    res.end();
+  });
+});
+beforeAll(async () => {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+beforeEach(() => {
+  seen = [];
+  issued = 0;
+  valid = new Set();
+  tokenDelayMs = 0;
+  expiresIn = 3600;
+});
+const auth = () => ({ clientId: "client-1", clientSecret: SECRET, tokenUrl: `${url}/oauth/token` });
+const data = (s: Seen[]) => s.filter((x) => x.path !== "/oauth/token");
+const tick = (ms = 50) => new Promise((r) => setTimeout(r, ms));
+
+describe("OAuth2 client credentials", () => {
+  it("requests a token form-encoded, once for 100 concurrent requests", async () => {
+    tokenDelayMs = 50;
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), rateLimit: false });
+    const results = await Promise.all(Array.from({ length: 100 }, () => client.GET("/map/map", { params: { query: { key: "k" } } })));
+    expect(results.every((r) => r.response.status === 200)).toBe(true);
+    expect(issued).toBe(1);
+    const tokenRequest = seen.find((s) => s.path === "/oauth/token")!;
+    expect(tokenRequest.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+    expect(Object.fromEntries(new URLSearchParams(tokenRequest.body))).toEqual({ grant_type: "client_credentials", client_id: "client-1", client_secret: SECRET });
+    expect(new Set(data(seen).map((s) => s.headers.authorization))).toEqual(new Set(["Bearer token-1"]));
+  });
+  it("keeps the token until shortly before expires_in, then requests a new one", async () => {
+    const clock = createManualClock(1_000_000);
+    expiresIn = 600;
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, rateLimit: false, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
+    await client.GET("/map/map", { params: { query: { key: "k" } } });
+    await clock.advance(600_000 - 60_001);
+    await client.GET("/map/map", { params: { query: { key: "k" } } });
+    expect(issued).toBe(1);
+    await clock.advance(1);
+    await client.GET("/map/map", { params: { query: { key: "k" } } });
+    expect(issued).toBe(2);
+    expect(data(seen).map((s) => s.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-1", "Bearer token-2"]);
+  });
+  it("drops the token on 401, fetches another and replays the request once, body included", async () => {
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), rateLimit: false });
+    await client.GET("/map/map", { params: { query: { key: "k" } } });
+    valid.clear();
+    const { response } = await client.POST("/map/maps", { body: { k: { a: 1 } } });
+    expect(response.status).toBe(204);
+    const posts = seen.filter((s) => s.path === "/map/maps");
+    expect(posts.map((p) => [p.headers.authorization, p.body])).toEqual([
+      ["Bearer token-1", '{"k":{"a":1}}'],
+      ["Bearer token-2", '{"k":{"a":1}}'],
+    ]);
+    expect(client.auth.stats).toEqual({ requested: 2, invalidated: 1 });
+  });
+  it("a refused token request fails the call with an AuthError that hides the secret", async () => {
+    const client = createKameleoonClient({ baseUrl: url, auth: { ...auth(), clientSecret: `wrong-${SECRET}` }, rateLimit: false });
+    const error = await client.GET("/map/map", { params: { query: { siteCode: "s", key: "k" } } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect(JSON.stringify(error) + String(error)).not.toContain(SECRET);
+    expect(data(seen)).toHaveLength(0);
+  });
+});
+
+describe("per-method limits", () => {
+  const fire = (client: ReturnType<typeof createKameleoonClient>, method: "GET" | "POST", n: number) =>
+    Array.from({ length: n }, () =>
+      method === "GET" ? client.GET("/map/map", { params: { query: { key: "k" } } }) : client.POST("/map/maps", { body: { k: {} } }),
+    );
+  it("unauthenticated: GET 5/s, while POST has its own 50/s budget", async () => {
+    const clock = createManualClock(0);
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
+    const gets = fire(client, "GET", 6);
+    const posts = fire(client, "POST", 51);
+    await Promise.all(posts.slice(0, 50));
+    await tick();
+    // Each method has its own bucket: 50 POSTs went out while the 6th GET and the 51st POST wait.
+    expect(seen.filter((s) => s.method === "GET")).toHaveLength(5);
+    expect(seen.filter((s) => s.method === "POST")).toHaveLength(50);
+    expect(clock.pending()).toBe(2);
+    await clock.advance(1000);
+    await Promise.all([...gets, ...posts]);
+    expect(seen.filter((s) => s.method === "GET")).toHaveLength(6);
+    expect(seen.filter((s) => s.method === "POST")).toHaveLength(51);
+  });
+  it("authenticated: GET 50/s", async () => {
+    const clock = createManualClock(0);
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
+    const gets = fire(client, "GET", 51);
+    await tick(100);
+    expect(data(seen).filter((s) => s.method === "GET")).toHaveLength(50);
+    await clock.advance(1000);
+    await Promise.all(gets);
+    expect(data(seen).filter((s) => s.method === "GET")).toHaveLength(51);
+  });
+});
+
+describe("requests", () => {
+  it("carry a custom User-Agent by default, or the one given", async () => {
+    await createKameleoonClient({ siteCode: "s", baseUrl: url }).GET("/map/map", { params: { query: { key: "k" } } });
+    await createKameleoonClient({ siteCode: "s", baseUrl: url, userAgent: "acme-sync/2.0" }).GET("/map/map", { params: { query: { key: "k" } } });
+    expect(seen.map((s) => s.headers["user-agent"])).toEqual([DEFAULT_USER_AGENT, "acme-sync/2.0"]);
+    expect(seen[0]!.query.get("siteCode")).toBe("s");
+  });
+  it("bad options are named", () => {
+    expect(() => createKameleoonClient({ auth: { clientId: "", clientSecret: SECRET }, region: "mars" as never })).toThrow(InvalidInputError);
+    expect(() => createKameleoonClient({ auth: { clientId: "", clientSecret: SECRET } })).toThrow(/auth\.clientId must be a non-empty string/);
+    expect(() => createKameleoonClient({ region: "mars" as never })).toThrow(/region must be one of eu-io, na-io, eu-eu, na-eu/);
+  });
+});
+
+describe("event helpers", () => {
+  it("encode one event per line, values URL-encoded, objects as JSON, nonce last; nonces are 16 hex", () => {
+    expect(encodeEventLine({ eventType: "customData", index: 2, valuesCountMap: { "a b": 1 }, nonce: "0123456789ABCDEF" })).toBe(
+      "eventType=customData&index=2&valuesCountMap=%7B%22a+b%22%3A1%7D&nonce=0123456789ABCDEF",
+    );
+    const nonces = new Set(Array.from({ length: 1000 }, newNonce));
+    expect(nonces.size).toBe(1000);
+    for (const n of nonces) expect(n).toMatch(/^[0-9A-F]{16}$/);
+  });
+  it("send lines with a nonce per event, split so no body exceeds the limit, and report invalid events", async () => {
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
+    const events = Array.from({ length: 30 }, (_, n) => ({ eventType: "page", href: `https://example.com/${"p".repeat(200)}/${n}`, title: `Page ${n}`, visitorCode: `v${n}` }));
+    const report = await client.sendVisitEvents([...events, { eventType: "", visitorCode: "v" }, { eventType: "page" }], { maxBodyBytes: 2000 });
+    const posts = seen.filter((s) => s.path === "/visit/events");
+    expect(posts.length).toBeGreaterThan(3);
+    for (const p of posts) expect(Buffer.byteLength(p.body)).toBeLessThanOrEqual(2000);
+    const lines = posts.flatMap((p) => p.body.split("\n"));
+    expect(lines).toHaveLength(30);
+    expect(lines.map((l) => new URLSearchParams(l).get("title"))).toEqual(events.map((e) => e.title));
+    expect(new Set(lines.map((l) => new URLSearchParams(l).get("nonce"))).size).toBe(30);
+    expect(report.accepted).toHaveLength(30);
+    expect(report.failed.map((f) => [f.position, f.error.message])).toEqual([
+      [30, expect.stringContaining("eventType must be a non-empty string")],
+      [31, expect.stringContaining("visitorCode is required")],
+    ]);
+    expect(posts[0]!.headers["content-type"]).toMatch(/^text\/plain/);
+  });
+  it("JSON mode sends arrays with json=true; a common ean goes in the query", async () => {
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
+    const report = await client.sendProductEvents([{ eventType: "PRODUCTBUY" }, { eventType: "PRODUCTADDTOCART" }], { format: "json", ean: "sku-9" });
+    expect(report.ok).toBe(true);
+    const post = seen.find((s) => s.path === "/product/events")!;
+    expect(post.query.get("json")).toBe("true");
+    expect(post.query.get("ean")).toBe("sku-9");
+    expect(JSON.parse(post.body).map((e: { eventType: string }) => e.eventType)).toEqual(["PRODUCTBUY", "PRODUCTADDTOCART"]);
+  });
+});
