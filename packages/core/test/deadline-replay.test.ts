@@ -80,23 +80,24 @@ describe('the total deadline of createPolicyFetch', () => {
   });
 
   it('waiting for a concurrency slot ends at the deadline with TimeoutError(total)', async () => {
+    // Wide margins (100 ms against 600 ms, 2 s against 600 ms): a loaded CI machine must not flip the outcome.
     const f = createPolicyFetch({
       vendor: 'acme',
       clock: systemClock,
-      totalTimeoutMs: 150,
+      totalTimeoutMs: 600,
       retry: false,
       rateLimit: { rules: { all: { limit: 100, intervalMs: 1000, maxConcurrent: 1 } }, scopeFor: () => 'all' },
     });
     const first = f(new Request(`${server.url}/slow-headers/100?t=d3`));
     const second = await f(new Request(`${server.url}/ok?t=d3`)).catch((e: unknown) => e);
     expect((await first).status).toBe(200);
-    // The slot came free after ~100 ms, inside the second call's 150 ms: it went through.
+    // The slot came free after ~100 ms, inside the second call's 600 ms: it went through.
     expect(second).toBeInstanceOf(Response);
 
-    const slow = f(new Request(`${server.url}/slow-headers/400?t=d4`)).catch((e: unknown) => e);
+    const slow = f(new Request(`${server.url}/slow-headers/2000?t=d4`)).catch((e: unknown) => e);
     const waiting = await f(new Request(`${server.url}/ok?t=d4`)).catch((e: unknown) => e);
     expect(waiting).toBeInstanceOf(TimeoutError);
-    expect(waiting).toMatchObject({ scope: 'total', timeoutMs: 150 });
+    expect(waiting).toMatchObject({ scope: 'total', timeoutMs: 600 });
     expect(server.hits('/ok?t=d4')).toBe(0);
     expect(await slow).toMatchObject({ name: 'TimeoutError', scope: 'total' });
   });

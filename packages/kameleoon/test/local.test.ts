@@ -52,6 +52,11 @@ beforeEach(() => {
 const auth = () => ({ clientId: "client-1", clientSecret: SECRET, tokenUrl: `${url}/oauth/token` });
 const data = (s: Seen[]) => s.filter((x) => x.path !== "/oauth/token");
 const tick = (ms = 50) => new Promise((r) => setTimeout(r, ms));
+/** Waits (real time, up to 10 s on a loaded machine) until `count()` reaches n, then a little more so extra requests would show. */
+async function settle(count: () => number, n: number): Promise<void> {
+  for (let waited = 0; count() < n && waited < 10_000; waited += 10) await tick(10);
+  await tick(50);
+}
 
 describe("OAuth2 client credentials", () => {
   it("requests a token form-encoded, once for 100 concurrent requests", async () => {
@@ -111,7 +116,7 @@ describe("per-method limits", () => {
     const gets = fire(client, "GET", 6);
     const posts = fire(client, "POST", 51);
     await Promise.all(posts.slice(0, 50));
-    await tick();
+    await settle(() => seen.filter((x) => x.method === "GET").length, 5);
     // Each method has its own bucket: 50 POSTs went out while the 6th GET and the 51st POST wait.
     expect(seen.filter((s) => s.method === "GET")).toHaveLength(5);
     expect(seen.filter((s) => s.method === "POST")).toHaveLength(50);
@@ -125,7 +130,7 @@ describe("per-method limits", () => {
     const clock = createManualClock(0);
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
     const gets = fire(client, "GET", 51);
-    await tick(100);
+    await settle(() => data(seen).filter((x) => x.method === "GET").length, 50);
     expect(data(seen).filter((s) => s.method === "GET")).toHaveLength(50);
     await clock.advance(1000);
     await Promise.all(gets);
