@@ -65,7 +65,7 @@ export interface paths {
          * @description For each event, you can add a custom, human-readable description that's displayed in the Synerise Web Application
          *     Details of the description mapping
          */
-        post: operations["eachEventAddCustomHumanReadableDescription"];
+        post: operations["createEventDescriptionMapping"];
         delete?: never;
         options?: never;
         head?: never;
@@ -103,7 +103,7 @@ export interface paths {
          * As a profile, retrieve a list of your own events
          * @description As a profile, retrieve a list of your own events.
          */
-        get: operations["profileRetrieveListOwnEvents"];
+        get: operations["listOwnEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -150,7 +150,7 @@ export interface paths {
          * @description For each event, you can add a custom icon that's displayed in the Synerise Web Application
          *     Icon details
          */
-        post: operations["eachEventAddCustomIconS"];
+        post: operations["createEventIconMapping"];
         delete?: never;
         options?: never;
         head?: never;
@@ -195,7 +195,7 @@ export interface paths {
          * @description For each event, you can add a custom, human-readable label that's displayed in the Synerise Web Application
          *     Details of the label mapping
          */
-        post: operations["eachEventAddCustomHumanReadableLabel"];
+        post: operations["createEventLabelMapping"];
         delete?: never;
         options?: never;
         head?: never;
@@ -293,7 +293,7 @@ export interface paths {
          * Calculate the results of an existing aggregate in context of a single profile
          * @description Calculate the results of an existing aggregate in context of a single profile.
          */
-        post: operations["calculateResultsExistingAggregateContextSingle"];
+        post: operations["calculateAggregateForProfile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -313,7 +313,7 @@ export interface paths {
          * Calculate the results of an aggregate in context of the currently authenticated profile
          * @description Calculate the results of an aggregate in context of the currently authenticated profile.
          */
-        post: operations["calculateResultsAggregateContextCurrentlyAuthenticated"];
+        post: operations["calculateAggregateForCurrentProfile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -351,7 +351,7 @@ export interface paths {
          * Calculate the results of aggregates visible on a profile card
          * @description Calculate the results of aggregates visible on a profile card.
          */
-        get: operations["calculateResultsAggregatesVisibleProfileCard"];
+        get: operations["calculateProfileCardAggregates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -371,7 +371,7 @@ export interface paths {
          * Calculate the results of aggregates visible on a profile card in context of the currently authenticated profile
          * @description Calculate the results of aggregates visible on a profile card in context of the currently authenticated profile
          */
-        get: operations["calculateResultsAggregatesVisibleProfileCard2"];
+        get: operations["calculateOwnProfileCardAggregates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -412,7 +412,7 @@ export interface paths {
          * @description Create your own indicators based on mathematical formulas or calculations for profiles and events and use them as derived attributes
          *     Retrieve a list of all expressions in the workspace.
          */
-        get: operations["createOwnIndicatorsBasedMathematicalFormulas"];
+        get: operations["listExpressions"];
         put?: never;
         /**
          * Create a new expression
@@ -470,13 +470,13 @@ export interface paths {
          * Calculate the results of an existing expression in context of a single profile
          * @description Calculate the results of an existing expression in context of a single profile.
          */
-        get: operations["calculateResultsExistingExpressionContextSingle"];
+        get: operations["calculateExpressionForProfile"];
         put?: never;
         /**
          * POST /analytics-backend/analytics/definitions-manager/expressions/{UUID}/client/{clientId}/calculate
          * @description (no description in the docs)
          */
-        post: operations["post"];
+        post: operations["calculateExpressionForProfileWithFilters"];
         delete?: never;
         options?: never;
         head?: never;
@@ -494,14 +494,14 @@ export interface paths {
          * Calculate the results of an expression in context of the currently authenticated profile
          * @description Calculate the results of an expression in context of the currently authenticated profile.
          */
-        get: operations["calculateResultsExpressionContextCurrentlyAuthenticated"];
+        get: operations["calculateExpressionForCurrentProfile"];
         put?: never;
         /**
          * Calculate the results of a previously defined expression with custom filters
          * @description Calculate the results of a previously defined expression with custom filters.
          *     This operation does not modify the original expression in any way.
          */
-        post: operations["calculateResultsPreviouslyDefinedExpressionCustom"];
+        post: operations["calculateExpressionForCurrentProfileWithFilters"];
         delete?: never;
         options?: never;
         head?: never;
@@ -539,7 +539,7 @@ export interface paths {
          * Calculate the results of expressions visible on a profile card
          * @description Calculate the results of expressions visible on a profile card.
          */
-        get: operations["calculateResultsExpressionsVisibleProfileCard"];
+        get: operations["calculateProfileCardExpressions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -559,7 +559,7 @@ export interface paths {
          * Calculate the results of expressions visible on a profile card in context of the currently authenticated profile
          * @description Calculate the results of expressions visible on a profile card in context of the currently authenticated profile.
          */
-        get: operations["calculateResultsExpressionsVisibleProfileCard2"];
+        get: operations["calculateOwnProfileCardExpressions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -610,7 +610,7 @@ export interface paths {
          * Catalog ID
          * @description Catalog ID
          */
-        delete: operations["catalogId"];
+        delete: operations["deleteCatalogs"];
         options?: never;
         head?: never;
         patch?: never;
@@ -651,7 +651,7 @@ export interface paths {
          * GET /catalogs/bags/{catalogId}/csv
          * @description (no description in the docs)
          */
-        get: operations["get"];
+        get: operations["downloadCatalogCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1044,7 +1044,7 @@ export interface paths {
          * You can retrieve the list of Profiles from a materialization
          * @description You can retrieve the list of Profiles from a materialization.
          */
-        get: operations["retrieveListProfilesMaterialization"];
+        get: operations["listProfilesOfMaterialization"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1144,7 +1144,7 @@ export interface paths {
          * Retrieve a list of Profiles assigned to a company
          * @description Retrieve a list of Profiles assigned to a company.
          */
-        get: operations["retrieveListProfilesAssignedCompany"];
+        get: operations["listProfilesOfCompany"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1164,7 +1164,7 @@ export interface paths {
          * Retrieve a list of profiles
          * @description Retrieve a list of profiles. You can sort and filter the results.
          */
-        get: operations["retrieveListProfiles2"];
+        get: operations["listCrmProfiles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1184,7 +1184,7 @@ export interface paths {
          * Retrieve a list of Profiles from a segmentation
          * @description Retrieve a list of Profiles from a segmentation. Unlike ad-hoc segmentations, these are available from the Analytics > Segmentations menu.
          */
-        get: operations["retrieveListProfilesSegmentation"];
+        get: operations["listProfilesOfSegmentation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1204,7 +1204,7 @@ export interface paths {
          * Retrieve a list of Profiles from a local (ad-hoc) segmentation
          * @description Retrieve a list of Profiles from a local (ad-hoc) segmentation.
          */
-        get: operations["retrieveListProfilesLocalAdHocSegmentation"];
+        get: operations["listProfilesOfLocalSegmentation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1492,7 +1492,7 @@ export interface paths {
          * After logging in as a User, select a Workspace where you want to perform operations
          * @description After logging in as a User, select a Workspace where you want to perform operations.
          */
-        post: operations["afterLoggingUserSelectWorkspaceWhere"];
+        post: operations["selectWorkspace"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1570,7 +1570,7 @@ export interface paths {
          * Retrieve a list of Profiles
          * @description Retrieve a list of Profiles. You can filter, sort, and paginate the results.
          */
-        get: operations["retrieveListProfiles"];
+        get: operations["listProfiles"];
         put?: never;
         /**
          * Create a new profile in the Synerise application database
@@ -1606,12 +1606,12 @@ export interface paths {
          *     The tags
          *     array contains custom tags of your choice.
          */
-        post: operations["changeDetailsProfileSyneriseApplicationDatabase"];
+        post: operations["updateProfileById"];
         /**
          * Delete a profile from the database
          * @description Delete a profile from the database.
          */
-        delete: operations["deleteProfileDatabase"];
+        delete: operations["deleteProfileById"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1655,7 +1655,7 @@ export interface paths {
          * DELETE /v4/clients/{clientId}/tags/{tagID}
          * @description (no description in the docs)
          */
-        delete: operations["delete"];
+        delete: operations["removeTagFromProfile"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1697,7 +1697,7 @@ export interface paths {
          *     The body contains an array of objects to update. The objects are the same as in the Create a Profile and Update a Profile endpoints.
          *     IMPORTANT: The request body cannot contain more than 1000 items or exceed 1 MB in size.
          */
-        post: operations["enqueueNumberOperationsSyneriseApplicationDatabase2"];
+        post: operations["batchAddOrUpdateProfiles"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1718,7 +1718,7 @@ export interface paths {
          * Delete a profile from the database
          * @description Delete a profile from the database.
          */
-        delete: operations["deleteProfileDatabase2"];
+        delete: operations["deleteProfileByCustomId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1743,7 +1743,7 @@ export interface paths {
          *     The tags
          *     array contains custom tags of your choice.
          */
-        post: operations["changeDetailsProfileSyneriseApplicationDatabase3"];
+        post: operations["updateProfileByCustomId"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1769,7 +1769,7 @@ export interface paths {
          *     The tags
          *     array contains custom tags of your choice.
          */
-        post: operations["changeDetailsProfileSyneriseApplicationDatabase2"];
+        post: operations["updateProfileByEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1796,7 +1796,7 @@ export interface paths {
          *     WARNING: You should not try to merge more than 10-20 profiles at once.
          *     For more details, see the Developer Guide.
          */
-        post: operations["movesProfileUuidsSingleProfileMust"];
+        post: operations["mergeProfilesByCustomId"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1823,7 +1823,7 @@ export interface paths {
          *     WARNING: You should not try to merge more than 10-20 profiles at once.
          *     For more details, see the Developer Guide.
          */
-        post: operations["movesProfileUuidsSingleProfileMust2"];
+        post: operations["mergeProfilesById"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2247,7 +2247,7 @@ export interface paths {
          * An item in a search result was clicked or tapped
          * @description An item in a search result was clicked or tapped.
          */
-        post: operations["itemSearchResultWasClickedTapped"];
+        post: operations["sendItemSearchClickEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2526,7 +2526,7 @@ export interface paths {
          * @description Get current server time, needed to send events with a correct timestamp.
          *     This method does not require a Synerise authorization token.
          */
-        get: operations["getCurrentServerTimeNeededSend"];
+        get: operations["getServerTime"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2629,7 +2629,7 @@ export interface paths {
          *     must be greater than zero
          *     or omitted.
          */
-        post: operations["enqueueNumberOperationsSyneriseApplicationDatabase"];
+        post: operations["batchAddOrUpdateTransactions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2919,7 +2919,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    eachEventAddCustomHumanReadableDescription: {
+    createEventDescriptionMapping: {
         parameters: {
             query?: never;
             header?: never;
@@ -2996,7 +2996,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    profileRetrieveListOwnEvents: {
+    listOwnEvents: {
         parameters: {
             query?: {
                 /** @description A comma-separated list of actions (or a single action) that will be included in the response */
@@ -3185,7 +3185,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    eachEventAddCustomIconS: {
+    createEventIconMapping: {
         parameters: {
             query?: never;
             header?: never;
@@ -3290,7 +3290,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    eachEventAddCustomHumanReadableLabel: {
+    createEventLabelMapping: {
         parameters: {
             query?: never;
             header?: never;
@@ -3748,7 +3748,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    calculateResultsExistingAggregateContextSingle: {
+    calculateAggregateForProfile: {
         parameters: {
             query?: never;
             header?: never;
@@ -3794,7 +3794,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    calculateResultsAggregateContextCurrentlyAuthenticated: {
+    calculateAggregateForCurrentProfile: {
         parameters: {
             query?: never;
             header?: never;
@@ -3867,7 +3867,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    calculateResultsAggregatesVisibleProfileCard: {
+    calculateProfileCardAggregates: {
         parameters: {
             query?: {
                 /** @description Currently unused */
@@ -3920,7 +3920,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    calculateResultsAggregatesVisibleProfileCard2: {
+    calculateOwnProfileCardAggregates: {
         parameters: {
             query?: {
                 /** @description Currently unused */
@@ -4006,7 +4006,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    createOwnIndicatorsBasedMathematicalFormulas: {
+    listExpressions: {
         parameters: {
             query?: {
                 /** @description You can filter the results by expression type. NONE equals to "no filter". */
@@ -4355,7 +4355,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    calculateResultsExistingExpressionContextSingle: {
+    calculateExpressionForProfile: {
         parameters: {
             query?: never;
             header?: never;
@@ -4392,7 +4392,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    post: {
+    calculateExpressionForProfileWithFilters: {
         parameters: {
             query?: never;
             header?: never;
@@ -4481,7 +4481,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    calculateResultsExpressionContextCurrentlyAuthenticated: {
+    calculateExpressionForCurrentProfile: {
         parameters: {
             query?: never;
             header?: never;
@@ -4516,7 +4516,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    calculateResultsPreviouslyDefinedExpressionCustom: {
+    calculateExpressionForCurrentProfileWithFilters: {
         parameters: {
             query?: never;
             header?: never;
@@ -4635,7 +4635,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    calculateResultsExpressionsVisibleProfileCard: {
+    calculateProfileCardExpressions: {
         parameters: {
             query?: {
                 /** @description Currently unused */
@@ -4682,7 +4682,7 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    calculateResultsExpressionsVisibleProfileCard2: {
+    calculateOwnProfileCardExpressions: {
         parameters: {
             query?: {
                 /** @description Currently unused */
@@ -4851,7 +4851,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    catalogId: {
+    deleteCatalogs: {
         parameters: {
             query?: never;
             header?: never;
@@ -4958,7 +4958,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    get: {
+    downloadCatalogCsv: {
         parameters: {
             query?: {
                 /** @description The delimiter to use in csv. You can use */
@@ -5759,7 +5759,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListProfilesMaterialization: {
+    listProfilesOfMaterialization: {
         parameters: {
             query?: {
                 /** @description The maximum number of items to retrieve. This can be used for pagination. */
@@ -5966,7 +5966,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListProfilesAssignedCompany: {
+    listProfilesOfCompany: {
         parameters: {
             query?: {
                 /** @description The maximum number of items to retrieve. This can be used for pagination. */
@@ -6026,7 +6026,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
-    retrieveListProfiles2: {
+    listCrmProfiles: {
         parameters: {
             query?: {
                 /** @description The maximum number of items to retrieve. This can be used for pagination. */
@@ -6090,7 +6090,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListProfilesSegmentation: {
+    listProfilesOfSegmentation: {
         parameters: {
             query?: {
                 /** @description The maximum number of items to retrieve. This can be used for pagination. */
@@ -6157,7 +6157,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListProfilesLocalAdHocSegmentation: {
+    listProfilesOfLocalSegmentation: {
         parameters: {
             query?: {
                 /** @description The maximum number of items to retrieve. This can be used for pagination. */
@@ -7042,7 +7042,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
-    afterLoggingUserSelectWorkspaceWhere: {
+    selectWorkspace: {
         parameters: {
             query?: never;
             header?: never;
@@ -7172,7 +7172,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
-    retrieveListProfiles: {
+    listProfiles: {
         parameters: {
             query?: {
                 /** @description Profile attribute by which the list will be sorted */
@@ -7408,7 +7408,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    changeDetailsProfileSyneriseApplicationDatabase: {
+    updateProfileById: {
         parameters: {
             query?: never;
             header: {
@@ -7499,7 +7499,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deleteProfileDatabase: {
+    deleteProfileById: {
         parameters: {
             query?: never;
             header: {
@@ -7602,7 +7602,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    delete: {
+    removeTagFromProfile: {
         parameters: {
             query?: never;
             header?: never;
@@ -7705,7 +7705,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
-    enqueueNumberOperationsSyneriseApplicationDatabase2: {
+    batchAddOrUpdateProfiles: {
         parameters: {
             query?: never;
             header: {
@@ -7793,7 +7793,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deleteProfileDatabase2: {
+    deleteProfileByCustomId: {
         parameters: {
             query?: never;
             header: {
@@ -7831,7 +7831,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    changeDetailsProfileSyneriseApplicationDatabase3: {
+    updateProfileByCustomId: {
         parameters: {
             query?: never;
             header: {
@@ -7922,7 +7922,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    changeDetailsProfileSyneriseApplicationDatabase2: {
+    updateProfileByEmail: {
         parameters: {
             query?: never;
             header: {
@@ -8013,7 +8013,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    movesProfileUuidsSingleProfileMust: {
+    mergeProfilesByCustomId: {
         parameters: {
             query?: never;
             header: {
@@ -8081,7 +8081,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    movesProfileUuidsSingleProfileMust2: {
+    mergeProfilesById: {
         parameters: {
             query?: never;
             header: {
@@ -9098,7 +9098,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    itemSearchResultWasClickedTapped: {
+    sendItemSearchClickEvent: {
         parameters: {
             query?: never;
             header: {
@@ -9718,7 +9718,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    getCurrentServerTimeNeededSend: {
+    getServerTime: {
         parameters: {
             query?: never;
             header: {
@@ -9893,7 +9893,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    enqueueNumberOperationsSyneriseApplicationDatabase: {
+    batchAddOrUpdateTransactions: {
         parameters: {
             query?: never;
             header: {

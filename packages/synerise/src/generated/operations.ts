@@ -58,7 +58,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "eachEventAddCustomHumanReadableDescription",
+    "operationId": "createEventDescriptionMapping",
     "method": "POST",
     "path": "/activities-api/descriptions",
     "security": [
@@ -82,7 +82,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "profileRetrieveListOwnEvents",
+    "operationId": "listOwnEvents",
     "method": "GET",
     "path": "/activities-api/events",
     "security": [
@@ -118,7 +118,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "eachEventAddCustomIconS",
+    "operationId": "createEventIconMapping",
     "method": "POST",
     "path": "/activities-api/icons",
     "security": [
@@ -154,7 +154,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "eachEventAddCustomHumanReadableLabel",
+    "operationId": "createEventLabelMapping",
     "method": "POST",
     "path": "/activities-api/labels",
     "security": [
@@ -250,7 +250,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "calculateResultsExistingAggregateContextSingle",
+    "operationId": "calculateAggregateForProfile",
     "method": "POST",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates/{UUID}/client/{clientId}/calculate",
     "security": [
@@ -262,7 +262,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "calculateResultsAggregateContextCurrentlyAuthenticated",
+    "operationId": "calculateAggregateForCurrentProfile",
     "method": "POST",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates/{UUID}/client/calculate",
     "security": [
@@ -286,7 +286,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "calculateResultsAggregatesVisibleProfileCard",
+    "operationId": "calculateProfileCardAggregates",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates/clients/{clientId}/calculate",
     "security": [
@@ -298,7 +298,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "calculateResultsAggregatesVisibleProfileCard2",
+    "operationId": "calculateOwnProfileCardAggregates",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates/clients/calculate",
     "security": [
@@ -322,7 +322,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "createOwnIndicatorsBasedMathematicalFormulas",
+    "operationId": "listExpressions",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/expressions",
     "security": [
@@ -394,7 +394,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "calculateResultsExistingExpressionContextSingle",
+    "operationId": "calculateExpressionForProfile",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/expressions/{UUID}/client/{clientId}/calculate",
     "security": [
@@ -406,7 +406,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "post",
+    "operationId": "calculateExpressionForProfileWithFilters",
     "method": "POST",
     "path": "/analytics-backend/analytics/definitions-manager/expressions/{UUID}/client/{clientId}/calculate",
     "security": [
@@ -418,7 +418,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "calculateResultsExpressionContextCurrentlyAuthenticated",
+    "operationId": "calculateExpressionForCurrentProfile",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/expressions/{UUID}/client/calculate",
     "security": [
@@ -430,7 +430,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "calculateResultsPreviouslyDefinedExpressionCustom",
+    "operationId": "calculateExpressionForCurrentProfileWithFilters",
     "method": "POST",
     "path": "/analytics-backend/analytics/definitions-manager/expressions/{UUID}/client/calculate",
     "security": [
@@ -454,7 +454,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "calculateResultsExpressionsVisibleProfileCard",
+    "operationId": "calculateProfileCardExpressions",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/expressions/clients/{clientId}/calculate",
     "security": [
@@ -466,7 +466,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "calculateResultsExpressionsVisibleProfileCard2",
+    "operationId": "calculateOwnProfileCardExpressions",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/expressions/clients/calculate",
     "security": [
@@ -514,7 +514,7 @@ export const operations = [
     "evidence": "sdk"
   },
   {
-    "operationId": "catalogId",
+    "operationId": "deleteCatalogs",
     "method": "DELETE",
     "path": "/catalogs/bags",
     "security": [
@@ -550,7 +550,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "get",
+    "operationId": "downloadCatalogCsv",
     "method": "GET",
     "path": "/catalogs/bags/{catalogId}/csv",
     "security": [
@@ -814,7 +814,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveListProfilesMaterialization",
+    "operationId": "listProfilesOfMaterialization",
     "method": "GET",
     "path": "/crm/v1/clients/list/{materializationId}",
     "security": [
@@ -874,7 +874,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveListProfilesAssignedCompany",
+    "operationId": "listProfilesOfCompany",
     "method": "GET",
     "path": "/crm/v1/company-clients/{clientId}/relations",
     "security": [
@@ -886,7 +886,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveListProfiles2",
+    "operationId": "listCrmProfiles",
     "method": "GET",
     "path": "/crm/v1/list",
     "security": [
@@ -898,7 +898,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveListProfilesSegmentation",
+    "operationId": "listProfilesOfSegmentation",
     "method": "GET",
     "path": "/crm/v1/segmentations/{UUID}/clients",
     "security": [
@@ -910,7 +910,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveListProfilesLocalAdHocSegmentation",
+    "operationId": "listProfilesOfLocalSegmentation",
     "method": "GET",
     "path": "/crm/v1/segmentations/local/{UUID}/clients",
     "security": [
@@ -1162,7 +1162,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "afterLoggingUserSelectWorkspaceWhere",
+    "operationId": "selectWorkspace",
     "method": "POST",
     "path": "/uauth/auth/login/user/profile/{businessProfileUUID}",
     "security": [
@@ -1206,7 +1206,7 @@ export const operations = [
     "evidence": "sdk"
   },
   {
-    "operationId": "retrieveListProfiles",
+    "operationId": "listProfiles",
     "method": "GET",
     "path": "/v4/clients",
     "security": [
@@ -1251,7 +1251,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "changeDetailsProfileSyneriseApplicationDatabase",
+    "operationId": "updateProfileById",
     "method": "POST",
     "path": "/v4/clients/{clientId}",
     "security": [
@@ -1266,7 +1266,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "deleteProfileDatabase",
+    "operationId": "deleteProfileById",
     "method": "DELETE",
     "path": "/v4/clients/{clientId}",
     "security": [
@@ -1305,7 +1305,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "delete",
+    "operationId": "removeTagFromProfile",
     "method": "DELETE",
     "path": "/v4/clients/{clientId}/tags/{tagID}",
     "security": [
@@ -1332,7 +1332,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "enqueueNumberOperationsSyneriseApplicationDatabase2",
+    "operationId": "batchAddOrUpdateProfiles",
     "method": "POST",
     "path": "/v4/clients/batch",
     "security": [
@@ -1347,7 +1347,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "deleteProfileDatabase2",
+    "operationId": "deleteProfileByCustomId",
     "method": "DELETE",
     "path": "/v4/clients/by-custom-id/{customId}",
     "security": [
@@ -1362,7 +1362,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "changeDetailsProfileSyneriseApplicationDatabase3",
+    "operationId": "updateProfileByCustomId",
     "method": "POST",
     "path": "/v4/clients/by-customid/{customId}",
     "security": [
@@ -1377,7 +1377,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "changeDetailsProfileSyneriseApplicationDatabase2",
+    "operationId": "updateProfileByEmail",
     "method": "POST",
     "path": "/v4/clients/by-email/{clientEmail}",
     "security": [
@@ -1392,7 +1392,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "movesProfileUuidsSingleProfileMust",
+    "operationId": "mergeProfilesByCustomId",
     "method": "POST",
     "path": "/v4/clients/merge/from/custom-ids/{sourceCustomIDs}/to/custom-id/{targetCustomID}",
     "security": [
@@ -1407,7 +1407,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "movesProfileUuidsSingleProfileMust2",
+    "operationId": "mergeProfilesById",
     "method": "POST",
     "path": "/v4/clients/merge/from/ids/{fromClientIds}/to/id/{toClientId}",
     "security": [
@@ -1692,7 +1692,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "itemSearchResultWasClickedTapped",
+    "operationId": "sendItemSearchClickEvent",
     "method": "POST",
     "path": "/v4/events/item-search-click",
     "security": [
@@ -1875,7 +1875,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "getCurrentServerTimeNeededSend",
+    "operationId": "getServerTime",
     "method": "GET",
     "path": "/v4/server/time",
     "security": [],
@@ -1925,7 +1925,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "enqueueNumberOperationsSyneriseApplicationDatabase",
+    "operationId": "batchAddOrUpdateTransactions",
     "method": "POST",
     "path": "/v4/transactions/batch",
     "security": [

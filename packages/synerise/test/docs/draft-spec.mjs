@@ -142,6 +142,8 @@ function operationId(summary, method, path, used) {
   return unique;
 }
 
+const used = new Set();
+
 /** Decisions taken where the docs are unclear, by inventory number, with the passage they rest on. */
 const NOTES = {
   6: 'No security: this login exchanges the workspace API key for the first JWT ("Obtain a new Workspace JWT Token. apiKey required | string Workspace API key"); the docs list no consumer or token for it, and Synerise\'s generated clients call it without one.',
@@ -151,7 +153,22 @@ const NOTES = {
   60: 'The body is multipart/form-data ("--header \'content-type: multipart/form-data\'") with the parts itemKey and file ("file required | string <binary> CSV file").',
 };
 
-const used = new Set();
+/** Names where the docs' first sentence makes a poor operationId (or none), by inventory number. */
+const OPERATION_IDS = {
+  3: "selectWorkspace", 13: "batchAddOrUpdateTransactions", 37: "getServerTime", 39: "sendItemSearchClickEvent",
+  45: "listOwnEvents", 49: "createEventIconMapping", 55: "createEventLabelMapping", 57: "createEventDescriptionMapping",
+  59: "downloadCatalogCsv", 63: "deleteCatalogs", 103: "removeTagFromProfile", 104: "listProfiles",
+  108: "mergeProfilesByCustomId", 109: "mergeProfilesById", 110: "batchAddOrUpdateProfiles", 112: "updateProfileById",
+  113: "deleteProfileById", 114: "updateProfileByEmail", 115: "updateProfileByCustomId", 116: "deleteProfileByCustomId",
+  122: "listCrmProfiles", 128: "listProfilesOfCompany", 131: "listProfilesOfLocalSegmentation", 132: "listProfilesOfSegmentation",
+  135: "listProfilesOfMaterialization", 143: "listExpressions", 153: "calculateProfileCardExpressions",
+  154: "calculateOwnProfileCardExpressions", 155: "calculateExpressionForProfile", 156: "calculateExpressionForProfileWithFilters",
+  157: "calculateExpressionForCurrentProfile", 158: "calculateExpressionForCurrentProfileWithFilters",
+  169: "calculateProfileCardAggregates", 170: "calculateOwnProfileCardAggregates", 171: "calculateAggregateForProfile",
+  175: "calculateAggregateForCurrentProfile",
+};
+for (const id of Object.values(OPERATION_IDS)) used.add(id);
+
 const areas = new Map();
 for (const op of ops) {
   const level = EVIDENCE.find(([re]) => re.test(op.evidence))?.[1];
@@ -243,7 +260,7 @@ for (const op of ops) {
   }
 
   const operation = {
-    operationId: operationId(summary, method, path, used),
+    operationId: OPERATION_IDS[op.op] ?? operationId(summary, method, path, used),
     tags: [areaOf(op.op)],
     summary,
     description,
