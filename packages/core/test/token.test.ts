@@ -207,3 +207,23 @@ describe('createOperationFetch onUnauthorized', () => {
     expect(seen.map((s) => s.body)).toEqual(['{"name":"custom"}', '{"name":"custom"}']);
   });
 });
+
+describe('createOperationFetch fixed headers', () => {
+  it('sets a header the spec fixes (e.g. Api-Version) unless the caller set it', async () => {
+    const seen: (string | null)[] = [];
+    const transport = createOperationFetch({
+      operations: [{ operationId: 'x', method: 'GET', path: '/x', security: [], idempotent: true, headers: { 'Api-Version': '4.4' } }],
+      baseUrl: 'http://fixed.test',
+      schemes: {},
+      credentials: {},
+      fetch: async (request) => {
+        seen.push(request.headers.get('api-version'));
+        return new Response(null, { status: 204 });
+      },
+    });
+    const send = transport.fetchFor('GET', '/x')!;
+    await send(new Request('http://fixed.test/x'));
+    await send(new Request('http://fixed.test/x', { headers: { 'Api-Version': '9.9' } }));
+    expect(seen).toEqual(['4.4', '9.9']);
+  });
+});
