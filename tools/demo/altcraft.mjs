@@ -20,7 +20,7 @@ export async function runAltcraft({ startVendorMock, line }) {
       ["campaigns/triggers/import_and_start", { id: 7, db_id: 1, email, data: { _fname: "Jim" } }],
       ["campaigns/triggers/add", {}],
       ["campaigns/triggers/get", { id: 7 }],
-      ["resources/push_subscribe", { resource_id: 1, subscription: { endpoint: "https://push.example/abc" } }],
+      ["resources/push_subscribe", { id: "", resource_token: "demo-resource-token", subscriptions: [{ provider: "firefox-firebase", subscription_id: "demo-firebase-token" }] }],
     ];
     for (const [method, body] of calls) {
       const { data, response } = await client.POST(`/api/v1.1/${method}`, { body });

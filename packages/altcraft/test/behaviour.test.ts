@@ -38,7 +38,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
 beforeEach(() => {
   seen = [];
   respond = (_req, res) => envelope(res, { error: 0, error_text: "Successful operation", profile_id: "p1" });
@@ -61,11 +61,23 @@ describe("the token", () => {
     expect(seen[0]!.auth).toBe(`Bearer ${TOKEN}`);
     expect(JSON.parse(seen[0]!.body)).toEqual({ limit: 5 });
   });
-  it("goes in the token query parameter for resources/push_subscribe, as its sample does", async () => {
+  it("goes in the token query parameter for resources/push_subscribe, as its samples do, and never into its errors", async () => {
     const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry });
-    await client.POST("/api/v1.1/resources/push_subscribe", { body: { resource_id: 1, subscription: { endpoint: "https://push.example/1" } } });
+    const body = { id: "", resource_token: "resource-token", subscriptions: [{ provider: "firefox-firebase", subscription_id: "sub-1" }] };
+    await client.POST("/api/v1.1/resources/push_subscribe", { body });
     expect(seen[0]!.query.get("token")).toBe(TOKEN);
-    expect(JSON.parse(seen[0]!.body)).not.toHaveProperty("token");
+    expect(JSON.parse(seen[0]!.body)).toEqual(body);
+    respond = (_req, res) => envelope(res, { error: 403, error_text: "No rights for this action" });
+    const error = await client.POST("/api/v1.1/resources/push_subscribe", { body }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect(JSON.stringify(error)).not.toContain(TOKEN);
+    expect(String((error as Error).stack)).not.toContain(TOKEN);
+  });
+  it("with tokenIn: header, resources/push_subscribe gets the bearer header and no query token", async () => {
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, tokenIn: "header", retry });
+    await client.POST("/api/v1.1/resources/push_subscribe", { body: { resource_token: "resource-token", subscriptions: [] } });
+    expect(seen[0]!.auth).toBe(`Bearer ${TOKEN}`);
+    expect(seen[0]!.query.has("token")).toBe(false);
   });
   it("bad options are named; the token never appears in an error", () => {
     expect(() => createAltcraftClient({ token: "" })).toThrow(/token must be a non-empty string/);
@@ -120,6 +132,24 @@ describe("writes are sent once", () => {
     expect(error).toMatchObject({ altcraftMethod: "profiles/import", sentBody: body, kind: "network" });
     expect(String(error)).toMatch(/not re-sent because Altcraft rejects a repeated data-modifying request/);
     expect(JSON.stringify(error)).not.toContain(TOKEN);
+  });
+  it("a write that times out is not re-sent and says its outcome is unknown", async () => {
+    respond = () => undefined; // never answers
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry, timeoutMs: 50 });
+    const body = { id: 7, matching: "email", email: "a@example.com" };
+    const error = await client.POST("/api/v1.1/campaigns/triggers/start", { body }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WriteOutcomeUnknownError);
+    expect(error).toMatchObject({ altcraftMethod: "campaigns/triggers/start", sentBody: body });
+    expect((error as Error).cause).toMatchObject({ kind: "timeout" });
+    expect(String(error)).toMatch(/may have reached the platform/);
+    expect(seen.filter((s) => s.path === "/api/v1.1/campaigns/triggers/start")).toHaveLength(1);
+    expect(JSON.stringify(error)).not.toContain(TOKEN);
+  });
+  it("a read that times out is retried", async () => {
+    respond = (_req, res, hit) => (hit === 1 ? undefined : envelope(res, { error: 0, error_text: "ok" }));
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry, timeoutMs: 50 });
+    await expect(client.POST("/api/v1.1/campaigns/triggers/get", { body: { id: 7 } })).resolves.toMatchObject({ data: { error: 0 } });
+    expect(seen).toHaveLength(2);
   });
   it("a write answered 503 is not re-sent either", async () => {
     respond = (_req, res) => envelope(res, { error: 500, error_text: "busy" }, 503);

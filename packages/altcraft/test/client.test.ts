@@ -24,7 +24,9 @@ const calls: Record<string, () => Promise<{ data?: unknown; response: Response }
   "campaigns/triggers/add": () => client.POST("/api/v1.1/campaigns/triggers/add", { body: {} }),
   "campaigns/triggers/get": () => client.POST("/api/v1.1/campaigns/triggers/get", { body: { id: 7 } }),
   "resources/push_subscribe": () =>
-    client.POST("/api/v1.1/resources/push_subscribe", { body: { resource_id: 1, subscription: { endpoint: "https://push.example/abc", keys: { p256dh: "k", auth: "a" } } } }),
+    client.POST("/api/v1.1/resources/push_subscribe", {
+      body: { id: "", resource_token: "resource-token", subscriptions: [{ provider: "firefox-firebase", subscription_id: "firebase-messaging-token" }] },
+    }),
 };
 
 describe("every pinned method against the Prism mock", () => {

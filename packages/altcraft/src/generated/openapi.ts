@@ -235,7 +235,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a browser to web push
-         * @description Stores a web-push subscription (the browser's PushSubscription JSON) for a resource.
+         * @description Stores a browser's web-push subscriptions (provider and subscription id) for a web-push resource.
          */
         post: operations["pushSubscribe"];
         delete?: never;
@@ -760,13 +760,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    token?: components["schemas"]["Token"];
-                    /** @description Subscription resource id. */
-                    resource_id?: number;
-                    /** @description The browser's PushSubscription as JSON. */
-                    subscription?: {
+                    /** @description Sent empty ("") by the sample; meaning not published. */
+                    id?: string;
+                    /** @description The token of the resource (the web-push channel) the subscription belongs to. */
+                    resource_token?: string;
+                    /** @description The browser's push subscriptions. */
+                    subscriptions?: ({
+                        /** @description The push provider, e.g. `firefox-firebase`. */
+                        provider?: string;
+                        /** @description The provider's subscription id (e.g. the Firebase messaging token). */
+                        subscription_id?: string;
+                    } & {
                         [key: string]: unknown;
-                    };
+                    })[];
                 } & {
                     [key: string]: unknown;
                 };
