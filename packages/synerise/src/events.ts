@@ -68,6 +68,8 @@ function problems(event: unknown): string[] {
   const e = event as Record<string, unknown>;
   const out: string[] = [];
   if (typeof e.label !== "string" || e.label === "") out.push("label must be a non-empty string");
+  // The docs' own 400 sample: "label ... length must be between 1 and 64".
+  else if (e.label.length > 64) out.push("label must be at most 64 characters");
   if (typeof e.type !== "string" || e.type === "") out.push("type must be a non-empty string");
   const client = e.client as Record<string, unknown> | undefined;
   if (!client || typeof client !== "object" || !IDENTIFIERS.some((k) => client[k] !== undefined && client[k] !== null && client[k] !== "")) {

@@ -75,6 +75,8 @@ describe("sendEvents", () => {
     const events = [event(0), { ...event(1), label: "" }, { label: "x", type: "custom", client: {} } as SyneriseEvent, { ...event(3), params: { big: "y".repeat(MAX_BATCH_BYTES) } }, event(4)];
     const report = await client().sendEvents(events);
     expect(report.ok).toBe(false);
+    const long = await client().sendEvents([{ ...event(9), label: "x".repeat(65) }]);
+    expect(long.failed[0]?.error.message).toMatch(/label must be at most 64 characters/);
     expect(report.failed.map((f) => [f.position, f.error.name])).toEqual([
       [1, "InvalidInputError"],
       [2, "InvalidInputError"],

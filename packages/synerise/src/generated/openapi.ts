@@ -1278,7 +1278,7 @@ export interface paths {
          * Obtain a new JWT for an anonymous Profile
          * @description Obtain a new JWT for an anonymous Profile. The token can be used and refreshed in the same way as tokens of registered Profiles.
          */
-        post: operations["obtainNewJwtAnonymousProfile"];
+        post: operations["loginAnonymousProfile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1297,12 +1297,14 @@ export interface paths {
         /**
          * Obtain a new JWT token for a Profile
          * @description Obtain a new JWT token for a Profile.
-         *     If the account does not exist, an account is not created.
-         *     If any additional conditions are required for logging in, the response is HTTP200 and lists the conditions.
+         *
+         *     If the account does not exist, an account is not created. If any additional conditions are required for logging in, the response is HTTP 200 and lists the conditions.
+         *
          *     Note that using this endpoint requires authenticating as an anonymous Profile first.
+         *
          *     This method does not require a Synerise authorization token.
          */
-        post: operations["obtainNewJwtTokenProfile"];
+        post: operations["loginProfile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1469,10 +1471,11 @@ export interface paths {
         put?: never;
         /**
          * Authenticate as a User
-         * @description Authenticate as a User.
-         *     Note: To perform operations within a Workspace, you must select a Workspace.
+         * @description Authenticate as a User (a person with a Synerise account) with a login and password, or with an external provider's token.
+         *
+         *     Note: To perform operations within a Workspace, you must select a Workspace (`selectWorkspace`).
          */
-        post: operations["authenticateUser"];
+        post: operations["loginUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1489,8 +1492,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * After logging in as a User, select a Workspace where you want to perform operations
-         * @description After logging in as a User, select a Workspace where you want to perform operations.
+         * Select a Workspace (as a User)
+         * @description After logging in as a User, select a Workspace where you want to perform operations. The answer carries a new user JWT bound to that workspace.
+         *
+         *     This method is available to all fully-authenticated users (multifactor confirmation required, if enabled).
          */
         post: operations["selectWorkspace"];
         delete?: never;
@@ -1507,10 +1512,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of Workspaces available to the user
+         * List the Workspaces available to the user
          * @description Retrieve a list of Workspaces available to the user.
+         *
+         *     This method is available to all fully-authenticated users (multifactor confirmation required, if enabled).
          */
-        get: operations["retrieveListWorkspacesAvailableUser"];
+        get: operations["listWorkspaces"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1527,10 +1534,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve information about the currently selected workspace
+         * Get the currently selected workspace
          * @description Retrieve information about the currently selected workspace.
+         *
+         *     This method is available to all fully-authenticated users (multifactor confirmation required, if enabled).
          */
-        get: operations["retrieveInformationAboutCurrentlySelectedWorkspace"];
+        get: operations["getCurrentWorkspace"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1550,9 +1559,11 @@ export interface paths {
         put?: never;
         /**
          * Obtain a new Workspace JWT Token
-         * @description Obtain a new Workspace JWT Token.
+         * @description Obtain a new Workspace JWT Token by exchanging the workspace API key.
+         *
+         *     WARNING: Workspace API keys can be used to access all customer data and manage the workspace. They should only be used for server-to-server communication in integrations. DO NOT use workspace API keys in your mobile applications or websites.
          */
-        post: operations["obtainNewWorkspaceJwtToken"];
+        post: operations["loginWorkspace"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1909,12 +1920,12 @@ export interface paths {
         /**
          * Send an 'item added to cart' event
          * @description Send an 'item added to cart' event.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to product.addToCart
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `product.addToCart` by the backend.
          */
-        post: operations["sendItemAddedCartEvent"];
+        post: operations["sendAddedToCartEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1933,12 +1944,12 @@ export interface paths {
         /**
          * Send an 'item added to favorites' event
          * @description Send an 'item added to favorites' event.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to product.addToFavorite
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `product.addToFavorite` by the backend.
          */
-        post: operations["sendItemAddedFavoritesEvent"];
+        post: operations["sendAddedToFavoritesEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2055,14 +2066,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Send an event when a profile submits its location
+         * Send an 'appeared in location' event
          * @description Send an event when a profile submits its location.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to client.location
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `client.location` by the backend.
          */
-        post: operations["sendEventWhenProfileSubmitsLocation"];
+        post: operations["sendAppearedInLocationEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2081,12 +2092,12 @@ export interface paths {
         /**
          * Send a 'client application started' event
          * @description Send a 'client application started' event.
+         *
          *     This endpoint is available from API version 4.1.2.
-         *     When you send an event to this endpoint, the action
-         *     field is set to client.applicationStarted
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `client.applicationStarted` by the backend.
          */
-        post: operations["sendClientApplicationStartedEvent"];
+        post: operations["sendApplicationStartedEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2105,11 +2116,12 @@ export interface paths {
         /**
          * Send a 'profile assigned to company' event
          * @description Send a 'profile assigned to company' event.
-         *     When you send an event to this endpoint, the action
-         *     field is set to client.assignToCompany
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `client.assignToCompany` by the backend.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        post: operations["sendProfileAssignedCompanyEvent"];
+        post: operations["sendAssignedToCompanyEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2126,14 +2138,16 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Send a batch of events as an array of objects
+         * Send a batch of events
          * @description Send a batch of events as an array of objects. You can send up to a 1000 events and the size of the request can't be more than 1 MB.
-         *     WARNING: This endpoint doesn't create product.buy
-         *     events from transaction.charge
-         *     events! Use Create a transaction or Batch add or update transactions instead.
+         *
+         *     IMPORTANT: In a request, all events must use the same type of profile identifier. For example, if you want to send some events identified by email and others by customId, you must send them in separate batches.
+         *
+         *     WARNING: This endpoint doesn't create `product.buy` events from `transaction.charge` events! Use Create a transaction or Batch add or update transactions instead.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
          */
-        post: operations["sendBatchEventsArrayObjects"];
+        post: operations["sendEventsBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2148,11 +2162,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of events saved in a Profile
+         * List the events of a profile (deprecated)
+         * @deprecated
          * @description This endpoint is deprecated. Use /activities-api/events/by/{identifierType} instead.
+         *
          *     Retrieve a list of events saved in a Profile.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        get: operations["retrieveListEventsSavedProfile"];
+        get: operations["listProfileEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2173,12 +2191,12 @@ export interface paths {
         /**
          * Send a 'transaction cancelled' event
          * @description Send a 'transaction cancelled' event.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to transaction.cancel
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `transaction.cancel` by the backend.
          */
-        post: operations["sendTransactionCancelledEvent"];
+        post: operations["sendCancelledTransactionEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2196,10 +2214,10 @@ export interface paths {
         put?: never;
         /**
          * Send a custom event
-         * @description Send a custom event.
-         *     WARNING: This endpoint doesn't create product.buy
-         *     events from transaction.charge
-         *     events! Use Create a transaction or Batch add or update transactions instead.
+         * @description Send a custom event, with your own `action`.
+         *
+         *     WARNING: This endpoint doesn't create `product.buy` events from `transaction.charge` events! Use Create a transaction or Batch add or update transactions instead.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
          */
         post: operations["sendCustomEvent"];
@@ -2221,13 +2239,14 @@ export interface paths {
         /**
          * Send a 'timer' event
          * @description Send a 'timer' event.
-         *     Timers are used for analytics. For example, if you send a event when a profiles starts doing something and another one when they finish, you can collect data about average activity time.
+         *
+         *     Timers are used for analytics. For example, if you send an event when a profile starts doing something and another one when they finish, you can collect data about average activity time.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to client.hitTimer
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `client.hitTimer` by the backend.
          */
-        post: operations["sendTimerEvent"];
+        post: operations["sendHitTimerEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2244,7 +2263,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * An item in a search result was clicked or tapped
+         * Send an 'item in a search result was clicked' event
          * @description An item in a search result was clicked or tapped.
          */
         post: operations["sendItemSearchClickEvent"];
@@ -2266,12 +2285,12 @@ export interface paths {
         /**
          * Send a 'profile logged in' event
          * @description Send a 'profile logged in' event.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to client.login
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `client.login` by the backend.
          */
-        post: operations["sendProfileLoggedEvent"];
+        post: operations["sendLoggedInEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2290,12 +2309,12 @@ export interface paths {
         /**
          * Send a 'profile logged out' event
          * @description Send a 'profile logged out' event.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to client.logout
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `client.logout` by the backend.
          */
-        post: operations["sendProfileLoggedOutEvent"];
+        post: operations["sendLoggedOutEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2314,11 +2333,10 @@ export interface paths {
         /**
          * Send an 'item viewed' event
          * @description Send an 'item viewed' event.
-         *     When you send an event to this endpoint, the action
-         *     field is set to product.view
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `product.view` by the backend.
          */
-        post: operations["sendItemViewedEvent"];
+        post: operations["sendProductViewEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2335,13 +2353,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Send a 'push notifications cancelled' event
+         * Send a 'push notification cancelled' event
          * @description Send a 'push notifications cancelled' event. It's used for push message interaction tracking.
-         *     When you send an event to this endpoint, the action
-         *     field is set to push.cancel
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `push.cancel` by the backend.
          */
-        post: operations["sendPushNotificationsCancelledEvent"];
+        post: operations["sendPushCancelledEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2358,13 +2375,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Send a 'Push notification was clicked' event
+         * Send a 'push notification was clicked' event
          * @description Send a 'Push notification was clicked' event. It's used for push message interaction tracking.
-         *     When you send an event to this endpoint, the action
-         *     field is set to push.click
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `push.click` by the backend.
          */
-        post: operations["sendPushNotificationWasClickedEvent"];
+        post: operations["sendPushClickedEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2381,14 +2397,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record a 'push notification was received' event
+         * Send a 'push notification was received' event
          * @description Record a 'push notification was received' event. It is used for push message interaction tracking.
+         *
          *     This endpoint is available from API version 4.1.2.
-         *     When you send an event to this endpoint, the action
-         *     field is set to push.receiveInBackground
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `push.receiveInBackground` by the backend.
          */
-        post: operations["recordPushNotificationWasReceivedEvent"];
+        post: operations["sendPushReceivedEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2405,13 +2421,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record a 'push notification was viewed' event
+         * Send a 'push notification was viewed' event
          * @description Record a 'push notification was viewed' event. It is used for push message interaction tracking.
-         *     When you send an event to this endpoint, the action
-         *     field is set to push.view
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `push.view` by the backend.
          */
-        post: operations["recordPushNotificationWasViewedEvent"];
+        post: operations["sendPushViewedEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2430,12 +2445,12 @@ export interface paths {
         /**
          * Send a 'profile account registered' event
          * @description Send a 'profile account registered' event.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to client.register
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `client.register` by the backend.
          */
-        post: operations["sendProfileAccountRegisteredEvent"];
+        post: operations["sendRegisteredEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2454,12 +2469,12 @@ export interface paths {
         /**
          * Send an 'item removed from cart' event
          * @description Send an 'item removed from cart' event.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to product.removeFromCart
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `product.removeFromCart` by the backend.
          */
-        post: operations["sendItemRemovedCartEvent"];
+        post: operations["sendRemovedFromCartEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2478,12 +2493,12 @@ export interface paths {
         /**
          * Send a 'search requested' event
          * @description Send a 'search requested' event.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to client.search
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `client.search` by the backend.
          */
-        post: operations["sendSearchRequestedEvent"];
+        post: operations["sendSearchedEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2502,12 +2517,12 @@ export interface paths {
         /**
          * Send a 'screen in a mobile app was visited' event
          * @description Send a 'screen in a mobile app was visited' event. This can be used for mobile screen usage tracking.
+         *
          *     If you don't have a value for a field, omit that field. Do not send null values.
-         *     When you send an event to this endpoint, the action
-         *     field is set to screen.view
-         *     by the backend.
+         *
+         *     When you send an event to this endpoint, the `action` field is set to `screen.view` by the backend.
          */
-        post: operations["sendScreenMobileAppWasVisited"];
+        post: operations["sendVisitedScreenEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2522,8 +2537,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get current server time, needed to send events with a correct timestamp
+         * Get the current server time
          * @description Get current server time, needed to send events with a correct timestamp.
+         *
          *     This method does not require a Synerise authorization token.
          */
         get: operations["getServerTime"];
@@ -2588,18 +2604,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create a transaction record in the database
+         * Create a transaction
          * @description Create a transaction record in the database.
-         *     For each transaction, a transaction.charge
-         *     event is generated automatically. In addition, each item in the products
-         *     array produces a product.buy
-         *     event.
-         *     All monetary values must use the same currency and be greater
-         *     than or equal to zero. discountAmount
-         *     must be greater than zero
-         *     or omitted.
+         *
+         *     For each transaction, a `transaction.charge` event is generated automatically. In addition, each item in the `products` array produces a `product.buy` event.
+         *
+         *     All monetary values must use the same currency and be greater than or equal to zero. `discountAmount` must be greater than zero or omitted.
          */
-        post: operations["createTransactionRecordDatabase"];
+        post: operations["createTransaction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2616,18 +2628,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Enqueue a number of add/update operations in the Synerise application database
-         * @description Enqueue a number of add/update operations in the Synerise application database.
-         *     For each transaction, a transaction.charge
-         *     event is generated automatically. In addition, each item in the products
-         *     array produces a product.buy
-         *     event.
+         * Batch add or update transactions
+         * @description Enqueue a number of add/update operations in the Synerise application database. The body is an array of transactions, the same objects as in Create a transaction.
+         *
+         *     For each transaction, a `transaction.charge` event is generated automatically. In addition, each item in the `products` array produces a `product.buy` event.
+         *
          *     If you don't have some information about a transaction, don't insert a null-value parameter - omit the parameter entirely. Sending a null value deletes an attribute (if it's a custom attribute) or sets it to null/default value (if the attribute is Synerise-native).
-         *     The body contains an array of objects to update. The objects are the same as in the Update transaction and Create transaction endpoints.
-         *     All monetary values must use the same currency and be greater
-         *     than or equal to zero. discountAmount
-         *     must be greater than zero
-         *     or omitted.
+         *
+         *     All monetary values must use the same currency and be greater than or equal to zero. `discountAmount` must be greater than zero or omitted.
          */
         post: operations["batchAddOrUpdateTransactions"];
         delete?: never;
@@ -2680,6 +2688,156 @@ export interface components {
             traceId?: string;
             help?: string;
         };
+        /** @description A JWT issued by a login. */
+        AuthToken: {
+            /** @description The JWT, to be sent as `Authorization: Bearer <token>`. */
+            token: string;
+        };
+        /** @description "This object contains the marketing agreements of the Profile. You can also pass the values as strings (...)". */
+        AuthProfileAgreements: {
+            email?: boolean | string;
+            sms?: boolean | string;
+            push?: boolean | string;
+            webPush?: boolean | string;
+            bluetooth?: boolean | string;
+            rfid?: boolean | string;
+            wifi?: boolean | string;
+        };
+        /** @description Credentials of a profile (formerly "client") logging in with the profile API key, either with Synerise credentials (email/customId/uuid + password) or with a token of an external identity provider. */
+        AuthProfileLoginRequest: {
+            /** @description Profile (formerly "Client") API key. */
+            apiKey: string;
+            /**
+             * @description The identity provider.
+             * @enum {string}
+             */
+            identityProvider: "SYNERISE" | "FACEBOOK" | "OAUTH" | "APPLE" | "GOOGLE" | "UNKNOWN";
+            /** @description Third-party authentication token used to authenticate with the Identity Provider. Required if identityProvider is not SYNERISE. */
+            identityProviderToken?: string;
+            /** @description Profile email. */
+            email?: string;
+            /** @description Profile customId (any type in the docs; the sample sends null). */
+            customId?: unknown;
+            /** @description Profile password. */
+            password?: string;
+            /** @description Profile UUID. */
+            uuid?: string;
+            /** @description Unique Android or iOS device ID. */
+            deviceId?: string;
+            agreements?: components["schemas"]["AuthProfileAgreements"];
+            /** @description Custom attributes with any name (except reserved attributes, which are ignored: email, clientId, phone, customId, uuid, firstName, lastName, ...) and data type. */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /** @description Tags can be used to group profiles. Tag names. */
+            tags?: string[];
+        };
+        /** @description The answer of the conditional profile login: a token, or (with HTTP 200 too) the additional conditions required for logging in. */
+        AuthProfileToken: {
+            /** @description Additional conditions required for logging in; the token is issued once they are met. */
+            conditions?: string[];
+            /**
+             * @description The login status, `SUCCESS` when a token is issued.
+             * @example SUCCESS
+             */
+            status?: string;
+            /** @description The profile JWT. */
+            token?: string;
+            /**
+             * Format: int64
+             * @description Expiry of the token, in seconds since the epoch.
+             * @example 1649283173
+             */
+            expiration?: number;
+            /**
+             * Format: int64
+             * @description Creation time of the token, in milliseconds since the epoch.
+             * @example 1649277173668
+             */
+            created?: number;
+            /**
+             * @description The identity provider the profile logged in with.
+             * @example SYNERISE
+             */
+            origin?: string;
+            /** @description customId of the profile. */
+            customId?: string;
+            /**
+             * @description The token's realm, `client` for profiles.
+             * @example client
+             */
+            realm?: string;
+        };
+        /** @description A user JWT and the user it was issued to (user login, workspace selection). */
+        AuthUserToken: {
+            /** @description The authenticated consumer. */
+            consumer?: {
+                /**
+                 * @description The consumer type, `USER` for a Synerise user.
+                 * @example USER
+                 */
+                type?: string;
+                /**
+                 * Format: int64
+                 * @description ID of the selected workspace (business profile).
+                 */
+                businessProfileId?: number;
+                name?: string;
+                /**
+                 * Format: int64
+                 * @description ID of the user.
+                 */
+                id?: number;
+                /** @description The user's permissions. */
+                authorities?: string[];
+                /** @description The user's roles. */
+                roles?: string;
+            };
+            /** @description The JWT, to be sent as `Authorization: Bearer <token>`. */
+            token?: string;
+        };
+        /** @description A workspace (business profile) available to the user. */
+        AuthWorkspace: {
+            /** @description UUID of the workspace (the `businessProfileUUID` of the workspace selection). */
+            businessProfileGuid?: string;
+            logo?: string;
+            name?: string;
+            /** Format: int64 */
+            id?: number;
+            /** Format: date-time */
+            created?: string;
+            subdomain?: string;
+            /** @description Whether access to the workspace is restricted by IP address. */
+            ipRestricted?: boolean;
+            /** @description Whether the workspace requires multi-factor authentication. */
+            mfaRequired?: boolean;
+        };
+        /** @description The workspace selected by the current user token. */
+        AuthCurrentWorkspace: {
+            /** @description Whether a workspace is selected. */
+            selected?: boolean;
+            data?: {
+                /** Format: int64 */
+                id?: number;
+                name?: string;
+                logo?: string;
+                /** @description UUID of the workspace. */
+                businessProfileGuid?: string;
+                /** Format: date-time */
+                created?: string;
+                subdomain?: string;
+                /**
+                 * @description IP restriction setting of the workspace, for example `OFF`.
+                 * @example OFF
+                 */
+                ipRestriction?: string;
+                /**
+                 * @description Multi-factor authentication setting of the workspace, for example `OFF`.
+                 * @example OFF
+                 */
+                mfaRestriction?: string;
+            };
+        };
         /** @description Identifies a profile ("client"). You must provide at least one of those profile identifiers. */
         ProfileIdentifier: {
             /** @description Custom profile ID assigned by the workspace (e.g. the ID in your own system). */
@@ -2697,6 +2855,29 @@ export interface components {
             /** @description The profile's email address. */
             email?: string;
         };
+        /** @description The body shared by the /v4/events/* endpoints: a human-readable `label`, the profile (`client`), the occurrence `time`, an optional `eventSalt` and the event's `params`. Each predefined-event endpoint sets the event's `action` itself ("When you send an event to this endpoint, the action field is set to ... by the backend"). "If you don't have a value for a field, omit that field. Do not send null values." */
+        EventBase: {
+            /**
+             * @description "This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on." Non-empty, at most 64 characters.
+             * @example Human-readable label
+             */
+            label: string;
+            client: components["schemas"]["ProfileIdentifier"];
+            /**
+             * @description Time when the event occurred, in ISO 8601. Synerise converts it to UTC when saving the event; a time with an offset (for example `+01:00`) is read in that offset. If not defined, the backend inserts the time of receiving the event. A future time is rejected and the time of receiving the event is saved instead. Retrieved events always show UTC.
+             * @example 2019-02-07T09:53:56.999+00:00
+             */
+            time?: string;
+            /**
+             * @description When an event has an `eventSalt`, another event can overwrite it instead of being saved as a second event ("To overwrite an event with another one, the new event MUST: ..."; the conditions are cut from the captured docs). Sending a unique `eventSalt` with each event makes a re-sent request overwrite rather than duplicate.
+             * @example 972346context.action2019-02-07T09:53:56.999+00:00
+             */
+            eventSalt?: string;
+            /** @description Additional parameters. "Remember that you can use event enrichment to add the data automatically from a catalog. Aside from the required parameters (if any exist), all events accept custom, free-form parameters." */
+            params?: {
+                [key: string]: unknown;
+            };
+        };
         /** @description A monetary amount. All monetary values of one transaction must use the same currency. */
         Money: {
             /** @description The amount, greater than or equal to zero. */
@@ -2706,6 +2887,266 @@ export interface components {
              * @example USD
              */
             currency: string;
+        };
+        /** @description Parameters of the 'item added to cart' and 'item removed from cart' events (actions `product.addToCart`, `product.removeFromCart`). Free-form parameters are accepted too. */
+        EventCartParams: {
+            /**
+             * @description SKU of the item.
+             * @example 189784563455
+             */
+            sku?: string;
+            /**
+             * @description Name of the item.
+             * @example Soft drink
+             */
+            name?: string;
+            /**
+             * @description Main category of the item.
+             * @example Beverages
+             */
+            category?: string;
+            /** @description Categories of the item. */
+            categories?: string[];
+            /** @description Whether the event happened offline (for example in a brick-and-mortar store). */
+            offline?: boolean;
+            /**
+             * @description Source of the event, for example `MOBILE`.
+             * @example MOBILE
+             */
+            source?: string;
+            regularUnitPrice?: components["schemas"]["Money"];
+            discountedUnitPrice?: components["schemas"]["Money"];
+            finalUnitPrice?: components["schemas"]["Money"];
+            /** @description URL of the item's page. */
+            ItemUrlAddress?: string;
+            /** @description Producer of the item. */
+            producer?: string;
+            /** @description Number of items added or removed. */
+            quantity?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Parameters of an 'appeared in location' event (action `client.location`). */
+        EventLocationParams: {
+            /**
+             * @description Latitude.
+             * @example 50.021102
+             */
+            lat?: number;
+            /**
+             * @description Longitude.
+             * @example 19.886218
+             */
+            lon?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Parameters of a 'client application started' event (action `client.applicationStarted`). */
+        EventApplicationStartedParams: {
+            /** @description Name of the application. */
+            applicationName?: string;
+            /** @description Version of the application. */
+            version?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Parameters of a 'profile assigned to company' event (action `client.assignToCompany`). */
+        EventAssignedToCompanyParams: {
+            /**
+             * Format: int64
+             * @description ID of the company profile the profile is assigned to.
+             */
+            companyId?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One event of `POST /v4/events/batch`: the shared event body plus the event `type` and, for custom events, the `action`. "In a request, all events must use the same type of profile identifier." */
+        EventBatchItem: {
+            /**
+             * @description The type of event. For a custom event use `custom`; for another type, "use the value that corresponds to the single event's endpoint" (for example `added-to-cart` for `/v4/events/added-to-cart`).
+             * @example custom
+             */
+            type: string;
+            /**
+             * @description "For custom events, enter your own action name. For pre-defined events, omit this field."
+             * @example context.action
+             */
+            action?: string;
+        } & components["schemas"]["EventBase"];
+        /** @description An event as stored in a profile's history (deprecated listing `GET /v4/events/by-client/{clientId}`). */
+        EventRecord: {
+            /** @description When the event occurred (UTC). */
+            time?: string;
+            /**
+             * @description The event's action, for example `client.updateData` or `transaction.charge`.
+             * @example client.updateData
+             */
+            action?: string;
+            /** @example Human-readable label */
+            label?: string;
+            client?: components["schemas"]["ProfileIdentifier"];
+            /** @description The event's parameters. */
+            params?: {
+                /** @description When the event was saved, in seconds since the epoch (with a fraction). */
+                eventCreateTime?: number;
+                /** @description The IP data of the event. */
+                ip?: {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /** @description One item of a transaction. Each item creates a `product.buy` event. Items accept custom, free-form properties too (for example to tag an item as cancelled: "because events can't be deleted from the database, cancelled items remain as events in a Profile's history. You can use a custom free-form property to tag items as cancelled"). */
+        TransactionProduct: {
+            finalUnitPrice: components["schemas"]["Money"];
+            /**
+             * @description Name of the product.
+             * @example Soft drink
+             */
+            name: string;
+            /**
+             * @description SKU of the item.
+             * @example 189784563455
+             */
+            sku: string;
+            /** @description Categories of the item. */
+            categories?: string[];
+            /** @description URL of the item's image. */
+            image?: string;
+            /** @description URL of the item's page. */
+            url?: string;
+            netUnitPrice?: components["schemas"]["Money"];
+            /** @description Tax of the item. */
+            tax?: number;
+            /**
+             * @description The number or amount of purchased items (may be fractional, for example 2.5 kg).
+             * @example 2.5
+             */
+            quantity: number;
+            regularPrice?: components["schemas"]["Money"];
+            discountPrice?: components["schemas"]["Money"];
+            /** @description Discount on the item, in percent. */
+            discountPercent?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Payment details of a transaction. */
+        TransactionPaymentInfo: {
+            /**
+             * @description Payment method, for example `CASH`.
+             * @example CASH
+             */
+            method: string;
+        };
+        /** @description Parameters of a 'transaction cancelled' event (action `transaction.cancel`): the cancelled transaction's data, in the shapes of the transaction endpoints. */
+        EventCancelledTransactionParams: {
+            /** @description ID of the cancelled transaction. */
+            orderId?: string;
+            /** @description Status of the order. */
+            orderStatus?: string;
+            discountAmount?: components["schemas"]["Money"];
+            /** @description Discount, in percent. */
+            discountPercent?: number;
+            /** @description Discount code used in the order. */
+            discountCode?: string;
+            value?: components["schemas"]["Money"];
+            revenue?: components["schemas"]["Money"];
+            products?: components["schemas"]["TransactionProduct"][];
+            /** @description Source of the event, for example `MOBILE`. */
+            source?: string;
+            paymentInfo?: components["schemas"]["TransactionPaymentInfo"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A custom event (`POST /v4/events/custom`): the shared event body plus your own `action`. */
+        EventCustom: {
+            /**
+             * @description "For custom events, enter your own action name." For example `context.action`.
+             * @example context.action
+             */
+            action: string;
+        } & components["schemas"]["EventBase"];
+        /** @description Parameters of an 'item in a search result was clicked' event. */
+        EventItemSearchClickParams: {
+            /** @description ID of the clicked item (its itemId in the catalog). */
+            item?: string;
+            /** @description The correlation ID of the search response the item was clicked in. */
+            correlationId?: string;
+            /** @description Position of the clicked item in the result list. */
+            position?: number;
+            /**
+             * @description Type of the search.
+             * @enum {string}
+             */
+            searchType?: "full-text-search" | "autocomplete";
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Parameters of an 'item viewed' event (action `product.view`). Free-form parameters are accepted too. */
+        EventProductViewParams: {
+            /**
+             * @description ID (SKU) of the viewed item.
+             * @example 189784563455
+             */
+            productId?: string;
+            /** @description Name of the item. */
+            name?: string;
+            /** @description Whether the item was opened from a recommendation. */
+            fromRecommendation?: boolean;
+            /** @description Source of the event, for example `MOBILE`. */
+            source?: string;
+            /** @description Category of the item. */
+            category?: string;
+            /** @description URL of the item's page. */
+            url?: string;
+            /** @description Hash of the campaign the view came from. */
+            campaignHash?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The current server time. */
+        EventServerTime: {
+            /**
+             * Format: date-time
+             * @example 2019-08-24T14:15:22Z
+             */
+            serverTime: string;
+        };
+        /** @description A transaction (order). "For each transaction, a transaction.charge event is generated automatically. In addition, each item in the products array produces a product.buy event. All monetary values must use the same currency and be greater than or equal to zero. discountAmount must be greater than zero or omitted." */
+        Transaction: {
+            client: components["schemas"]["ProfileIdentifier"];
+            /** @description How much the total cost decreased. */
+            discountAmount?: components["schemas"]["Money"] | null;
+            /** @description Any custom parameters. */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description ID of the transaction.
+             * @example be466362-71e9-4bdd-ad11-bfacead5276b
+             */
+            orderId: string;
+            paymentInfo: components["schemas"]["TransactionPaymentInfo"];
+            /** @description A list of items in the transaction. Each item creates a `product.buy` event. */
+            products: components["schemas"]["TransactionProduct"][];
+            /**
+             * @description Time when the transaction occurred, in ISO 8601 (converted to UTC when saved; a time with an offset is read in that offset). If not defined, the backend inserts the time of receiving the event. A future time is rejected and the time of receiving the event is saved instead.
+             * @example 2019-02-07T09:53:56.999+00:00
+             */
+            recordedAt?: string;
+            revenue: components["schemas"]["Money"];
+            value: components["schemas"]["Money"];
+            /**
+             * @description Source of the event.
+             * @enum {string}
+             */
+            source: "WEB_DESKTOP" | "WEB_MOBILE" | "MOBILE_APP" | "POS" | "MOBILE" | "DESKTOP";
+            /**
+             * @description When an event has an `eventSalt`, another event can overwrite it instead of being saved as a second event (the conditions, "To overwrite an event with another one, the new event MUST: ...", are cut from the captured docs).
+             * @example 972346context.action2019-02-07T09:53:56.999+00:00
+             */
+            eventSalt?: string;
         };
     };
     responses: {
@@ -6410,7 +6851,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    obtainNewJwtAnonymousProfile: {
+    loginAnonymousProfile: {
         parameters: {
             query?: never;
             header?: never;
@@ -6420,9 +6861,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Profile (formerly "Client") API key */
+                    /** @description Profile (formerly "Client") API key. */
                     apiKey: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
+                    /** @description UUID of the Profile. It is a unique identifier. */
                     uuid: string;
                     /** @description Unique iOS or Android device identifier. */
                     deviceId?: string;
@@ -6430,21 +6871,19 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The anonymous profile's JWT. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        token?: string;
-                    };
+                    "application/json": components["schemas"]["AuthToken"];
                 };
             };
             400: components["responses"]["BadRequest"];
         };
     };
-    obtainNewJwtTokenProfile: {
+    loginProfile: {
         parameters: {
             query?: never;
             header?: never;
@@ -6453,59 +6892,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Profile (formerly "Client") API key */
-                    apiKey: string;
-                    /**
-                     * @description The identity provider.
-                     * @enum {string}
-                     */
-                    identityProvider: "SYNERISE" | "FACEBOOK" | "OAUTH" | "APPLE" | "GOOGLE" | "UNKNOWN";
-                    /** @description Third-party authentication token used to authenticate with the Identity Provider. Required if */
-                    identityProviderToken?: string;
-                    email?: string;
-                    /** @description Profile customId. Required if */
-                    customId?: unknown;
-                    /** @description Profile password. Required if */
-                    password?: string;
-                    /** @description Profile UUID. Required if */
-                    uuid?: string;
-                    /** @description Unique Android or iOS device ID */
-                    deviceId?: string;
-                    agreements?: {
-                        email?: boolean;
-                        sms?: boolean;
-                        push?: boolean;
-                        webPush?: boolean;
-                        bluetooth?: boolean;
-                        rfid?: boolean;
-                        wifi?: boolean;
-                    };
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
-                    /** @description Tags can be used to group profiles. Tag names (strings): */
-                    tags?: string[];
-                };
+                "application/json": components["schemas"]["AuthProfileLoginRequest"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The profile JWT, or the conditions still required for logging in. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        conditions?: string[];
-                        status?: string;
-                        token?: string;
-                        expiration?: number;
-                        created?: number;
-                        origin?: string;
-                        customId?: string;
-                        realm?: string;
-                    };
+                    "application/json": components["schemas"]["AuthProfileToken"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6997,7 +7394,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    authenticateUser: {
+    loginUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -7007,36 +7404,30 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description The login (email address) of the user */
+                    /** @description The login (email address) of the user. */
                     username: string;
-                    /** @description The user's password */
+                    /** @description The user's password. */
                     password: string;
-                    /** @description Identifier of user's current device */
+                    /** @description Identifier of the user's current device. */
                     deviceId?: string;
+                    /** @description Token of the external identity provider. */
                     externalProviderToken?: string;
-                    /** @enum {string} */
+                    /**
+                     * @description Type of the external identity provider.
+                     * @enum {string}
+                     */
                     externalProviderType?: "GOOGLE";
                 };
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The user's JWT (not yet bound to a workspace). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        consumer?: {
-                            type?: string;
-                            businessProfileId?: number;
-                            name?: string;
-                            id?: number;
-                            authorities?: string[];
-                            roles?: string;
-                        };
-                        token?: string;
-                    };
+                    "application/json": components["schemas"]["AuthUserToken"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7047,37 +7438,27 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the workspace */
+                /** @description UUID of the workspace. */
                 businessProfileUUID: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The user's JWT for the selected workspace. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        consumer?: {
-                            type?: string;
-                            businessProfileId?: number;
-                            name?: string;
-                            id?: number;
-                            authorities?: string[];
-                            roles?: string;
-                        };
-                        token?: string;
-                    };
+                    "application/json": components["schemas"]["AuthUserToken"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
         };
     };
-    retrieveListWorkspacesAvailableUser: {
+    listWorkspaces: {
         parameters: {
             query?: never;
             header?: never;
@@ -7086,29 +7467,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The workspaces. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        businessProfileGuid?: string;
-                        logo?: string;
-                        name?: string;
-                        id?: number;
-                        created?: string;
-                        subdomain?: string;
-                        ipRestricted?: boolean;
-                        mfaRequired?: boolean;
-                    }[];
+                    "application/json": components["schemas"]["AuthWorkspace"][];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
         };
     };
-    retrieveInformationAboutCurrentlySelectedWorkspace: {
+    getCurrentWorkspace: {
         parameters: {
             query?: never;
             header?: never;
@@ -7117,32 +7489,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The selected workspace. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        selected?: boolean;
-                        data?: {
-                            id?: number;
-                            name?: string;
-                            logo?: string;
-                            businessProfileGuid?: string;
-                            created?: string;
-                            subdomain?: string;
-                            ipRestriction?: string;
-                            mfaRestriction?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["AuthCurrentWorkspace"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
         };
     };
-    obtainNewWorkspaceJwtToken: {
+    loginWorkspace: {
         parameters: {
             query?: never;
             header?: never;
@@ -7152,21 +7512,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Workspace API key WARNING: Workspace API keys can be used to access all customer data and manage the workspace. They should only be used for server-to-server communication in integrations. DO NOT use workspace API keys in your mobile applications or websites. */
+                    /** @description Workspace API key (Settings > API Keys). */
                     apiKey: string;
                 };
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The workspace JWT. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        token?: string;
-                    };
+                    "application/json": components["schemas"]["AuthToken"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8308,7 +8666,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendItemAddedCartEvent: {
+    sendAddedToCartEvent: {
         parameters: {
             query?: never;
             header: {
@@ -8324,39 +8682,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        sku?: string;
-                        name?: string;
-                        category?: string;
-                        categories?: string[];
-                        offline?: boolean;
-                        source?: string;
-                        regularUnitPrice?: components["schemas"]["Money"];
-                        discountedUnitPrice?: components["schemas"]["Money"];
-                        finalUnitPrice?: components["schemas"]["Money"];
-                        ItemUrlAddress?: string;
-                        producer?: string;
-                        quantity?: number;
-                    };
-                };
+                    params: components["schemas"]["EventCartParams"];
+                } & WithRequired<components["schemas"]["EventBase"], "params">;
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected ("Some fields did not pass validation", with the rejected fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8369,7 +8707,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendItemAddedFavoritesEvent: {
+    sendAddedToFavoritesEvent: {
         parameters: {
             query?: never;
             header: {
@@ -8384,29 +8722,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
+                "application/json": components["schemas"]["EventBase"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8660,7 +8987,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendEventWhenProfileSubmitsLocation: {
+    sendAppearedInLocationEvent: {
         parameters: {
             query?: never;
             header: {
@@ -8676,29 +9003,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        lat?: number;
-                        lon?: number;
-                    };
-                };
+                    params?: components["schemas"]["EventLocationParams"];
+                } & components["schemas"]["EventBase"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8711,7 +9028,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendClientApplicationStartedEvent: {
+    sendApplicationStartedEvent: {
         parameters: {
             query?: never;
             header: {
@@ -8727,29 +9044,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        applicationName?: string;
-                        version?: string;
-                    };
-                };
+                    params: components["schemas"]["EventApplicationStartedParams"];
+                } & WithRequired<components["schemas"]["EventBase"], "params">;
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8762,7 +9069,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendProfileAssignedCompanyEvent: {
+    sendAssignedToCompanyEvent: {
         parameters: {
             query?: never;
             header: {
@@ -8778,28 +9085,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        companyId?: number;
-                    };
-                };
+                    params: components["schemas"]["EventAssignedToCompanyParams"];
+                } & WithRequired<components["schemas"]["EventBase"], "params">;
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8812,7 +9110,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendBatchEventsArrayObjects: {
+    sendEventsBatch: {
         parameters: {
             query?: never;
             header: {
@@ -8827,33 +9125,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    /** @description The type of event. If custom event, use If other type, use the value that corresponds to the single event's endpoint.(for example, "content shared" events, which use the */
-                    type: string;
-                    /** @description For custom events, enter your own action name. For pre-defined events, omit this field. */
-                    action: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                }[];
+                "application/json": components["schemas"]["EventBatchItem"][];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8866,16 +9149,19 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListEventsSavedProfile: {
+    listProfileEvents: {
         parameters: {
             query?: {
-                /** @description Start of the time range to query. UTC time in ISO 8601 (for example, */
+                /** @description Start of the time range to query. UTC time in ISO 8601. */
                 "time[from]"?: string;
-                /** @description End of the time range to query. UTC time in ISO 8601 (for example, */
+                /** @description End of the time range to query. UTC time in ISO 8601. */
                 "time[to]"?: string;
-                /** @description Filter events by action type. For example, to retrieve completed transactions, enter */
+                /**
+                 * @description Filter events by action type. For example, to retrieve completed transactions, enter `transaction.charge`.
+                 * @example transaction.charge
+                 */
                 action?: string;
-                /** @description [ 1 .. 500 ] The number of events to retrieve */
+                /** @description The number of events to retrieve. */
                 limit?: number;
             };
             header: {
@@ -8886,33 +9172,23 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description The ID of the profile */
+                /**
+                 * @description The ID of the profile.
+                 * @example 434428563
+                 */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The profile's events. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        time?: string;
-                        action?: string;
-                        label?: string;
-                        client?: components["schemas"]["ProfileIdentifier"];
-                        params?: {
-                            eventCreateTime?: number;
-                            ip?: {
-                                [key: string]: unknown;
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    }[];
+                    "application/json": components["schemas"]["EventRecord"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8920,7 +9196,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendTransactionCancelledEvent: {
+    sendCancelledTransactionEvent: {
         parameters: {
             query?: never;
             header: {
@@ -8936,54 +9212,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        orderId?: string;
-                        orderStatus?: string;
-                        discountAmount?: components["schemas"]["Money"];
-                        discountPercent?: number;
-                        discountCode?: string;
-                        value?: components["schemas"]["Money"];
-                        revenue?: components["schemas"]["Money"];
-                        products?: ({
-                            finalUnitPrice?: components["schemas"]["Money"];
-                            name?: string;
-                            sku?: string;
-                            categories?: string[];
-                            image?: string;
-                            url?: string;
-                            netUnitPrice?: components["schemas"]["Money"];
-                            tax?: number;
-                            quantity?: number;
-                            regularPrice?: components["schemas"]["Money"];
-                            discountPrice?: components["schemas"]["Money"];
-                            discountPercent?: number;
-                        } & {
-                            [key: string]: unknown;
-                        })[];
-                        source?: string;
-                        paymentInfo?: {
-                            method?: string;
-                        };
-                    };
-                };
+                    params?: components["schemas"]["EventCancelledTransactionParams"];
+                } & components["schemas"]["EventBase"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9011,31 +9252,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    /** @description For custom events, enter your own action name. For pre-defined events, omit this field. */
-                    action: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
+                "application/json": components["schemas"]["EventCustom"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9048,7 +9276,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendTimerEvent: {
+    sendHitTimerEvent: {
         parameters: {
             query?: never;
             header: {
@@ -9063,29 +9291,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
+                "application/json": components["schemas"]["EventBase"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9114,31 +9331,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    params?: {
-                        item?: string;
-                        correlationId?: string;
-                        position?: number;
-                        searchType?: string;
-                    };
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                };
+                    params: components["schemas"]["EventItemSearchClickParams"];
+                } & WithRequired<components["schemas"]["EventBase"], "params">;
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9151,7 +9356,85 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendProfileLoggedEvent: {
+    sendLoggedInEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
+                 * @example 4.4
+                 */
+                "Api-Version": components["parameters"]["ApiVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBase"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    sendLoggedOutEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
+                 * @example 4.4
+                 */
+                "Api-Version": components["parameters"]["ApiVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBase"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    sendProductViewEvent: {
         parameters: {
             query?: never;
             header: {
@@ -9167,28 +9450,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
+                    params?: components["schemas"]["EventProductViewParams"];
+                } & components["schemas"]["EventBase"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9201,7 +9475,202 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendProfileLoggedOutEvent: {
+    sendPushCancelledEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
+                 * @example 4.4
+                 */
+                "Api-Version": components["parameters"]["ApiVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBase"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    sendPushClickedEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
+                 * @example 4.4
+                 */
+                "Api-Version": components["parameters"]["ApiVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBase"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    sendPushReceivedEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
+                 * @example 4.4
+                 */
+                "Api-Version": components["parameters"]["ApiVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBase"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    sendPushViewedEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
+                 * @example 4.4
+                 */
+                "Api-Version": components["parameters"]["ApiVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBase"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    sendRegisteredEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
+                 * @example 4.4
+                 */
+                "Api-Version": components["parameters"]["ApiVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBase"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    sendRemovedFromCartEvent: {
         parameters: {
             query?: never;
             header: {
@@ -9217,28 +9686,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
+                    params: components["schemas"]["EventCartParams"];
+                } & WithRequired<components["schemas"]["EventBase"], "params">;
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9251,7 +9711,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendItemViewedEvent: {
+    sendSearchedEvent: {
         parameters: {
             query?: never;
             header: {
@@ -9266,35 +9726,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        productId?: string;
-                        name?: string;
-                        fromRecommendation?: boolean;
-                        source?: string;
-                        category?: string;
-                        url?: string;
-                        campaignHash?: string;
-                    };
-                };
+                "application/json": components["schemas"]["EventBase"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9307,7 +9750,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    sendPushNotificationsCancelledEvent: {
+    sendVisitedScreenEvent: {
         parameters: {
             query?: never;
             header: {
@@ -9322,390 +9765,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
+                "application/json": components["schemas"]["EventBase"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-        };
-    };
-    sendPushNotificationWasClickedEvent: {
-        parameters: {
-            query?: never;
-            header: {
-                /**
-                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
-                 * @example 4.4
-                 */
-                "Api-Version": components["parameters"]["ApiVersion"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Accepted: the data is queued for processing. */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request was rejected. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-        };
-    };
-    recordPushNotificationWasReceivedEvent: {
-        parameters: {
-            query?: never;
-            header: {
-                /**
-                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
-                 * @example 4.4
-                 */
-                "Api-Version": components["parameters"]["ApiVersion"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Accepted: the data is queued for processing. */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request was rejected. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-        };
-    };
-    recordPushNotificationWasViewedEvent: {
-        parameters: {
-            query?: never;
-            header: {
-                /**
-                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
-                 * @example 4.4
-                 */
-                "Api-Version": components["parameters"]["ApiVersion"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Accepted: the data is queued for processing. */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request was rejected. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-        };
-    };
-    sendProfileAccountRegisteredEvent: {
-        parameters: {
-            query?: never;
-            header: {
-                /**
-                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
-                 * @example 4.4
-                 */
-                "Api-Version": components["parameters"]["ApiVersion"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Accepted: the data is queued for processing. */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request was rejected. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-        };
-    };
-    sendItemRemovedCartEvent: {
-        parameters: {
-            query?: never;
-            header: {
-                /**
-                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
-                 * @example 4.4
-                 */
-                "Api-Version": components["parameters"]["ApiVersion"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        sku?: string;
-                        name?: string;
-                        category?: string;
-                        categories?: string[];
-                        offline?: boolean;
-                        source?: string;
-                        regularUnitPrice?: components["schemas"]["Money"];
-                        discountedUnitPrice?: components["schemas"]["Money"];
-                        finalUnitPrice?: components["schemas"]["Money"];
-                        ItemUrlAddress?: string;
-                        producer?: string;
-                        quantity?: number;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Accepted: the data is queued for processing. */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request was rejected. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-        };
-    };
-    sendSearchRequestedEvent: {
-        parameters: {
-            query?: never;
-            header: {
-                /**
-                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
-                 * @example 4.4
-                 */
-                "Api-Version": components["parameters"]["ApiVersion"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Accepted: the data is queued for processing. */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request was rejected. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-        };
-    };
-    sendScreenMobileAppWasVisited: {
-        parameters: {
-            query?: never;
-            header: {
-                /**
-                 * @description API version ("Api-Version required | string Value: "4.4""). The cdpkit client fills it in on every operation that declares it.
-                 * @example 4.4
-                 */
-                "Api-Version": components["parameters"]["ApiVersion"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description non-empty This parameter is required, but not saved in the database. It can't be used in Analytics, Automations, and so on. */
-                    label: string;
-                    client: components["schemas"]["ProfileIdentifier"];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    time?: string;
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Accepted: the data is queued for processing. */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a wrong Api-Version header or invalid fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9733,15 +9804,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The server time. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        serverTime?: string;
-                    };
+                    "application/json": components["schemas"]["EventServerTime"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9816,7 +9885,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    createTransactionRecordDatabase: {
+    createTransaction: {
         parameters: {
             query?: never;
             header: {
@@ -9831,56 +9900,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    client: components["schemas"]["ProfileIdentifier"];
-                    discountAmount?: components["schemas"]["Money"];
-                    metadata?: {
-                        [key: string]: unknown;
-                    };
-                    /** @description ID of the transaction. */
-                    orderId: string;
-                    paymentInfo?: {
-                        method?: string;
-                    };
-                    products?: ({
-                        finalUnitPrice?: components["schemas"]["Money"];
-                        name?: string;
-                        sku?: string;
-                        categories?: string[];
-                        image?: string;
-                        url?: string;
-                        netUnitPrice?: components["schemas"]["Money"];
-                        tax?: number;
-                        quantity?: number;
-                        regularPrice?: components["schemas"]["Money"];
-                        discountPrice?: components["schemas"]["Money"];
-                        discountPercent?: number;
-                    } & {
-                        [key: string]: unknown;
-                    })[];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    recordedAt?: string;
-                    revenue?: components["schemas"]["Money"];
-                    value?: components["schemas"]["Money"];
-                    /**
-                     * @description Source of the event.
-                     * @enum {string}
-                     */
-                    source: "WEB_DESKTOP" | "WEB_MOBILE" | "MOBILE_APP" | "POS" | "MOBILE" | "DESKTOP";
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                };
+                "application/json": components["schemas"]["Transaction"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example a missing `currency`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9908,56 +9939,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    client: components["schemas"]["ProfileIdentifier"];
-                    discountAmount?: components["schemas"]["Money"];
-                    metadata?: {
-                        [key: string]: unknown;
-                    };
-                    /** @description ID of the transaction. */
-                    orderId: string;
-                    paymentInfo?: {
-                        method?: string;
-                    };
-                    products?: ({
-                        finalUnitPrice?: components["schemas"]["Money"];
-                        name?: string;
-                        sku?: string;
-                        categories?: string[];
-                        image?: string;
-                        url?: string;
-                        netUnitPrice?: components["schemas"]["Money"];
-                        tax?: number;
-                        quantity?: number;
-                        regularPrice?: components["schemas"]["Money"];
-                        discountPrice?: components["schemas"]["Money"];
-                        discountPercent?: number;
-                    } & {
-                        [key: string]: unknown;
-                    })[];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    recordedAt?: string;
-                    revenue?: components["schemas"]["Money"];
-                    value?: components["schemas"]["Money"];
-                    /**
-                     * @description Source of the event.
-                     * @enum {string}
-                     */
-                    source: "WEB_DESKTOP" | "WEB_MOBILE" | "MOBILE_APP" | "POS" | "MOBILE" | "DESKTOP";
-                    /** @description When an event has an */
-                    eventSalt?: string;
-                }[];
+                "application/json": components["schemas"]["Transaction"][];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected ("Some fields did not pass validation", with the rejected fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9971,3 +9964,6 @@ export interface operations {
         };
     };
 }
+type WithRequired<T, K extends keyof T> = T & {
+    [P in K]-?: T[P];
+};

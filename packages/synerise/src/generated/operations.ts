@@ -982,7 +982,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "obtainNewJwtAnonymousProfile",
+    "operationId": "loginAnonymousProfile",
     "method": "POST",
     "path": "/sauth/v3/auth/login/client/anonymous",
     "security": [],
@@ -990,7 +990,7 @@ export const operations = [
     "evidence": "traffic"
   },
   {
-    "operationId": "obtainNewJwtTokenProfile",
+    "operationId": "loginProfile",
     "method": "POST",
     "path": "/sauth/v3/auth/login/client/conditional",
     "security": [],
@@ -1154,7 +1154,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "authenticateUser",
+    "operationId": "loginUser",
     "method": "POST",
     "path": "/uauth/auth/login/user",
     "security": [],
@@ -1170,11 +1170,11 @@ export const operations = [
         "JWT"
       ]
     ],
-    "idempotent": false,
+    "idempotent": true,
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveListWorkspacesAvailableUser",
+    "operationId": "listWorkspaces",
     "method": "GET",
     "path": "/uauth/business-profile/",
     "security": [
@@ -1186,7 +1186,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveInformationAboutCurrentlySelectedWorkspace",
+    "operationId": "getCurrentWorkspace",
     "method": "GET",
     "path": "/uauth/business-profile/current",
     "security": [
@@ -1198,7 +1198,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "obtainNewWorkspaceJwtToken",
+    "operationId": "loginWorkspace",
     "method": "POST",
     "path": "/v4/auth/login/profile",
     "security": [],
@@ -1467,7 +1467,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendItemAddedCartEvent",
+    "operationId": "sendAddedToCartEvent",
     "method": "POST",
     "path": "/v4/events/added-to-cart",
     "security": [
@@ -1482,7 +1482,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendItemAddedFavoritesEvent",
+    "operationId": "sendAddedToFavoritesEvent",
     "method": "POST",
     "path": "/v4/events/added-to-favorites",
     "security": [
@@ -1572,7 +1572,7 @@ export const operations = [
     "evidence": "sdk"
   },
   {
-    "operationId": "sendEventWhenProfileSubmitsLocation",
+    "operationId": "sendAppearedInLocationEvent",
     "method": "POST",
     "path": "/v4/events/appeared-in-location",
     "security": [
@@ -1587,7 +1587,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendClientApplicationStartedEvent",
+    "operationId": "sendApplicationStartedEvent",
     "method": "POST",
     "path": "/v4/events/application-started",
     "security": [
@@ -1602,7 +1602,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendProfileAssignedCompanyEvent",
+    "operationId": "sendAssignedToCompanyEvent",
     "method": "POST",
     "path": "/v4/events/assigned-to-company",
     "security": [
@@ -1617,7 +1617,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendBatchEventsArrayObjects",
+    "operationId": "sendEventsBatch",
     "method": "POST",
     "path": "/v4/events/batch",
     "security": [
@@ -1632,7 +1632,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "retrieveListEventsSavedProfile",
+    "operationId": "listProfileEvents",
     "method": "GET",
     "path": "/v4/events/by-client/{clientId}",
     "security": [
@@ -1647,7 +1647,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendTransactionCancelledEvent",
+    "operationId": "sendCancelledTransactionEvent",
     "method": "POST",
     "path": "/v4/events/cancelled-transaction",
     "security": [
@@ -1677,7 +1677,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendTimerEvent",
+    "operationId": "sendHitTimerEvent",
     "method": "POST",
     "path": "/v4/events/hit-timer",
     "security": [
@@ -1710,7 +1710,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendProfileLoggedEvent",
+    "operationId": "sendLoggedInEvent",
     "method": "POST",
     "path": "/v4/events/logged-in",
     "security": [
@@ -1725,7 +1725,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendProfileLoggedOutEvent",
+    "operationId": "sendLoggedOutEvent",
     "method": "POST",
     "path": "/v4/events/logged-out",
     "security": [
@@ -1740,7 +1740,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendItemViewedEvent",
+    "operationId": "sendProductViewEvent",
     "method": "POST",
     "path": "/v4/events/product-view",
     "security": [
@@ -1755,7 +1755,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendPushNotificationsCancelledEvent",
+    "operationId": "sendPushCancelledEvent",
     "method": "POST",
     "path": "/v4/events/push/cancelled",
     "security": [
@@ -1770,7 +1770,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendPushNotificationWasClickedEvent",
+    "operationId": "sendPushClickedEvent",
     "method": "POST",
     "path": "/v4/events/push/clicked",
     "security": [
@@ -1785,7 +1785,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "recordPushNotificationWasReceivedEvent",
+    "operationId": "sendPushReceivedEvent",
     "method": "POST",
     "path": "/v4/events/push/received",
     "security": [
@@ -1800,7 +1800,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "recordPushNotificationWasViewedEvent",
+    "operationId": "sendPushViewedEvent",
     "method": "POST",
     "path": "/v4/events/push/viewed",
     "security": [
@@ -1815,7 +1815,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendProfileAccountRegisteredEvent",
+    "operationId": "sendRegisteredEvent",
     "method": "POST",
     "path": "/v4/events/registered",
     "security": [
@@ -1830,7 +1830,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendItemRemovedCartEvent",
+    "operationId": "sendRemovedFromCartEvent",
     "method": "POST",
     "path": "/v4/events/removed-from-cart",
     "security": [
@@ -1845,7 +1845,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendSearchRequestedEvent",
+    "operationId": "sendSearchedEvent",
     "method": "POST",
     "path": "/v4/events/searched",
     "security": [
@@ -1860,7 +1860,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "sendScreenMobileAppWasVisited",
+    "operationId": "sendVisitedScreenEvent",
     "method": "POST",
     "path": "/v4/events/visited-screen",
     "security": [
@@ -1910,7 +1910,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "createTransactionRecordDatabase",
+    "operationId": "createTransaction",
     "method": "POST",
     "path": "/v4/transactions",
     "security": [
