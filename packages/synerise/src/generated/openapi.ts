@@ -230,21 +230,21 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of all aggregates in the Workspace
+         * List aggregates
          * @description Retrieve a list of all aggregates in the Workspace.
          */
-        get: operations["retrieveListAggregatesWorkspace"];
+        get: operations["listAggregates"];
         put?: never;
         /**
-         * Create a new aggregate analysis
+         * Create an aggregate
          * @description Create a new aggregate analysis.
          */
-        post: operations["createNewAggregateAnalysis"];
+        post: operations["createAggregate"];
         /**
-         * Delete a number of aggregates
+         * Delete aggregates
          * @description Delete a number of aggregates. This operation is irreversible.
          */
-        delete: operations["deleteNumberAggregates"];
+        delete: operations["deleteAggregates"];
         options?: never;
         head?: never;
         patch?: never;
@@ -254,21 +254,24 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description UUID of the analysis. */
+                UUID: string;
+            };
             cookie?: never;
         };
         /**
-         * Retrieve the details of a single aggregate
+         * Get an aggregate
          * @description Retrieve the details of a single aggregate.
          */
-        get: operations["retrieveDetailsSingleAggregate"];
+        get: operations["getAggregate"];
         /**
-         * Update an existing aggregate
+         * Update an aggregate
          * @description Update an existing aggregate.
-         *     WARNING: The aggregate
-         *     object sent in this call overwrites the existing one. Any values (including params and filters) that are not included in the request body are deleted or set to default values.
+         *
+         *     WARNING: The aggregate object sent in this call overwrites the existing one. Any values (including params and filters) that are not included in the request body are deleted or set to default values.
          */
-        put: operations["updateExistingAggregate"];
+        put: operations["updateAggregate"];
         post?: never;
         /**
          * Delete an aggregate
@@ -284,13 +287,18 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description UUID of the analysis. */
+                UUID: string;
+                /** @description Profile ID. */
+                clientId: number;
+            };
             cookie?: never;
         };
         get?: never;
         put?: never;
         /**
-         * Calculate the results of an existing aggregate in context of a single profile
+         * Calculate an aggregate for a profile
          * @description Calculate the results of an existing aggregate in context of a single profile.
          */
         post: operations["calculateAggregateForProfile"];
@@ -304,13 +312,16 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description UUID of the analysis. */
+                UUID: string;
+            };
             cookie?: never;
         };
         get?: never;
         put?: never;
         /**
-         * Calculate the results of an aggregate in context of the currently authenticated profile
+         * Calculate an aggregate for the current profile
          * @description Calculate the results of an aggregate in context of the currently authenticated profile.
          */
         post: operations["calculateAggregateForCurrentProfile"];
@@ -324,16 +335,19 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description UUID of the analysis. */
+                UUID: string;
+            };
             cookie?: never;
         };
         get?: never;
         put?: never;
         /**
-         * Create a copy of an existing aggregate
+         * Duplicate an aggregate
          * @description Create a copy of an existing aggregate.
          */
-        post: operations["createCopyExistingAggregate"];
+        post: operations["duplicateAggregate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -344,11 +358,14 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description Profile ID. */
+                clientId: number;
+            };
             cookie?: never;
         };
         /**
-         * Calculate the results of aggregates visible on a profile card
+         * Calculate the profile-card aggregates of a profile
          * @description Calculate the results of aggregates visible on a profile card.
          */
         get: operations["calculateProfileCardAggregates"];
@@ -368,8 +385,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Calculate the results of aggregates visible on a profile card in context of the currently authenticated profile
-         * @description Calculate the results of aggregates visible on a profile card in context of the currently authenticated profile
+         * Calculate the profile-card aggregates of the current profile
+         * @description Calculate the results of aggregates visible on a profile card in context of the currently authenticated profile.
          */
         get: operations["calculateOwnProfileCardAggregates"];
         put?: never;
@@ -388,10 +405,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a summary of all aggregates in the Workspace
+         * List aggregate summaries
          * @description Retrieve a summary of all aggregates in the Workspace.
          */
-        get: operations["retrieveSummaryAggregatesWorkspace"];
+        get: operations["listAggregateProjections"];
         put?: never;
         post?: never;
         delete?: never;
@@ -408,22 +425,21 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Create your own indicators based on mathematical formulas or calculations for profiles and events and use them as derive
-         * @description Create your own indicators based on mathematical formulas or calculations for profiles and events and use them as derived attributes
-         *     Retrieve a list of all expressions in the workspace.
+         * List expressions
+         * @description Retrieve a list of all expressions in the workspace. Expressions are indicators based on mathematical formulas or calculations for profiles and events, usable as derived attributes.
          */
         get: operations["listExpressions"];
         put?: never;
         /**
-         * Create a new expression
+         * Create an expression
          * @description Create a new expression.
          */
-        post: operations["createNewExpression"];
+        post: operations["createExpression"];
         /**
-         * Delete a number of expressions
+         * Delete expressions
          * @description Delete a number of expressions. This operation is irreversible.
          */
-        delete: operations["deleteNumberExpressions"];
+        delete: operations["deleteExpressions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -433,21 +449,24 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description UUID of the analysis. */
+                UUID: string;
+            };
             cookie?: never;
         };
         /**
-         * Retrieve the details of a single expression
+         * Get an expression
          * @description Retrieve the details of a single expression.
          */
-        get: operations["retrieveDetailsSingleExpression"];
+        get: operations["getExpression"];
         /**
-         * Update an existing expression
+         * Update an expression
          * @description Update an existing expression.
-         *     WARNING: The analysis
-         *     object sent in this call overwrites the existing one. Any values (including params and filters) that are not included in the request body are deleted or set to default values.
+         *
+         *     WARNING: The analysis object sent in this call overwrites the existing one. Any values (including params and filters) that are not included in the request body are deleted or set to default values.
          */
-        put: operations["updateExistingExpression"];
+        put: operations["updateExpression"];
         post?: never;
         /**
          * Delete an expression
@@ -463,18 +482,23 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description UUID of the analysis. */
+                UUID: string;
+                /** @description Profile ID. */
+                clientId: number;
+            };
             cookie?: never;
         };
         /**
-         * Calculate the results of an existing expression in context of a single profile
+         * Calculate an expression for a profile
          * @description Calculate the results of an existing expression in context of a single profile.
          */
         get: operations["calculateExpressionForProfile"];
         put?: never;
         /**
-         * POST /analytics-backend/analytics/definitions-manager/expressions/{UUID}/client/{clientId}/calculate
-         * @description (no description in the docs)
+         * Calculate an expression for a profile with custom filters
+         * @description Calculate the results of a previously defined expression in context of a single profile, with a custom date filter, time periods, profile filter and variable values. This operation does not modify the original expression.
          */
         post: operations["calculateExpressionForProfileWithFilters"];
         delete?: never;
@@ -487,19 +511,21 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description UUID of the analysis. */
+                UUID: string;
+            };
             cookie?: never;
         };
         /**
-         * Calculate the results of an expression in context of the currently authenticated profile
+         * Calculate an expression for the current profile
          * @description Calculate the results of an expression in context of the currently authenticated profile.
          */
         get: operations["calculateExpressionForCurrentProfile"];
         put?: never;
         /**
-         * Calculate the results of a previously defined expression with custom filters
-         * @description Calculate the results of a previously defined expression with custom filters.
-         *     This operation does not modify the original expression in any way.
+         * Calculate an expression for the current profile with custom filters
+         * @description Calculate the results of a previously defined expression with custom filters, in context of the currently authenticated profile. This operation does not modify the original expression in any way.
          */
         post: operations["calculateExpressionForCurrentProfileWithFilters"];
         delete?: never;
@@ -512,16 +538,19 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description UUID of the analysis. */
+                UUID: string;
+            };
             cookie?: never;
         };
         get?: never;
         put?: never;
         /**
-         * Create a copy of an existing expression
+         * Duplicate an expression
          * @description Create a copy of an existing expression.
          */
-        post: operations["createCopyExistingExpression"];
+        post: operations["duplicateExpression"];
         delete?: never;
         options?: never;
         head?: never;
@@ -532,11 +561,14 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description Profile ID. */
+                clientId: number;
+            };
             cookie?: never;
         };
         /**
-         * Calculate the results of expressions visible on a profile card
+         * Calculate the profile-card expressions of a profile
          * @description Calculate the results of expressions visible on a profile card.
          */
         get: operations["calculateProfileCardExpressions"];
@@ -556,7 +588,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Calculate the results of expressions visible on a profile card in context of the currently authenticated profile
+         * Calculate the profile-card expressions of the current profile
          * @description Calculate the results of expressions visible on a profile card in context of the currently authenticated profile.
          */
         get: operations["calculateOwnProfileCardExpressions"];
@@ -576,10 +608,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a summary of all expressions in the Workspace
+         * List expression summaries
          * @description Retrieve a summary of all expressions in the Workspace.
          */
-        get: operations["retrieveSummaryExpressionsWorkspace"];
+        get: operations["listExpressionProjections"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2678,6 +2710,191 @@ export interface components {
             traceId?: string;
             errors?: components["schemas"]["FieldError"][];
         };
+        /** @description Who created or last modified an analysis (`createdBy`, `modifiedBy`), and when. */
+        AnalyticsAuthor: {
+            /**
+             * Format: date-time
+             * @description When the change was made.
+             */
+            atTime?: string;
+            /**
+             * @description The ID of the user who made the change (a numeric ID as a string, e.g. "11335").
+             * @example 11335
+             */
+            id?: string;
+        };
+        /** @description The event action an analysis works on (the event's `action`, e.g. `page.visit`), with its ID. */
+        AnalyticsAction: {
+            /** @description The event action. */
+            name?: string;
+            /**
+             * Format: int64
+             * @description The ID of the event action.
+             */
+            id?: number;
+        };
+        /** @description The attribute an analysis reads: with `type` PARAM, the event parameter or profile attribute named in `param`. */
+        AnalyticsAttribute: {
+            /**
+             * @description The kind of attribute. The docs' samples show only `PARAM` (a parameter named in `param`); other kinds are not shown in the captured text, so the value is not restricted.
+             * @example PARAM
+             */
+            type?: string;
+            /** @description The name of the parameter or attribute. */
+            param?: string;
+        };
+        /** @description An absolute date filter ("Absolute (object)"): the data between `from` and `to`. */
+        AnalyticsAbsoluteDateFilter: {
+            /** @enum {string} */
+            type: "ABSOLUTE";
+            /**
+             * Format: date-time
+             * @description The start of the period.
+             */
+            from?: string;
+            /**
+             * Format: date-time
+             * @description The end of the period.
+             */
+            to?: string;
+        };
+        /** @description A date filter other than ABSOLUTE ("Relative to current (object)", "Relative/patterned (object)", "Absolute/patterned (object)"). The captured docs name these variants but show none of their fields, so only `type` is declared and any other field is accepted. */
+        AnalyticsOtherDateFilter: {
+            /** @description The kind of date filter. */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description "Details of the date filter. The analysis results are calculated from data that matches the filter." The docs list four kinds: "Absolute (object) or Relative to current (object) or Relative/patterned (object) or Absolute/patterned (object)". */
+        AnalyticsDateFilter: components["schemas"]["AnalyticsAbsoluteDateFilter"] | components["schemas"]["AnalyticsOtherDateFilter"];
+        /** @description A condition on an attribute: the kind of comparison (`type`, e.g. STRING_ONE, STRING_ARRAY, NULL), the operator (`logic`, e.g. EQUAL, NOT_IN, IS_NULL) and, where the operator takes one, the value to compare with. */
+        AnalyticsConstraint: {
+            /**
+             * @description The kind of comparison, after the type of the compared value (the docs' samples show STRING_ONE, STRING_ARRAY and NULL).
+             * @example STRING_ONE
+             */
+            type?: string;
+            /**
+             * @description The operator (the docs' samples show EQUAL, NOT_IN and IS_NULL).
+             * @example EQUAL
+             */
+            logic?: string;
+            /** @description The value to compare with; absent for operators without one (IS_NULL). */
+            value?: {
+                /**
+                 * @description The kind of value (the docs' samples show CONSTANT, a literal in `constant`).
+                 * @example CONSTANT
+                 */
+                type?: string;
+                /** @description The literal to compare with: a single value (STRING_ONE) or an array (STRING_ARRAY, e.g. for NOT_IN). */
+                constant?: string | number | boolean | (string | number | boolean)[];
+            };
+        };
+        /** @description A condition of a filter: the `attribute` it reads and the `constraint` its value must meet (e.g. parameter `#test` EQUAL "testString"). */
+        AnalyticsCondition: {
+            constraint?: components["schemas"]["AnalyticsConstraint"];
+            attribute?: components["schemas"]["AnalyticsAttribute"];
+        };
+        /** @description The structure of an aggregate analysis (the docs' "Aggregate"): a function (`type`, e.g. AVG) of an attribute of the events with the action in `action`, over the events in `dateFilter` that meet the conditions in `expressions`. */
+        Aggregate: {
+            /** @description The name of the aggregate. */
+            name?: string;
+            /** @description A description of the aggregate. */
+            description?: string;
+            /**
+             * Format: uuid
+             * @description The ID of the aggregate (in responses).
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The UUID of the aggregate (in responses).
+             */
+            readonly uuid?: string;
+            /**
+             * Format: int64
+             * @description The ID of the event action.
+             */
+            actionId?: number;
+            action?: components["schemas"]["AnalyticsAction"];
+            attribute?: components["schemas"]["AnalyticsAttribute"];
+            /**
+             * @description The aggregating function. The docs' samples show AVG; the list of functions is not in the captured text.
+             * @example AVG
+             */
+            type?: string;
+            /**
+             * Format: int32
+             * @description The number of values the function works on, for functions that take one (the docs do not describe it).
+             */
+            size?: number;
+            /** @description Whether only distinct values are aggregated (the docs do not describe it; their sample shows `false`). */
+            unique?: boolean;
+            dateFilter?: components["schemas"]["AnalyticsDateFilter"];
+            /** @description Conditions on event parameters that an event must meet to be aggregated. */
+            expressions?: components["schemas"]["AnalyticsCondition"][];
+            /** @description A former ID of the aggregate (in responses; the docs do not describe it). */
+            readonly oldId?: string;
+        };
+        /** @description One of the "dynamically modifiable variables that occur in this analysis": its name and the value to use. */
+        AnalyticsVariable: {
+            /** @description The name of the variable. */
+            name?: string;
+            /** @description The value of the variable. */
+            value?: string;
+        };
+        /** @description A saved aggregate with its metadata. */
+        AggregateRecord: {
+            createdBy?: components["schemas"]["AnalyticsAuthor"];
+            modifiedBy?: components["schemas"]["AnalyticsAuthor"];
+            aggregate?: components["schemas"]["Aggregate"];
+            /** @description The name of the aggregate. */
+            name?: string;
+            /** @description A description of the aggregate. */
+            description?: string;
+            /** @description Whether the aggregate is deleted. */
+            deleted?: boolean;
+            /** @description Whether the aggregate is shown on the profile card. */
+            isVisibleForClientProfile?: boolean;
+            /** @description A list of dynamically modifiable variables that occur in this analysis. */
+            variables?: components["schemas"]["AnalyticsVariable"][];
+            /** @description Whether the aggregate is dynamic, i.e. has `variables` whose values can be set when calculating. */
+            isDynamicAnalytic?: boolean;
+            /** @description Whether the aggregate is predefined (provided by Synerise rather than created in the workspace). */
+            isPredefinedAnalytic?: boolean;
+            /** @description The version of the saved analysis. */
+            analyticVersion?: string;
+        };
+        /** @description The page information of the analytics-backend lists (definitions manager). */
+        AnalyticsPagination: {
+            /**
+             * Format: int32
+             * @description The index of the returned page.
+             */
+            currentPageNumber?: number;
+            /**
+             * Format: int32
+             * @description The number of items on a page.
+             */
+            pageSize?: number;
+            /** @description Whether the items are sorted. */
+            sorted?: boolean;
+            /**
+             * Format: int64
+             * @description The number of items on all pages.
+             */
+            totalElements?: number;
+            /**
+             * Format: int32
+             * @description The number of pages.
+             */
+            totalPages?: number;
+        };
+        /** @description A page of saved aggregates. */
+        AggregatePage: {
+            content?: components["schemas"]["AggregateRecord"][];
+            pagination?: components["schemas"]["AnalyticsPagination"];
+        };
         /** @description The error body of the analytics-backend service (definitions manager). */
         AnalyticsError: {
             httpStatus?: number;
@@ -2687,6 +2904,269 @@ export interface components {
             timestamp?: string;
             traceId?: string;
             help?: string;
+        };
+        /** @description The body that creates, updates or previews an aggregate. */
+        AggregatePayload: {
+            aggregate: components["schemas"]["Aggregate"];
+            /** @description Whether the aggregate is shown on the profile card, i.e. is among the "aggregates visible on a profile card" that the profile-card calculations return. */
+            isVisibleForClientProfile: boolean;
+        };
+        /** @description The result of an aggregate calculated for one profile. */
+        AggregateResult: {
+            /**
+             * Format: uuid
+             * @description The ID of the aggregate.
+             */
+            aggregateId?: string;
+            /**
+             * Format: uuid
+             * @description The UUID of the aggregate.
+             */
+            aggregateUuid?: string;
+            /**
+             * Format: int64
+             * @description The ID of the profile.
+             */
+            clientId?: number;
+            /** @description The name of the aggregate. */
+            title?: string;
+            /** @description The calculated value, as a string. */
+            result?: string;
+            /** @description The variables used in the calculation. */
+            variables?: components["schemas"]["AnalyticsVariable"][];
+            dateFilter?: components["schemas"]["AnalyticsDateFilter"];
+        };
+        /** @description A page of aggregate results for one profile. */
+        AggregateResultPage: {
+            content?: components["schemas"]["AggregateResult"][];
+            pagination?: components["schemas"]["AnalyticsPagination"];
+        };
+        /** @description The summary of an aggregate. */
+        AggregateProjection: {
+            /**
+             * Format: date-time
+             * @description When the aggregate was created.
+             */
+            createdAt?: string;
+            /** @description Whether the aggregate is dynamic, i.e. has `variables`. */
+            isDynamicAnalytic?: boolean;
+            /** @description The name of the aggregate. */
+            name?: string;
+            /**
+             * Format: uuid
+             * @description The UUID of the aggregate.
+             */
+            uuid?: string;
+            /** @description A list of dynamically modifiable variables that occur in this analysis. */
+            variables?: components["schemas"]["AnalyticsVariable"][];
+            /**
+             * Format: int64
+             * @description A numeric ID of the aggregate (the docs do not describe it).
+             */
+            hashId?: number;
+        };
+        /** @description A node of an expression tree: a FUNCTION over argument nodes or a VALUE leaf. Expressions are "indicators based on mathematical formulas or calculations for profiles and events". */
+        ExpressionNode: components["schemas"]["ExpressionFunctionNode"] | components["schemas"]["ExpressionValueNode"];
+        /** @description An inner node of an expression tree (type FUNCTION): the `function` applied to one argument (`arg`, e.g. BRACKET, the parentheses around a sub-expression) or to two (`arg1`, `arg2`). Each argument is a node itself. */
+        ExpressionFunctionNode: {
+            /** @enum {string} */
+            type: "FUNCTION";
+            /**
+             * @description The function. The docs' samples show BRACKET (one argument, in `arg`); the list of functions is not in the captured text.
+             * @example BRACKET
+             */
+            function: string;
+            arg?: components["schemas"]["ExpressionNode"];
+            arg1?: components["schemas"]["ExpressionNode"];
+            arg2?: components["schemas"]["ExpressionNode"];
+        };
+        /** @description The operand of a VALUE node of an expression: what is read (`type`, e.g. EVENT for a parameter of the analysed event), the `attribute` read, and a `title`. */
+        ExpressionValue: {
+            /**
+             * @description The source of the value. The docs' sample shows EVENT (a parameter of the event named by the analysis' `action`); the other sources are not shown in the captured text.
+             * @example EVENT
+             */
+            type?: string;
+            attribute?: components["schemas"]["AnalyticsAttribute"];
+            /** @description The display name of the operand. */
+            title?: string;
+        };
+        /** @description A leaf of an expression tree (type VALUE): an operand, described in `value`. */
+        ExpressionValueNode: {
+            /** @enum {string} */
+            type: "VALUE";
+            value: components["schemas"]["ExpressionValue"];
+        };
+        /** @description The structure of an expression analysis (the docs' "Expression": "Event expression (object) or Profile attribute expression (object)"): its name, its kind, the formula (`expression`) and, for an event expression, the event action it works on. */
+        Expression: {
+            /** @description The name of the expression. */
+            name?: string;
+            /** @description A description of the expression. */
+            description?: string;
+            /**
+             * @description The kind of expression: EVENT (an event expression, over the parameters of the event in `action`) or CLIENT (a profile attribute expression).
+             * @enum {string}
+             */
+            type?: "EVENT" | "CLIENT";
+            expression?: components["schemas"]["ExpressionNode"];
+            action?: components["schemas"]["AnalyticsAction"];
+            /**
+             * Format: int64
+             * @description The ID of the event action (event expressions).
+             */
+            actionId?: number;
+        };
+        /** @description A saved expression with its metadata. */
+        ExpressionRecord: {
+            /**
+             * Format: uuid
+             * @description The UUID of the expression (the `UUID` of the other operations).
+             */
+            id?: string;
+            payload?: {
+                analysis?: components["schemas"]["Expression"];
+                createdBy?: components["schemas"]["AnalyticsAuthor"];
+                /** @description Whether the expression is dynamic, i.e. has `variables` whose values can be set when calculating. */
+                isDynamicAnalytic?: boolean;
+                /** @description Whether the expression is predefined (provided by Synerise rather than created in the workspace). */
+                isPredefinedAnalytic?: boolean;
+                /** @description Whether the expression is shown on the profile card. */
+                isVisibleForClientProfile?: boolean;
+                modifiedBy?: components["schemas"]["AnalyticsAuthor"];
+                /** @description A list of dynamically modifiable variables that occur in this analysis. */
+                variables?: components["schemas"]["AnalyticsVariable"][];
+                /**
+                 * Format: uuid
+                 * @description The version of the saved analysis.
+                 */
+                analyticVersion?: string;
+            };
+        };
+        /** @description A page of saved expressions. */
+        ExpressionPage: {
+            content?: components["schemas"]["ExpressionRecord"][];
+            pagination?: components["schemas"]["AnalyticsPagination"];
+        };
+        /** @description The body that creates, updates or previews an expression. */
+        ExpressionPayload: {
+            analysis: components["schemas"]["Expression"];
+            /** @description Whether the expression is shown on the profile card, i.e. is among the "expressions visible on a profile card" that the profile-card calculations return. */
+            isVisibleForClientProfile: boolean;
+        };
+        /** @description The result of an expression calculated for one profile. */
+        ExpressionResult: {
+            /**
+             * Format: int64
+             * @description The ID of the profile.
+             */
+            clientId?: number;
+            /**
+             * Format: uuid
+             * @description The UUID of the expression.
+             */
+            expressionId?: string;
+            /** @description The calculated value, as a string. */
+            result?: string;
+            /** @description The name of the expression. */
+            title?: string;
+            /** @description The variables used in the calculation. */
+            variables?: components["schemas"]["AnalyticsVariable"][];
+        };
+        /** @description "This object defines how to aggregate the data in an analysis": the length of the time periods the results are grouped in, as a unit (`type`) and a number of units (`value`). */
+        AnalyticsAggregateDataBy: {
+            /**
+             * @description The time unit of a period. The docs' samples show `YEARS`; the other units are not listed in the captured text.
+             * @example YEARS
+             */
+            type?: string;
+            /**
+             * Format: int32
+             * @description The number of units in a period.
+             */
+            value?: number;
+        };
+        /** @description A step of a profile filter that matches profiles by their attributes: the profile matches when its attributes meet the conditions in `attribute.expressions` (or, with `matching` false, when they do not). */
+        AnalyticsFilterAttribute: {
+            /** @enum {string} */
+            type: "ATTRIBUTE";
+            /** @description `true`: keep the profiles that meet the conditions; `false`: keep the ones that do not. */
+            matching?: boolean;
+            attribute?: {
+                /** @description The conditions on profile attributes. */
+                expressions?: components["schemas"]["AnalyticsCondition"][];
+            };
+        };
+        /** @description A logical operator between the steps before and after it in the `expressions` of a profile filter. */
+        AnalyticsFilterOperator: {
+            /** @enum {string} */
+            type: "OPERATOR";
+            /**
+             * @description The operator (the docs' sample shows AND).
+             * @example AND
+             */
+            logic?: string;
+        };
+        /** @description One item of a profile filter's `expressions`: an attribute condition (type ATTRIBUTE), a logical operator joining two of them (type OPERATOR), or another kind of step the captured docs do not show. */
+        AnalyticsFilterStep: components["schemas"]["AnalyticsFilterAttribute"] | components["schemas"]["AnalyticsFilterOperator"] | ({
+            type: string;
+        } & {
+            [key: string]: unknown;
+        });
+        /** @description The logical tree of a profile filter (`filter.expression`): a FUNCTION node (e.g. `AND`) over the arguments `arg1` and `arg2`, which are nodes of the same kind. */
+        AnalyticsFilterLogic: {
+            /**
+             * @description The kind of node (FUNCTION for an operator over `arg1` and `arg2`).
+             * @example FUNCTION
+             */
+            type?: string;
+            /**
+             * @description The logical function (the docs' sample shows AND).
+             * @example AND
+             */
+            function?: string;
+            arg1?: components["schemas"]["AnalyticsFilterLogic"];
+            arg2?: components["schemas"]["AnalyticsFilterLogic"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description "Profile filter. This allows you to limit the calculation to profiles which match certain criteria." The steps are listed in `expressions` (conditions joined by OPERATOR steps); `expression` gives the logical tree. */
+        AnalyticsProfileFilter: {
+            /** @description `true`: calculate for the profiles that match the filter; `false`: for the ones that do not. */
+            matching?: boolean;
+            expressions?: components["schemas"]["AnalyticsFilterStep"][];
+            expression?: components["schemas"]["AnalyticsFilterLogic"];
+        };
+        /** @description Custom settings for calculating a saved analysis without changing it ("This operation does not modify the original expression in any way"): the date filter, the time periods, a profile filter and variable values. */
+        AnalyticsCalculateRequest: {
+            dateFilter?: components["schemas"]["AnalyticsDateFilter"];
+            aggregateDataBy?: components["schemas"]["AnalyticsAggregateDataBy"];
+            filter?: components["schemas"]["AnalyticsProfileFilter"];
+            /** @description A list of dynamically modifiable variables that occur in this analysis. */
+            variables?: components["schemas"]["AnalyticsVariable"][];
+        };
+        /** @description A page of expression results for one profile. */
+        ExpressionResultPage: {
+            content?: components["schemas"]["ExpressionResult"][];
+            pagination?: components["schemas"]["AnalyticsPagination"];
+        };
+        /** @description The summary of an expression. */
+        ExpressionProjection: {
+            /**
+             * Format: date-time
+             * @description When the expression was created.
+             */
+            createdAt?: string;
+            /**
+             * Format: uuid
+             * @description The UUID of the expression.
+             */
+            hashId?: string;
+            /** @description Whether the expression is dynamic, i.e. has `variables`. */
+            isDynamicAnalytic?: boolean;
+            /** @description The name of the expression. */
+            name?: string;
+            /** @description A list of dynamically modifiable variables that occur in this analysis. */
+            variables?: components["schemas"]["AnalyticsVariable"][];
         };
         /** @description A JWT issued by a login. */
         AuthToken: {
@@ -3808,18 +4288,18 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListAggregatesWorkspace: {
+    listAggregates: {
         parameters: {
             query?: {
-                /** @description Offset for pagination. The first item of the first page has the offset of */
+                /** @description Offset for pagination ("The first item of the first page has the offset of" ... - the value is cut in the captured docs). */
                 offset?: number;
-                /** @description The number of the page to retrieve. The first page has the index */
+                /** @description The number of the page to retrieve ("The first page has the index" ... - the value is cut in the captured docs). */
                 page?: number;
-                /** @description The size of a page. The indexes of the retrieved items are calculated from this parameter and the page number sent in */
+                /** @description The size of a page. The indexes of the retrieved items are calculated from this parameter and the page number. */
                 size?: number;
-                /** @description Sorting order */
+                /** @description Sorting order. */
                 sort?: "name,asc" | "name,desc" | "isPredefinedAnalytic,asc" | "isPredefinedAnalytic,desc" | "isDynamicAnalytic,asc" | "isDynamicAnalytic,desc" | "created,asc" | "created,desc" | "title,asc" | "title,desc";
-                /** @description Currently unused */
+                /** @description Currently unused. */
                 namespaceName?: string;
             };
             header?: never;
@@ -3828,76 +4308,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description A page of aggregates. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        content?: {
-                            createdBy?: {
-                                atTime?: string;
-                                id?: string;
-                            };
-                            modifiedBy?: {
-                                atTime?: string;
-                                id?: string;
-                            };
-                            aggregate?: {
-                                name?: string;
-                                description?: string;
-                                id?: string;
-                                uuid?: string;
-                                actionId?: number;
-                                action?: {
-                                    name?: string;
-                                    id?: number;
-                                };
-                                attribute?: {
-                                    type?: string;
-                                    param?: string;
-                                };
-                                type?: string;
-                                size?: number;
-                                unique?: boolean;
-                                dateFilter?: {
-                                    type?: string;
-                                    from?: string;
-                                    to?: string;
-                                };
-                                expressions?: {
-                                    constraint?: {
-                                        type?: string;
-                                        logic?: string;
-                                    };
-                                    attribute?: {
-                                        type?: string;
-                                        param?: string;
-                                    };
-                                }[];
-                                oldId?: string;
-                            };
-                            name?: string;
-                            description?: string;
-                            deleted?: boolean;
-                            isVisibleForClientProfile?: boolean;
-                            variables?: {
-                                name?: string;
-                                value?: string;
-                            }[];
-                            isDynamicAnalytic?: boolean;
-                            isPredefinedAnalytic?: boolean;
-                            analyticVersion?: string;
-                        }[];
-                        pagination?: {
-                            currentPageNumber?: number;
-                            pageSize?: number;
-                            sorted?: boolean;
-                            totalElements?: number;
-                            totalPages?: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["AggregatePage"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -3905,10 +4322,10 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    createNewAggregateAnalysis: {
+    createAggregate: {
         parameters: {
             query?: {
-                /** @description Currently unused */
+                /** @description Currently unused. */
                 namespaceName?: string;
             };
             header?: never;
@@ -3917,41 +4334,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    aggregate?: {
-                        name?: string;
-                        description?: string;
-                        action?: {
-                            name?: string;
-                            id?: number;
-                        };
-                        actionId?: number;
-                        attribute?: {
-                            type?: string;
-                            param?: string;
-                        };
-                        type?: string;
-                        size?: number;
-                        unique?: boolean;
-                        dateFilter?: {
-                            type?: string;
-                            from?: string;
-                            to?: string;
-                        };
-                        expressions?: {
-                            constraint?: {
-                                type?: string;
-                                logic?: string;
-                            };
-                            attribute?: {
-                                type?: string;
-                                param?: string;
-                            };
-                        }[];
-                    };
-                    /** @description When set to */
-                    isVisibleForClientProfile: boolean;
-                };
+                "application/json": components["schemas"]["AggregatePayload"];
             };
         };
         responses: {
@@ -3962,7 +4345,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The analytics-backend service rejected the request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3975,11 +4358,11 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    deleteNumberAggregates: {
+    deleteAggregates: {
         parameters: {
             query: {
-                /** @description A list of aggregates to delete, identified by UUID */
-                ids: string;
+                /** @description A list of aggregates to delete, identified by UUID. */
+                ids: string[];
             };
             header?: never;
             path?: never;
@@ -3994,7 +4377,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The analytics-backend service rejected the request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4007,79 +4390,25 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    retrieveDetailsSingleAggregate: {
+    getAggregate: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The aggregate. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        createdBy?: {
-                            atTime?: string;
-                            id?: string;
-                        };
-                        modifiedBy?: {
-                            atTime?: string;
-                            id?: string;
-                        };
-                        aggregate?: {
-                            name?: string;
-                            description?: string;
-                            id?: string;
-                            uuid?: string;
-                            actionId?: number;
-                            action?: {
-                                name?: string;
-                                id?: number;
-                            };
-                            attribute?: {
-                                type?: string;
-                                param?: string;
-                            };
-                            type?: string;
-                            size?: number;
-                            unique?: boolean;
-                            dateFilter?: {
-                                type?: string;
-                                from?: string;
-                                to?: string;
-                            };
-                            expressions?: {
-                                constraint?: {
-                                    type?: string;
-                                    logic?: string;
-                                };
-                                attribute?: {
-                                    type?: string;
-                                    param?: string;
-                                };
-                            }[];
-                            oldId?: string;
-                        };
-                        name?: string;
-                        description?: string;
-                        deleted?: boolean;
-                        isVisibleForClientProfile?: boolean;
-                        variables?: {
-                            name?: string;
-                            value?: string;
-                        }[];
-                        isDynamicAnalytic?: boolean;
-                        isPredefinedAnalytic?: boolean;
-                        analyticVersion?: string;
-                    };
+                    "application/json": components["schemas"]["AggregateRecord"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -4087,53 +4416,19 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    updateExistingAggregate: {
+    updateAggregate: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    aggregate?: {
-                        name?: string;
-                        description?: string;
-                        action?: {
-                            name?: string;
-                            id?: number;
-                        };
-                        actionId?: number;
-                        attribute?: {
-                            type?: string;
-                            param?: string;
-                        };
-                        type?: string;
-                        size?: number;
-                        unique?: boolean;
-                        dateFilter?: {
-                            type?: string;
-                            from?: string;
-                            to?: string;
-                        };
-                        expressions?: {
-                            constraint?: {
-                                type?: string;
-                                logic?: string;
-                            };
-                            attribute?: {
-                                type?: string;
-                                param?: string;
-                            };
-                        }[];
-                    };
-                    /** @description When set to */
-                    isVisibleForClientProfile: boolean;
-                };
+                "application/json": components["schemas"]["AggregatePayload"];
             };
         };
         responses: {
@@ -4144,7 +4439,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The analytics-backend service rejected the request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4162,7 +4457,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
@@ -4176,7 +4471,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The analytics-backend service rejected the request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4194,41 +4489,23 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
-                /** @description Not described in the docs' parameter table. */
-                clientId: string;
+                /** @description Profile ID. */
+                clientId: number;
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": {
-                    aggregateId?: string;
-                    aggregateUuid?: string;
-                    /** @description Profile ID */
-                    clientId: number;
-                    title?: string;
-                    result?: string;
-                    variables?: {
-                        name?: string;
-                        value?: string;
-                    }[];
-                    dateFilter?: {
-                        type?: string;
-                        from?: string;
-                        to?: string;
-                    };
-                };
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description Success (the docs show no response body). */
-            204: {
+            /** @description The result of the aggregate for the profile. */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AggregateResult"];
+                };
             };
             400: components["responses"]["AnalyticsError"];
             401: components["responses"]["AnalyticsError"];
@@ -4240,35 +4517,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The result of the aggregate for the current profile. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        aggregateId?: string;
-                        aggregateUuid?: string;
-                        clientId?: number;
-                        title?: string;
-                        result?: string;
-                        variables?: {
-                            name?: string;
-                            value?: string;
-                        }[];
-                        dateFilter?: {
-                            type?: string;
-                            from?: string;
-                            to?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["AggregateResult"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -4276,12 +4538,12 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    createCopyExistingAggregate: {
+    duplicateAggregate: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
@@ -4295,7 +4557,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The analytics-backend service rejected the request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4311,49 +4573,25 @@ export interface operations {
     calculateProfileCardAggregates: {
         parameters: {
             query?: {
-                /** @description Currently unused */
+                /** @description Currently unused. */
                 namespaceName?: string;
             };
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The results of the aggregates visible on the profile card. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        content?: {
-                            aggregateId?: string;
-                            aggregateUuid?: string;
-                            clientId?: number;
-                            title?: string;
-                            result?: string;
-                            variables?: {
-                                name?: string;
-                                value?: string;
-                            }[];
-                            dateFilter?: {
-                                type?: string;
-                                from?: string;
-                                to?: string;
-                            };
-                        }[];
-                        pagination?: {
-                            currentPageNumber?: number;
-                            pageSize?: number;
-                            sorted?: boolean;
-                            totalElements?: number;
-                            totalPages?: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["AggregateResultPage"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -4364,7 +4602,7 @@ export interface operations {
     calculateOwnProfileCardAggregates: {
         parameters: {
             query?: {
-                /** @description Currently unused */
+                /** @description Currently unused. */
                 namespaceName?: string;
             };
             header?: never;
@@ -4373,37 +4611,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The results of the aggregates visible on the profile card. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        content?: {
-                            aggregateId?: string;
-                            aggregateUuid?: string;
-                            clientId?: number;
-                            title?: string;
-                            result?: string;
-                            variables?: {
-                                name?: string;
-                                value?: string;
-                            }[];
-                            dateFilter?: {
-                                type?: string;
-                                from?: string;
-                                to?: string;
-                            };
-                        }[];
-                        pagination?: {
-                            currentPageNumber?: number;
-                            pageSize?: number;
-                            sorted?: boolean;
-                            totalElements?: number;
-                            totalPages?: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["AggregateResultPage"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -4411,10 +4625,10 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    retrieveSummaryAggregatesWorkspace: {
+    listAggregateProjections: {
         parameters: {
             query?: {
-                /** @description Currently unused */
+                /** @description Currently unused. */
                 namespaceName?: string;
             };
             header?: never;
@@ -4423,23 +4637,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The summaries of the aggregates. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        createdAt?: string;
-                        isDynamicAnalytic?: boolean;
-                        name?: string;
-                        uuid?: string;
-                        variables?: {
-                            name?: string;
-                            value?: string;
-                        }[];
-                        hashId?: number;
-                    }[];
+                    "application/json": components["schemas"]["AggregateProjection"][];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -4452,11 +4656,11 @@ export interface operations {
             query?: {
                 /** @description You can filter the results by expression type. NONE equals to "no filter". */
                 filter?: "NONE" | "CLIENT" | "EVENT";
-                /** @description Offset for pagination. The first item of the first page has the offset of */
+                /** @description Offset for pagination ("The first item of the first page has the offset of" ... - the value is cut in the captured docs). */
                 offset?: number;
-                /** @description The number of the page to retrieve. The first page has the index */
+                /** @description The number of the page to retrieve ("The first page has the index" ... - the value is cut in the captured docs). */
                 page?: number;
-                /** @description The size of a page. The indexes of the retrieved items are calculated from this parameter and the page number sent in */
+                /** @description The size of a page. The indexes of the retrieved items are calculated from this parameter and the page number. */
                 size?: number;
             };
             header?: never;
@@ -4465,67 +4669,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description A page of expressions. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        content?: {
-                            id?: string;
-                            payload?: {
-                                analysis?: {
-                                    description?: string;
-                                    name?: string;
-                                    type?: string;
-                                    expression?: {
-                                        type?: string;
-                                        function?: string;
-                                        arg?: {
-                                            type?: string;
-                                            value?: {
-                                                type?: string;
-                                                attribute?: {
-                                                    type?: string;
-                                                    param?: string;
-                                                };
-                                                title?: string;
-                                            };
-                                        };
-                                    };
-                                    action?: {
-                                        name?: string;
-                                        id?: number;
-                                    };
-                                    actionId?: number;
-                                };
-                                createdBy?: {
-                                    atTime?: string;
-                                    id?: string;
-                                };
-                                isDynamicAnalytic?: boolean;
-                                isPredefinedAnalytic?: boolean;
-                                isVisibleForClientProfile?: boolean;
-                                modifiedBy?: {
-                                    atTime?: string;
-                                    id?: string;
-                                };
-                                variables?: {
-                                    name?: string;
-                                    value?: string;
-                                }[];
-                                analyticVersion?: string;
-                            };
-                        }[];
-                        pagination?: {
-                            currentPageNumber?: number;
-                            pageSize?: number;
-                            sorted?: boolean;
-                            totalElements?: number;
-                            totalPages?: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["ExpressionPage"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -4533,10 +4683,10 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    createNewExpression: {
+    createExpression: {
         parameters: {
             query?: {
-                /** @description Currently unused */
+                /** @description Currently unused. */
                 namespaceName?: string;
             };
             header?: never;
@@ -4545,35 +4695,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    analysis?: {
-                        description?: string;
-                        name?: string;
-                        type?: string;
-                        expression?: {
-                            type?: string;
-                            function?: string;
-                            arg?: {
-                                type?: string;
-                                value?: {
-                                    type?: string;
-                                    attribute?: {
-                                        type?: string;
-                                        param?: string;
-                                    };
-                                    title?: string;
-                                };
-                            };
-                        };
-                        action?: {
-                            name?: string;
-                            id?: number;
-                        };
-                        actionId?: number;
-                    };
-                    /** @description When set to */
-                    isVisibleForClientProfile: boolean;
-                };
+                "application/json": components["schemas"]["ExpressionPayload"];
             };
         };
         responses: {
@@ -4584,7 +4706,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The analytics-backend service rejected the request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4597,11 +4719,11 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    deleteNumberExpressions: {
+    deleteExpressions: {
         parameters: {
             query: {
-                /** @description A list of expressions to delete, identified by UUID */
-                ids: string;
+                /** @description A list of expressions to delete, identified by UUID. */
+                ids: string[];
             };
             header?: never;
             path?: never;
@@ -4616,7 +4738,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The analytics-backend service rejected the request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4629,70 +4751,25 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    retrieveDetailsSingleExpression: {
+    getExpression: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The expression. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: string;
-                        payload?: {
-                            analysis?: {
-                                description?: string;
-                                name?: string;
-                                type?: string;
-                                expression?: {
-                                    type?: string;
-                                    function?: string;
-                                    arg?: {
-                                        type?: string;
-                                        value?: {
-                                            type?: string;
-                                            attribute?: {
-                                                type?: string;
-                                                param?: string;
-                                            };
-                                            title?: string;
-                                        };
-                                    };
-                                };
-                                action?: {
-                                    name?: string;
-                                    id?: number;
-                                };
-                                actionId?: number;
-                            };
-                            createdBy?: {
-                                atTime?: string;
-                                id?: string;
-                            };
-                            isDynamicAnalytic?: boolean;
-                            isPredefinedAnalytic?: boolean;
-                            isVisibleForClientProfile?: boolean;
-                            modifiedBy?: {
-                                atTime?: string;
-                                id?: string;
-                            };
-                            variables?: {
-                                name?: string;
-                                value?: string;
-                            }[];
-                            analyticVersion?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ExpressionRecord"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -4700,47 +4777,19 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    updateExistingExpression: {
+    updateExpression: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    analysis?: {
-                        description?: string;
-                        name?: string;
-                        type?: string;
-                        expression?: {
-                            type?: string;
-                            function?: string;
-                            arg?: {
-                                type?: string;
-                                value?: {
-                                    type?: string;
-                                    attribute?: {
-                                        type?: string;
-                                        param?: string;
-                                    };
-                                    title?: string;
-                                };
-                            };
-                        };
-                        action?: {
-                            name?: string;
-                            id?: number;
-                        };
-                        actionId?: number;
-                    };
-                    /** @description When set to */
-                    isVisibleForClientProfile: boolean;
-                };
+                "application/json": components["schemas"]["ExpressionPayload"];
             };
         };
         responses: {
@@ -4751,7 +4800,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The analytics-backend service rejected the request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4769,7 +4818,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
@@ -4783,7 +4832,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The analytics-backend service rejected the request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4801,31 +4850,22 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
-                clientId: number;
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
+                /** @description Profile ID. */
+                clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The result of the expression for the profile. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        clientId?: number;
-                        expressionId?: string;
-                        result?: string;
-                        title?: string;
-                        variables?: {
-                            name?: string;
-                            value?: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ExpressionResult"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -4838,83 +4878,26 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
-                clientId: number;
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
+                /** @description Profile ID. */
+                clientId: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    dateFilter?: {
-                        type?: string;
-                        from?: string;
-                        to?: string;
-                    };
-                    aggregateDataBy?: {
-                        type?: string;
-                        value?: number;
-                    };
-                    filter?: {
-                        matching?: boolean;
-                        expressions?: {
-                            type?: string;
-                            matching?: boolean;
-                            attribute?: {
-                                expressions?: {
-                                    constraint?: {
-                                        type?: string;
-                                        logic?: string;
-                                        value?: {
-                                            type?: string;
-                                            constant?: unknown;
-                                        };
-                                    };
-                                    attribute?: {
-                                        type?: string;
-                                        param?: string;
-                                    };
-                                }[];
-                            };
-                            logic?: string;
-                        }[];
-                        expression?: {
-                            type?: string;
-                            function?: string;
-                            arg1?: {
-                                type?: string;
-                            };
-                            arg2?: {
-                                type?: string;
-                            };
-                        };
-                    };
-                    variables?: {
-                        name?: string;
-                        value?: string;
-                    }[];
-                };
+                "application/json": components["schemas"]["AnalyticsCalculateRequest"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The result of the expression for the profile. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        clientId?: number;
-                        expressionId?: string;
-                        result?: string;
-                        title?: string;
-                        variables?: {
-                            name?: string;
-                            value?: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ExpressionResult"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -4927,29 +4910,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The result of the expression for the current profile. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        clientId?: number;
-                        expressionId?: string;
-                        result?: string;
-                        title?: string;
-                        variables?: {
-                            name?: string;
-                            value?: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ExpressionResult"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -4962,81 +4936,24 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    dateFilter?: {
-                        type?: string;
-                        from?: string;
-                        to?: string;
-                    };
-                    aggregateDataBy?: {
-                        type?: string;
-                        value?: number;
-                    };
-                    filter?: {
-                        matching?: boolean;
-                        expressions?: {
-                            type?: string;
-                            matching?: boolean;
-                            attribute?: {
-                                expressions?: {
-                                    constraint?: {
-                                        type?: string;
-                                        logic?: string;
-                                        value?: {
-                                            type?: string;
-                                            constant?: unknown;
-                                        };
-                                    };
-                                    attribute?: {
-                                        type?: string;
-                                        param?: string;
-                                    };
-                                }[];
-                            };
-                            logic?: string;
-                        }[];
-                        expression?: {
-                            type?: string;
-                            function?: string;
-                            arg1?: {
-                                type?: string;
-                            };
-                            arg2?: {
-                                type?: string;
-                            };
-                        };
-                    };
-                    variables?: {
-                        name?: string;
-                        value?: string;
-                    }[];
-                };
+                "application/json": components["schemas"]["AnalyticsCalculateRequest"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The result of the expression for the current profile. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        clientId?: number;
-                        expressionId?: string;
-                        result?: string;
-                        title?: string;
-                        variables?: {
-                            name?: string;
-                            value?: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ExpressionResult"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -5044,12 +4961,12 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    createCopyExistingExpression: {
+    duplicateExpression: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID of the analysis */
+                /** @description UUID of the analysis. */
                 UUID: string;
             };
             cookie?: never;
@@ -5063,7 +4980,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The analytics-backend service rejected the request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5079,43 +4996,25 @@ export interface operations {
     calculateProfileCardExpressions: {
         parameters: {
             query?: {
-                /** @description Currently unused */
+                /** @description Currently unused. */
                 namespaceName?: string;
             };
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The results of the expressions visible on the profile card. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        content?: {
-                            clientId?: number;
-                            expressionId?: string;
-                            result?: string;
-                            title?: string;
-                            variables?: {
-                                name?: string;
-                                value?: string;
-                            }[];
-                        }[];
-                        pagination?: {
-                            currentPageNumber?: number;
-                            pageSize?: number;
-                            sorted?: boolean;
-                            totalElements?: number;
-                            totalPages?: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["ExpressionResultPage"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -5126,7 +5025,7 @@ export interface operations {
     calculateOwnProfileCardExpressions: {
         parameters: {
             query?: {
-                /** @description Currently unused */
+                /** @description Currently unused. */
                 namespaceName?: string;
             };
             header?: never;
@@ -5135,31 +5034,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The results of the expressions visible on the profile card. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        content?: {
-                            clientId?: number;
-                            expressionId?: string;
-                            result?: string;
-                            title?: string;
-                            variables?: {
-                                name?: string;
-                                value?: string;
-                            }[];
-                        }[];
-                        pagination?: {
-                            currentPageNumber?: number;
-                            pageSize?: number;
-                            sorted?: boolean;
-                            totalElements?: number;
-                            totalPages?: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["ExpressionResultPage"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -5167,12 +5048,12 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    retrieveSummaryExpressionsWorkspace: {
+    listExpressionProjections: {
         parameters: {
             query?: {
                 /** @description You can filter the results by expression type. NONE equals to "no filter". */
                 filter?: "NONE" | "CLIENT" | "EVENT";
-                /** @description Currently unused */
+                /** @description Currently unused. */
                 namespaceName?: string;
             };
             header?: never;
@@ -5181,22 +5062,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The summaries of the expressions. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        createdAt?: string;
-                        hashId?: string;
-                        isDynamicAnalytic?: boolean;
-                        name?: string;
-                        variables?: {
-                            name?: string;
-                            value?: string;
-                        }[];
-                    }[];
+                    "application/json": components["schemas"]["ExpressionProjection"][];
                 };
             };
             400: components["responses"]["AnalyticsError"];

@@ -178,7 +178,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "retrieveListAggregatesWorkspace",
+    "operationId": "listAggregates",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates",
     "security": [
@@ -190,7 +190,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "createNewAggregateAnalysis",
+    "operationId": "createAggregate",
     "method": "POST",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates",
     "security": [
@@ -202,7 +202,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "deleteNumberAggregates",
+    "operationId": "deleteAggregates",
     "method": "DELETE",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates",
     "security": [
@@ -214,7 +214,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveDetailsSingleAggregate",
+    "operationId": "getAggregate",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates/{UUID}",
     "security": [
@@ -226,7 +226,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "updateExistingAggregate",
+    "operationId": "updateAggregate",
     "method": "PUT",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates/{UUID}",
     "security": [
@@ -258,7 +258,7 @@ export const operations = [
         "JWT"
       ]
     ],
-    "idempotent": false,
+    "idempotent": true,
     "evidence": "docs"
   },
   {
@@ -270,11 +270,11 @@ export const operations = [
         "JWT"
       ]
     ],
-    "idempotent": false,
+    "idempotent": true,
     "evidence": "docs"
   },
   {
-    "operationId": "createCopyExistingAggregate",
+    "operationId": "duplicateAggregate",
     "method": "POST",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates/{UUID}/duplicate",
     "security": [
@@ -310,7 +310,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveSummaryAggregatesWorkspace",
+    "operationId": "listAggregateProjections",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/aggregates/projections",
     "security": [
@@ -334,7 +334,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "createNewExpression",
+    "operationId": "createExpression",
     "method": "POST",
     "path": "/analytics-backend/analytics/definitions-manager/expressions",
     "security": [
@@ -346,7 +346,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "deleteNumberExpressions",
+    "operationId": "deleteExpressions",
     "method": "DELETE",
     "path": "/analytics-backend/analytics/definitions-manager/expressions",
     "security": [
@@ -358,7 +358,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveDetailsSingleExpression",
+    "operationId": "getExpression",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/expressions/{UUID}",
     "security": [
@@ -370,7 +370,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "updateExistingExpression",
+    "operationId": "updateExpression",
     "method": "PUT",
     "path": "/analytics-backend/analytics/definitions-manager/expressions/{UUID}",
     "security": [
@@ -414,7 +414,7 @@ export const operations = [
         "JWT"
       ]
     ],
-    "idempotent": false,
+    "idempotent": true,
     "evidence": "inferred"
   },
   {
@@ -438,11 +438,11 @@ export const operations = [
         "JWT"
       ]
     ],
-    "idempotent": false,
+    "idempotent": true,
     "evidence": "inferred"
   },
   {
-    "operationId": "createCopyExistingExpression",
+    "operationId": "duplicateExpression",
     "method": "POST",
     "path": "/analytics-backend/analytics/definitions-manager/expressions/{UUID}/duplicate",
     "security": [
@@ -478,7 +478,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveSummaryExpressionsWorkspace",
+    "operationId": "listExpressionProjections",
     "method": "GET",
     "path": "/analytics-backend/analytics/definitions-manager/expressions/projections",
     "security": [
