@@ -1,5 +1,5 @@
 // Kameleoon against a Prism mock of specs/kameleoon: the nine endpoints, and the event helpers.
-import { createKameleoonClient } from "@cdpkit/kameleoon";
+import { createKameleoonClient, encodeEventLine, InvalidInputError, newNonce } from "@cdpkit/kameleoon";
 
 export async function runKameleoon({ startVendorMock, line }) {
   const mock = await startVendorMock("kameleoon");
@@ -13,13 +13,21 @@ export async function runKameleoon({ startVendorMock, line }) {
       if (!response.ok) throw new Error(`${label} failed with HTTP ${response.status}`);
     };
     await show("GET /visit/visitor", () => client.GET("/visit/visitor", { params: { query: { visitorCode: "visitor-1", maxNumberPreviousVisits: 5, conversion: true } } }));
-    await show("POST /visit/forget", () => client.POST("/visit/forget", { body: "visitor-1\nvisitor-2" }));
-    await show("POST /visit/events (raw line)", () => client.POST("/visit/events", { body: "eventType=CONVERSION&goalId=1&nonce=0123456789ABCDEF&visitorCode=visitor-1" }));
+    await show("POST /visit/forget", () => client.POST("/visit/forget", { body: "visitorCode1\nvisitorCode2\nvisitorCode3" }));
+    const nonce = newNonce();
+    if (!/^[0-9A-F]{16}$/.test(nonce)) throw new Error(`newNonce gave ${nonce}`);
+    line("newNonce()", nonce);
+    const eventLine = encodeEventLine({ eventType: "conversion", goalId: 1, revenue: 9.5, visitorCode: "visitor-1", nonce });
+    line("encodeEventLine(conversion)", eventLine);
+    await show("POST /visit/events (raw line)", () => client.POST("/visit/events", { body: eventLine }));
     await show("GET /product/productCounters", () => client.GET("/product/productCounters"));
     await show("GET /product/productData", () => client.GET("/product/productData"));
     await show("GET /map/map", () => client.GET("/map/map", { params: { query: { key: "visitor-1" } } }));
     await show("GET /map/maps", () => client.GET("/map/maps", { params: { query: { keys: JSON.stringify(["key1", "key2"]) } } }));
     await show("POST /map/maps", () => client.POST("/map/maps", { params: { query: { ttlHours: 24 } }, body: { "visitor-1": { plan: "premium" }, keyToDelete: {} } }));
+    const refused = await client.GET("/visit/visitor", { params: { query: { maxNumberPreviousVisits: 1 } } }).then(() => undefined, (e) => e);
+    if (!(refused instanceof InvalidInputError)) throw new Error("a visitor call without visitorCode/mappingValue was not refused");
+    line("GET /visit/visitor without a visitor (checked)", `${refused.name}: ${refused.message}`);
     const visits = await client.sendVisitEvents(
       Array.from({ length: 500 }, (_, n) => ({ eventType: "conversion", goalId: 123, revenue: n, visitorCode: `visitor-${n}` })),
       { maxBodyBytes: 20_000 },

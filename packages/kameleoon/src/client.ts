@@ -98,6 +98,67 @@ export interface KameleoonClient extends KameleoonApi {
   readonly auth: { token(): Promise<string>; readonly stats: { readonly requested: number; readonly invalidated: number } };
 }
 
+/** The operations whose `siteCode` query parameter is required (all but the two product reads, whose parameters are not published). */
+const SITE_CODE_PATHS: Record<string, true> = {
+  "GET /visit/visitor": true,
+  "POST /visit/forget": true,
+  "POST /visit/events": true,
+  "POST /product/events": true,
+  "GET /map/map": true,
+  "GET /map/maps": true,
+  "POST /map/maps": true,
+};
+
+const MAX_KEY_CHARS = 100;
+const MAX_FIELD_NAME_CHARS = 1024;
+const MAX_MAP_KEYS = 100;
+
+/**
+ * What the docs state about a call's input and OpenAPI cannot (one of two parameters) or Prism would
+ * only catch as a 422: checked before anything is sent, so bad input is an InvalidInputError naming it.
+ */
+function checkCall(method: string, path: string, query: Record<string, unknown>, body: unknown): void {
+  const issues: InvalidInputIssue[] = [];
+  const op = `${method} ${path}`;
+  if (SITE_CODE_PATHS[op] && (typeof query.siteCode !== "string" || query.siteCode === "")) {
+    issues.push({ path: "params.query.siteCode", message: "is required (pass it here or as `siteCode` to createKameleoonClient)" });
+  }
+  if (op === "GET /visit/visitor" && !query.visitorCode && !query.mappingValue) {
+    issues.push({ path: "params.query.visitorCode", message: "or mappingValue is required" });
+  }
+  if (op === "GET /map/maps" && query.keys !== undefined) {
+    let keys: unknown;
+    try {
+      keys = typeof query.keys === "string" ? JSON.parse(query.keys) : undefined;
+    } catch {
+      keys = undefined;
+    }
+    if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string")) {
+      issues.push({ path: "params.query.keys", message: 'must be a JSON array of strings, e.g. JSON.stringify(["key1","key2"])' });
+    } else if (keys.length > MAX_MAP_KEYS) {
+      issues.push({ path: "params.query.keys", message: `holds ${keys.length} keys; at most ${MAX_MAP_KEYS}` });
+    }
+  }
+  if (op === "POST /map/maps" && body && typeof body === "object") {
+    for (const [key, map] of Object.entries(body)) {
+      if (key.length > MAX_KEY_CHARS) issues.push({ path: `body[${JSON.stringify(key.slice(0, 20) + "...")}]`, message: `key longer than ${MAX_KEY_CHARS} characters` });
+      if (map && typeof map === "object") {
+        for (const field of Object.keys(map)) {
+          if (field.length > MAX_FIELD_NAME_CHARS) issues.push({ path: `body.${key}`, message: `a field name is longer than ${MAX_FIELD_NAME_CHARS} characters` });
+        }
+      }
+    }
+  }
+  if (op === "POST /visit/forget" && typeof body === "string") {
+    body.split(/\r?\n/).forEach((code, line) => {
+      if (code.length > MAX_KEY_CHARS) issues.push({ path: `body line ${line + 1}`, message: `visitor code longer than ${MAX_KEY_CHARS} characters` });
+    });
+  }
+  if (issues.length > 0) {
+    throw new InvalidInputError({ vendor: VENDOR, message: `${op}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
+  }
+}
+
 function validate(options: KameleoonClientOptions): void {
   const issues: InvalidInputIssue[] = [];
   const str = (v: unknown) => typeof v === "string" && v.trim() !== "";
@@ -121,10 +182,12 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
   validate(options);
   const baseUrl = (options.baseUrl ?? (options.region ? KAMELEOON_SERVERS[options.region] : KAMELEOON_SERVERS.default)).replace(/\/+$/, "");
   const index = createOperationIndex(operations, baseUrl);
-  let lastToken: string | undefined;
-  const redactor = new Redactor({ secrets: () => [options.auth?.clientSecret, lastToken].filter((s): s is string => !!s) });
+  // Every token issued stays a secret (an old one may still show up in a late error), bounded to the last few.
+  const issuedTokens: string[] = [];
+  const redactor = new Redactor({ secrets: () => [options.auth?.clientSecret, ...issuedTokens].filter((s): s is string => !!s) });
   const limits = options.auth ? KAMELEOON_RATE_LIMITS.authenticated : KAMELEOON_RATE_LIMITS.unauthenticated;
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const tokenUrl = options.auth?.tokenUrl ?? KAMELEOON_TOKEN_URL;
 
   const policyFetch = createPolicyFetch({
     vendor: VENDOR,
@@ -149,7 +212,9 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
                 (options.rateLimit !== false && options.rateLimit?.rules?.[m]) || (m === "GET" ? limits.GET : limits.other),
               ]),
             ),
-            scopeFor: (request) => (new URL(request.url).origin === new URL(baseUrl).origin ? request.method.toUpperCase() : undefined),
+            // Only Data API calls count: the token request (another API, normally another host) does not.
+            scopeFor: (request) =>
+              request.url !== tokenUrl && new URL(request.url).origin === new URL(baseUrl).origin ? request.method.toUpperCase() : undefined,
             keyPrefix: VENDOR,
             store: options.rateLimit?.store,
             maxWaitMs: options.rateLimit?.maxWaitMs,
@@ -165,7 +230,6 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
   let tokens: TokenCache | undefined;
   if (options.auth) {
     const { clientId, clientSecret } = options.auth;
-    const tokenUrl = options.auth.tokenUrl ?? KAMELEOON_TOKEN_URL;
     const clock = options.clock;
     tokens = new TokenCache({
       refreshBeforeMs: options.refreshBeforeMs ?? 60_000,
@@ -193,7 +257,8 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
             message: `kameleoon token request failed with HTTP ${response.status}${response.ok ? " (no access_token in the answer)" : ""}`,
           });
         }
-        lastToken = parsed.access_token;
+        issuedTokens.push(parsed.access_token);
+        if (issuedTokens.length > 8) issuedTokens.shift();
         const now = (clock ?? { now: Date.now }).now();
         return typeof parsed.expires_in === "number" ? { token: parsed.access_token, expiresAt: now + parsed.expires_in * 1000 } : { token: parsed.access_token };
       },
@@ -216,6 +281,8 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
   });
 
   const base = createClient<paths>({ baseUrl, Request: ReplayableRequest });
+  /** Operations whose spec declares a required `siteCode` query parameter. */
+  const withSiteCode = new Set(Object.keys(SITE_CODE_PATHS));
   const throwOnError = options.throwOnError ?? false;
   const errorFor = (result: OperationResult) =>
     httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, method: "POST", url: result.response.url, body: result.error, redactor });
@@ -225,13 +292,13 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
     fetchFor: transport.fetchFor,
     prepare: (init: OperationInit | undefined, method, path) => {
       let next: OperationInit = { ...init };
-      const op = operations.find((o) => o.path === path && o.method.toUpperCase() === method);
-      if (options.siteCode && op) {
-        const params = (init?.params ?? {}) as { query?: Record<string, unknown> };
-        if (path !== "/product/productCounters" && path !== "/product/productData") {
-          next = { ...next, params: { ...params, query: { siteCode: options.siteCode, ...params.query } } };
-        }
+      const params = (init?.params ?? {}) as { query?: Record<string, unknown> };
+      let query = params.query ?? {};
+      if (withSiteCode.has(`${method} ${path}`)) {
+        if (options.siteCode && query.siteCode === undefined) query = { siteCode: options.siteCode, ...query };
+        next = { ...next, params: { ...params, query } };
       }
+      checkCall(method, path, query, init?.body);
       // Line-format and visitor-list bodies are plain text: sent as given, not JSON-encoded.
       if (typeof init?.body === "string") {
         next.bodySerializer = (b: unknown) => b;

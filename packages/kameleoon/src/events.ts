@@ -43,7 +43,8 @@ export interface EventsChunkResult {
   /** Positions of its events in the array given. */
   positions: number[];
   bytes: number;
-  status: "accepted" | "failed";
+  /** "split": answered 413 (body too large), its events were sent again in two halves (later chunks). */
+  status: "accepted" | "failed" | "split";
   httpStatus?: number;
   error?: CdpkitError;
 }
@@ -120,7 +121,11 @@ export async function sendEventChunks<E extends { nonce?: string }>(events: read
   }
   if (current.length > 0) chunks.push(current);
 
-  for (const [index, chunk] of chunks.entries()) {
+  // The docs disagree on the limit (10, 8, 3, 1 MB): should the server still answer 413, nothing was
+  // taken, so the chunk is sent again as two halves (down to single events, which then fail).
+  const queue = [...chunks];
+  for (let index = 0; queue.length > 0; index++) {
+    const chunk = queue.shift()!;
     const body = format === "json" ? `[${chunk.map((c) => c.text).join(",")}]` : chunk.map((c) => c.text).join("\n");
     let error: CdpkitError | undefined;
     let httpStatus: number | undefined;
@@ -130,6 +135,14 @@ export async function sendEventChunks<E extends { nonce?: string }>(events: read
       if (!result.response.ok) error = ctx.errorFor(result);
     } catch (thrown) {
       error = thrown instanceof CdpkitError ? thrown : toNetworkError(thrown, { vendor: "kameleoon", redactor: ctx.redactor });
+      // throwOnError: the HTTP status travels in the error.
+      if (error.status !== undefined) httpStatus = error.status;
+    }
+    if (httpStatus === 413 && chunk.length > 1) {
+      const half = Math.ceil(chunk.length / 2);
+      queue.unshift(chunk.slice(0, half), chunk.slice(half));
+      report.chunks.push({ index, positions: chunk.map((c) => c.position), bytes: Buffer.byteLength(body), status: "split", httpStatus });
+      continue;
     }
     report.chunks.push({ index, positions: chunk.map((c) => c.position), bytes: Buffer.byteLength(body), status: error ? "failed" : "accepted", ...(httpStatus !== undefined ? { httpStatus } : {}), ...(error ? { error } : {}) });
     for (const c of chunk) {

@@ -14,11 +14,17 @@ describe("the nine endpoints against the Prism mock", () => {
     expect(Object.values(KAMELEOON_SERVERS)).toEqual(["https://data.kameleoon.io", "https://eu-data.kameleoon.io", "https://na-data.kameleoon.io", "https://eu-data.kameleoon.eu", "https://na-data.kameleoon.eu"]);
   });
   it("GET /visit/visitor", async () => {
-    const { response } = await client.GET("/visit/visitor", { params: { query: { visitorCode: "v1", maxNumberPreviousVisits: 5, conversion: true } } });
+    const { response, data } = await client.GET("/visit/visitor", { params: { query: { visitorCode: "v1", maxNumberPreviousVisits: 5, conversion: true } } });
     expect(response.status).toBe(200);
+    expect(typeof data).toBe("object");
+    // Prism checks the query against the spec: without the required maxNumberPreviousVisits it answers the
+    // declared 400 (its 422 is only for operations without a 400 response).
+    const bad = await client.GET("/visit/visitor", { params: { query: { visitorCode: "v1" } } } as never);
+    expect(bad.response.status).toBe(400);
+    expect(bad.response.headers.get("sl-violations") ?? "").toMatch(/maxnumberpreviousvisits/i);
   });
   it("POST /visit/forget (plain text, one visitor code per line)", async () => {
-    const { response } = await client.POST("/visit/forget", { body: "visitor-1\nvisitor-2" });
+    const { response } = await client.POST("/visit/forget", { body: "visitorCode1\nvisitorCode2\nvisitorCode3" });
     expect(response.status).toBe(204);
   });
   it("POST /visit/events (raw line body) and sendVisitEvents in both formats", async () => {

@@ -44,10 +44,41 @@ describe("docs examples", () => {
       expect(validate(value), `${pointer}: ${ajv.errorsText(validate.errors)}`).toBe(true);
     }
   });
-  it("the docs' examples are in the spec: map keys, a map body deleting a key, the line format", () => {
-    const values = all.map(([, v]) => JSON.stringify(v));
-    expect(values).toContain(JSON.stringify('["key1","key2"]')); // "keys ... e.g. ["key1","key2"]"
-    expect(all.some(([p, v]) => p.includes("map~1maps/post") && JSON.stringify(v).includes('"keyToDelete":{}'))).toBe(true); // "keyToDelete": {}
-    expect(all.some(([p, v]) => p.includes("text~1plain") && typeof v === "string" && /^eventType=\w+&.*nonce=[0-9A-F]{16}/.test(v))).toBe(true);
+  // Copied from Kameleoon's endpoint pages (developers.kameleoon.com / docs.kameleoon.com), not from the spec.
+  const fromDocs: [string, string, unknown][] = [
+    ["POST /visit/forget body", "/paths/~1visit~1forget/post/requestBody/content/text~1plain/schema", "visitorCode1\nvisitorCode2\nvisitorCode3"],
+    ["GET /map/maps keys", "/paths/~1map~1maps/get/parameters/1/schema", '["key1","key2"]'],
+    [
+      "POST /map/maps body (current docs, compact form)",
+      "/paths/~1map~1maps/post/requestBody/content/application~1json/schema",
+      JSON.parse('{"keyToUpdate":{"field1":"newStringValue","field2":["newArrayValueElement1","newArrayValueElement2"]},"keyToDelete":{},"someVisitorCode":{"someMapProperty":{"name1":0,"name2":["a","b","c"]},"someBooleanProperty":true,"someNumberProperty":25}}'),
+    ],
+    [
+      "POST /map/maps body (older docs page, null deletes a field)",
+      "/paths/~1map~1maps/post/requestBody/content/application~1json/schema",
+      JSON.parse('{"key1":{"field1ToUpdate":"newStringValue","field2ToUpdate":["newArrayValueElement1","newArrayValueElement2"],"fieldToDelete":null},"someVisitorCode":{"someMapPropertyToUpdate":{"name1":0,"name2":["a","b","c"]},"someBooleanPropertyToUpdate":true,"someNumberPropertyToUpdate":25,"somePropertyToDelete":null}}'),
+    ],
+  ];
+  it.each(fromDocs)("docs example %s is in the spec at its place and validates", (_, pointer, value) => {
+    expect(all.some(([p, v]) => p === pointer && JSON.stringify(v) === JSON.stringify(value))).toBe(true);
+    const validate = ajv.compile({ $ref: `${ID}#${pointer}` });
+    expect(validate(value), ajv.errorsText(validate.errors)).toBe(true);
+  });
+  it("examples not taken from the docs say so (named `illustration`)", () => {
+    const named: string[] = [];
+    for (const item of Object.values<Record<string, any>>(spec.paths)) {
+      for (const op of Object.values<any>(item)) {
+        const medias = [...Object.values<any>(op.requestBody?.content ?? {}), ...Object.values<any>(op.responses).flatMap((r: any) => Object.values<any>(r.content ?? {}))];
+        for (const media of medias) for (const [name, ex] of Object.entries<any>(media.examples ?? {})) named.push(`${name}: ${ex.summary}`);
+      }
+    }
+    for (const n of named) expect(n).toMatch(/^(docs\w*: .*docs|illustration: .*cdpkit illustration)/i);
+    expect(named.filter((n) => n.startsWith("docs"))).toHaveLength(3);
+  });
+  it("the map limits of the docs are in the schemas: a key over 100 or a field name over 1024 characters is invalid", () => {
+    const validate = ajv.compile({ $ref: `${ID}#/paths/~1map~1maps/post/requestBody/content/application~1json/schema` });
+    expect(validate({ ["k".repeat(100)]: { ["f".repeat(1024)]: 1 } })).toBe(true);
+    expect(validate({ ["k".repeat(101)]: {} })).toBe(false);
+    expect(validate({ k: { ["f".repeat(1025)]: 1 } })).toBe(false);
   });
 });

@@ -12,6 +12,10 @@ let issued = 0;
 let valid = new Set<string>();
 let tokenDelayMs = 0;
 let expiresIn = 3600;
+/** Answers 401 to every token, even fresh ones (a revoked client). */
+let rejectAllTokens = false;
+/** Bodies above this many bytes get 413 (a server stricter than the docs' smallest limit). */
+let maxBody = Infinity;
 let url: string;
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   let body = "";
@@ -31,7 +35,8 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       return void res.end(JSON.stringify({ access_token: token, expires_in: expiresIn }));
     }
     const auth = req.headers.authorization?.replace(/^Bearer /, "");
-    if (auth !== undefined && !valid.has(auth)) return void (res.writeHead(401), res.end());
+    if (auth !== undefined && (rejectAllTokens || !valid.has(auth))) return void (res.writeHead(401), res.end());
+    if (Buffer.byteLength(body) > maxBody) return void (res.writeHead(413), res.end());
     if (req.method === "GET") return void (res.writeHead(200, { "content-type": "application/json" }), res.end("{}"));
     res.writeHead(204);
     res.end();
@@ -48,6 +53,8 @@ beforeEach(() => {
   valid = new Set();
   tokenDelayMs = 0;
   expiresIn = 3600;
+  rejectAllTokens = false;
+  maxBody = Infinity;
 });
 const auth = () => ({ clientId: "client-1", clientSecret: SECRET, tokenUrl: `${url}/oauth/token` });
 const data = (s: Seen[]) => s.filter((x) => x.path !== "/oauth/token");
@@ -96,6 +103,28 @@ describe("OAuth2 client credentials", () => {
     ]);
     expect(client.auth.stats).toEqual({ requested: 2, invalidated: 1 });
   });
+  it("replays a 401 only once: a fresh token that is refused too comes back as the 401", async () => {
+    rejectAllTokens = true;
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), rateLimit: false });
+    const { response } = await client.POST("/map/maps", { body: { k: { a: 1 } } });
+    expect(response.status).toBe(401);
+    expect(seen.filter((s) => s.path === "/map/maps").map((s) => s.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-2"]);
+    expect(issued).toBe(2);
+    const strict = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), rateLimit: false, throwOnError: true });
+    const error = await strict.GET("/map/map", { params: { query: { key: "k" } } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as AuthError).status).toBe(401);
+    expect(JSON.stringify(error) + String(error) + String((error as Error).stack)).not.toMatch(/token-\d|kameleoon-client-secret/);
+  });
+  it("a token answer without expires_in is kept until a 401", async () => {
+    const clock = createManualClock(0);
+    expiresIn = undefined as unknown as number;
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, rateLimit: false, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
+    await client.GET("/map/map", { params: { query: { key: "k" } } });
+    await clock.advance(30 * 24 * 3600_000);
+    await client.GET("/map/map", { params: { query: { key: "k" } } });
+    expect(issued).toBe(1);
+  });
   it("a refused token request fails the call with an AuthError that hides the secret", async () => {
     const client = createKameleoonClient({ baseUrl: url, auth: { ...auth(), clientSecret: `wrong-${SECRET}` }, rateLimit: false });
     const error = await client.GET("/map/map", { params: { query: { siteCode: "s", key: "k" } } }).catch((e: unknown) => e);
@@ -135,6 +164,54 @@ describe("per-method limits", () => {
     await clock.advance(1000);
     await Promise.all(gets);
     expect(data(seen).filter((s) => s.method === "GET")).toHaveLength(51);
+  });
+});
+
+describe("per-method limits (authenticated writes, overrides)", () => {
+  it("authenticated: POST 1000/s, on a budget of its own", async () => {
+    const clock = createManualClock(0);
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
+    const posts = Array.from({ length: 1001 }, () => client.POST("/map/maps", { body: { k: {} } }));
+    const gets = Array.from({ length: 3 }, () => client.GET("/map/map", { params: { query: { key: "k" } } }));
+    const count = (m: string) => data(seen).filter((x) => x.method === m).length;
+    await settle(() => count("POST") + count("GET"), 1003);
+    expect(count("POST")).toBe(1000);
+    expect(count("GET")).toBe(3);
+    await clock.advance(1000);
+    await Promise.all([...posts, ...gets]);
+    expect(count("POST")).toBe(1001);
+  });
+  it("rules can be overridden per method, or switched off", async () => {
+    const clock = createManualClock(0);
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0, rateLimit: { rules: { GET: { limit: 2, intervalMs: 1000 } } } });
+    const gets = Array.from({ length: 3 }, () => client.GET("/map/map", { params: { query: { key: "k" } } }));
+    await settle(() => seen.length, 2);
+    expect(seen).toHaveLength(2);
+    await clock.advance(1000);
+    await Promise.all(gets);
+    expect(seen).toHaveLength(3);
+    seen = [];
+    const free = createKameleoonClient({ siteCode: "s", baseUrl: url, clock, rateLimit: false });
+    await Promise.all(Array.from({ length: 20 }, () => free.GET("/map/map", { params: { query: { key: "k" } } })));
+    expect(seen).toHaveLength(20);
+  });
+});
+
+describe("input checks (nothing sent)", () => {
+  const client = createKameleoonClient({ baseUrl: url ?? "http://127.0.0.1:9", rateLimit: false });
+  it.each([
+    ["siteCode missing", () => client.GET("/map/map", { params: { query: { key: "k" } } }), /siteCode is required/],
+    ["no visitorCode nor mappingValue", () => client.GET("/visit/visitor", { params: { query: { siteCode: "s", maxNumberPreviousVisits: 1 } } }), /visitorCode or mappingValue is required/],
+    ["keys not a JSON array", () => client.GET("/map/maps", { params: { query: { siteCode: "s", keys: "key1,key2" } } }), /keys must be a JSON array of strings/],
+    ["101 keys", () => client.GET("/map/maps", { params: { query: { siteCode: "s", keys: JSON.stringify(Array.from({ length: 101 }, (_, n) => `k${n}`)) } } }), /holds 101 keys; at most 100/],
+    ["a map key over 100 characters", () => client.POST("/map/maps", { params: { query: { siteCode: "s" } }, body: { ["k".repeat(101)]: { a: 1 } } }), /key longer than 100 characters/],
+    ["a field name over 1024 characters", () => client.POST("/map/maps", { params: { query: { siteCode: "s" } }, body: { k: { ["f".repeat(1025)]: 1 } } }), /field name is longer than 1024/],
+    ["a visitor code over 100 characters", () => client.POST("/visit/forget", { params: { query: { siteCode: "s" } }, body: `ok\n${"v".repeat(101)}` }), /body line 2 visitor code longer than 100/],
+  ])("%s -> InvalidInputError", async (_, call, message) => {
+    const error = await call().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(String((error as Error).message)).toMatch(message);
+    expect(seen).toHaveLength(0);
   });
 });
 
@@ -187,5 +264,35 @@ describe("event helpers", () => {
     expect(post.query.get("json")).toBe("true");
     expect(post.query.get("ean")).toBe("sku-9");
     expect(JSON.parse(post.body).map((e: { eventType: string }) => e.eventType)).toEqual(["PRODUCTBUY", "PRODUCTADDTOCART"]);
+  });
+  it("a 413 splits the body again: every event ends accepted exactly once; one event alone too large fails", async () => {
+    maxBody = 1500;
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
+    const events = Array.from({ length: 40 }, (_, n) => ({ eventType: "conversion", goalId: 7, revenue: n, visitorCode: `visitor-${n}`, note: "x".repeat(60) }));
+    const huge = { eventType: "conversion", goalId: 7, visitorCode: "big", note: "y".repeat(3000) };
+    const report = await client.sendVisitEvents([...events, huge]);
+    const posts = seen.filter((s) => s.path === "/visit/events");
+    const taken = posts.filter((p) => Buffer.byteLength(p.body) <= maxBody).flatMap((p) => p.body.split("\n"));
+    expect(taken.map((l) => Number(new URLSearchParams(l).get("revenue"))).sort((a, b) => a - b)).toEqual(events.map((_, n) => n));
+    expect(report.accepted.map((a) => a.position)).toEqual(events.map((_, n) => n));
+    expect(report.failed.map((f) => [f.position, f.error.status])).toEqual([[40, 413]]);
+    expect(report.chunks[0]).toMatchObject({ status: "split", httpStatus: 413 });
+    expect(report.chunks.filter((c) => c.status === "accepted").flatMap((c) => c.positions).sort((a, b) => a - b)).toEqual(events.map((_, n) => n));
+    // A split chunk's events were sent again with the same nonces.
+    const nonces = (p: string) => p.split("\n").map((l) => new URLSearchParams(l).get("nonce"));
+    expect(new Set(taken.map((l) => new URLSearchParams(l).get("nonce")))).toEqual(new Set(nonces(posts[0]!.body).filter((_, i) => i < 40)));
+    expect(report.ok).toBe(false);
+  });
+  it("a failed request fails exactly its chunk's events, with the reason; the others are accepted", async () => {
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false, retry: false });
+    maxBody = 1000;
+    const small = Array.from({ length: 3 }, (_, n) => ({ eventType: "PRODUCTBUY", ean: `sku-${n}` }));
+    const big = { eventType: "PRODUCTPAGE", ean: "sku-big", name: "z".repeat(2000) };
+    const report = await client.sendProductEvents([...small, big], { maxBodyBytes: 2100 });
+    expect(report.chunks.map((c) => [c.positions, c.status, c.httpStatus])).toEqual([
+      [[0, 1, 2], "accepted", 204],
+      [[3], "failed", 413],
+    ]);
+    expect(report.failed.map((f) => f.position)).toEqual([3]);
   });
 });

@@ -233,7 +233,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Field name -> any JSON value. */
+        /** @description Field name (at most 1024 characters) -> any JSON value; in a POST an empty map deletes the key, and (older docs) a null field deletes that field. */
         MapData: {
             [key: string]: unknown;
         };
@@ -255,8 +255,8 @@ export interface operations {
                 visitorCode?: string;
                 /** @description A mapping value identifying the visitor instead of visitorCode. */
                 mappingValue?: string;
-                /** @description How many previous visits to return. */
-                maxNumberPreviousVisits?: number;
+                /** @description The maximum number of previous visits to return (cross-device reconciliation when `mappingValue` is given). */
+                maxNumberPreviousVisits: number;
                 /** @description Include currentVisit data. */
                 currentVisit?: boolean;
                 /** @description Return all data. */
@@ -797,6 +797,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description A JSON object {"<key>": <map>}; "Limit every <key> to 100 characters. Limit every <field name> to 1024 characters." At most 1 MB. */
         requestBody: {
             content: {
                 "application/json": {
