@@ -973,10 +973,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve data from an export created before
+         * Retrieve export results
          * @description Retrieve data from an export created before. The data is materialized at the time of export's creation, not at the time of retrieval.
          */
-        get: operations["retrieveDataExportCreatedBefore"];
+        get: operations["getProfileExportResults"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1351,16 +1351,16 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Gets all tag directories from the Workspace
+         * List tag directories
          * @description Gets all tag directories from the Workspace.
          */
-        get: operations["getsTagDirectoriesWorkspace"];
+        get: operations["listTagDirectories"];
         put?: never;
         /**
-         * Creates a directory
-         * @description Creates a directory.
+         * Create a directory
+         * @description Creates a directory of tags.
          */
-        post: operations["createsDirectory"];
+        post: operations["createTagDirectory"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1376,16 +1376,16 @@ export interface paths {
         };
         get?: never;
         /**
-         * Updates a directory
-         * @description Updates a directory.
+         * Update a directory
+         * @description Updates a directory: its name and free-form parameters.
          */
-        put: operations["updatesDirectory"];
+        put: operations["updateTagDirectory"];
         post?: never;
         /**
-         * Deletes a directory
+         * Delete a directory
          * @description Deletes a directory.
          */
-        delete: operations["deletesDirectory"];
+        delete: operations["deleteTagDirectory"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1402,18 +1402,18 @@ export interface paths {
          * Retrieve tags from a directory
          * @description Retrieve tags from a directory.
          */
-        get: operations["retrieveTagsDirectory"];
+        get: operations["listTagDirectoryTags"];
         put?: never;
         /**
          * Assign tags to a directory
-         * @description Assign tags to a directory.
+         * @description Assign tags to a directory. The body lists the hash IDs of the tags.
          */
-        post: operations["assignTagsDirectory"];
+        post: operations["assignTagsToDirectory"];
         /**
          * Unassign tags from a directory
-         * @description Unassign tags from a directory. This does not delete the tags or the directory.
+         * @description Unassign tags from a directory. This does not delete the tags or the directory. The body lists the hash IDs of the tags.
          */
-        delete: operations["unassignTagsDirectory"];
+        delete: operations["unassignTagsFromDirectory"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1427,16 +1427,16 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Gets all directory types
+         * List directory types
          * @description Gets all directory types.
          */
-        get: operations["getsDirectoryTypes"];
+        get: operations["listTagDirectoryTypes"];
         put?: never;
         /**
-         * Creates a directory type
+         * Create a directory type
          * @description Creates a directory type.
          */
-        post: operations["createsDirectoryType"];
+        post: operations["createTagDirectoryType"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1451,18 +1451,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Gets a paginated list of tags that can be assigned to assets, for example promotions
+         * List asset tags
          * @description Gets a paginated list of tags that can be assigned to assets, for example promotions.
          */
-        get: operations["getsPaginatedListTagsAssignedAssets"];
+        get: operations["listAssetTags"];
         put?: never;
         post?: never;
         /**
-         * Deletes multiple tag definitions
-         * @description Deletes multiple tag definitions.
-         *     HashID of a tag
+         * Delete tag definitions
+         * @description Deletes multiple tag definitions. The body lists the hash IDs of the tags.
          */
-        delete: operations["deletesMultipleTagDefinitions"];
+        delete: operations["deleteAssetTags"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1477,16 +1476,16 @@ export interface paths {
         };
         get?: never;
         /**
-         * Updates a tag definition
+         * Update a tag definition
          * @description Updates a tag definition.
          */
-        put: operations["updatesTagDefinition"];
+        put: operations["updateAssetTag"];
         post?: never;
         /**
-         * Deletes a tag definition
+         * Delete a tag definition
          * @description Deletes a tag definition.
          */
-        delete: operations["deletesTagDefinition"];
+        delete: operations["deleteAssetTag"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1610,16 +1609,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of Profiles
+         * List profiles
          * @description Retrieve a list of Profiles. You can filter, sort, and paginate the results.
          */
         get: operations["listProfiles"];
         put?: never;
         /**
-         * Create a new profile in the Synerise application database
+         * Create a profile
          * @description Create a new profile in the Synerise application database. If you don't have some information about the profile, don't insert a null-value parameter - omit the parameter entirely.
+         *
+         *     In the request body, you must provide at least one of those identifiers: `email`, `phone`, `customId`, `uuid`.
          */
-        post: operations["createNewProfileSyneriseApplicationDatabase"];
+        post: operations["createProfile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1634,24 +1635,22 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve profile data by profile ID
+         * Get a profile by ID
          * @description Retrieve profile data by profile ID.
          */
-        get: operations["retrieveProfileDataProfileId"];
+        get: operations["getProfileById"];
         put?: never;
         /**
-         * Change the details of a profile in the Synerise application database
+         * Update a profile by ID
          * @description Change the details of a profile in the Synerise application database.
+         *
          *     Sending a null value deletes an attribute (if it's a custom attribute) or sets it to null/default value (if the attribute is Synerise-native).
-         *     The attributes
-         *     object can be used to add custom attributes of your choice. For example, "hasDog":true
-         *     .
-         *     The tags
-         *     array contains custom tags of your choice.
+         *
+         *     The `attributes` object can be used to add custom attributes of your choice, for example `"hasDog": true`. The `tags` array contains custom tags of your choice.
          */
         post: operations["updateProfileById"];
         /**
-         * Delete a profile from the database
+         * Delete a profile by ID
          * @description Delete a profile from the database.
          */
         delete: operations["deleteProfileById"];
@@ -1668,10 +1667,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of tags assigned to a profile
+         * List the tags of a profile
          * @description Retrieve a list of tags assigned to a profile.
          */
-        get: operations["retrieveListTagsAssignedProfile"];
+        get: operations["listTagsOfProfile"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1693,10 +1692,10 @@ export interface paths {
          * Assign a tag to a profile
          * @description Assign a tag to a profile.
          */
-        post: operations["assignTagProfile"];
+        post: operations["assignTagToProfile"];
         /**
-         * DELETE /v4/clients/{clientId}/tags/{tagID}
-         * @description (no description in the docs)
+         * Remove a tag from a profile
+         * @description Remove a tag from a profile (the reverse of assigning it).
          */
         delete: operations["removeTagFromProfile"];
         options?: never;
@@ -1712,10 +1711,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get the details of a single profile
-         * @description Get the details of a single profile. If no profile is found, HTTP 404 is returned.
+         * Get a profile by identifier
+         * @description Get the details of a single profile, found by custom ID, phone, UUID or email. If no profile is found, HTTP 404 is returned.
          */
-        get: operations["getDetailsSingleProfile"];
+        get: operations["getProfileByIdentifier"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1734,10 +1733,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Enqueue a number of add/update operations in the Synerise application database
+         * Batch add or update profiles
          * @description Enqueue a number of add/update operations in the Synerise application database.
+         *
          *     If you don't have some information about a profile, don't insert a null-value parameter - omit the parameter entirely. Sending a null value deletes an attribute (if it's a custom attribute) or sets it to null/default value (if the attribute is Synerise-native).
-         *     The body contains an array of objects to update. The objects are the same as in the Create a Profile and Update a Profile endpoints.
+         *
+         *     The body contains an array of objects to update. The objects are the same as in the Create a Profile and Update a Profile endpoints. Each profile must have at least one of the identifiers `email`, `phone`, `customId`, `uuid` or `clientId` (`clientId` can be used only when updating an existing profile).
+         *
          *     IMPORTANT: The request body cannot contain more than 1000 items or exceed 1 MB in size.
          */
         post: operations["batchAddOrUpdateProfiles"];
@@ -1758,7 +1760,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete a profile from the database
+         * Delete a profile by custom ID
          * @description Delete a profile from the database.
          */
         delete: operations["deleteProfileByCustomId"];
@@ -1777,14 +1779,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change the details of a profile in the Synerise application database
+         * Update a profile by custom ID
          * @description Change the details of a profile in the Synerise application database.
+         *
          *     Sending a null value deletes an attribute (if it's a custom attribute) or sets it to null/default value (if the attribute is Synerise-native).
-         *     The attributes
-         *     object can be used to add custom attributes of your choice. For example, "hasDog":true
-         *     .
-         *     The tags
-         *     array contains custom tags of your choice.
+         *
+         *     The `attributes` object can be used to add custom attributes of your choice, for example `"hasDog": true`. The `tags` array contains custom tags of your choice.
          */
         post: operations["updateProfileByCustomId"];
         delete?: never;
@@ -1803,14 +1803,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change the details of a profile in the Synerise application database
+         * Update a profile by email
          * @description Change the details of a profile in the Synerise application database.
+         *
          *     Sending a null value deletes an attribute (if it's a custom attribute) or sets it to null/default value (if the attribute is Synerise-native).
-         *     The attributes
-         *     object can be used to add custom attributes of your choice. For example, "hasDog":true
-         *     .
-         *     The tags
-         *     array contains custom tags of your choice.
+         *
+         *     The `attributes` object can be used to add custom attributes of your choice, for example `"hasDog": true`. The `tags` array contains custom tags of your choice.
          */
         post: operations["updateProfileByEmail"];
         delete?: never;
@@ -1829,15 +1827,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Moves profile UUIDs to a single profile (which must already exist) and removes the profiles that were merged
-         * @description Moves profile UUIDs to a single profile (which must already exist) and removes the profiles that were merged.
-         *     The event history of the source profiles is moved to the target profile.
-         *     The attributes (data from the attributes
-         *     object) that don't exist in the target profile are copied to the target profile. If an attribute already exists in the target profile, the value from the source profile is lost.
-         *     The properties and tags of the source profiles are lost, even if they don't have a value in the target profile.
+         * Merge profiles by custom ID
+         * @description Moves profile UUIDs to a single profile (which must already exist) and removes the profiles that were merged. The source and target profiles are identified by custom IDs.
+         *
+         *     The event history of the source profiles is moved to the target profile. The attributes (data from the `attributes` object) that don't exist in the target profile are copied to the target profile. If an attribute already exists in the target profile, the value from the source profile is lost. The properties and tags of the source profiles are lost, even if they don't have a value in the target profile.
+         *
          *     WARNING: This operation is irreversible. Use it carefully.
+         *
          *     WARNING: You should not try to merge more than 10-20 profiles at once.
-         *     For more details, see the Developer Guide.
          */
         post: operations["mergeProfilesByCustomId"];
         delete?: never;
@@ -1856,15 +1853,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Moves profile UUIDs to a single profile (which must already exist) and removes the profiles that were merged
-         * @description Moves profile UUIDs to a single profile (which must already exist) and removes the profiles that were merged.
-         *     The event history of the source profiles is moved to the target profile.
-         *     The attributes (data from the attributes
-         *     object) that don't exist in the target profile are copied to the target profile. If an attribute already exists in the target profile, the value from the source profile is lost.
-         *     The properties and tags of the source profiles are lost, even if they don't have a value in the target profile.
+         * Merge profiles by ID
+         * @description Moves profile UUIDs to a single profile (which must already exist) and removes the profiles that were merged. The source and target profiles are identified by profile IDs.
+         *
+         *     The event history of the source profiles is moved to the target profile. The attributes (data from the `attributes` object) that don't exist in the target profile are copied to the target profile. If an attribute already exists in the target profile, the value from the source profile is lost. The properties and tags of the source profiles are lost, even if they don't have a value in the target profile.
+         *
          *     WARNING: This operation is irreversible. Use it carefully.
+         *
          *     WARNING: You should not try to merge more than 10-20 profiles at once.
-         *     For more details, see the Developer Guide.
          */
         post: operations["mergeProfilesById"];
         delete?: never;
@@ -1881,11 +1877,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve all tags that can be assigned to profiles
+         * List profile tags
          * @description Retrieve all tags that can be assigned to profiles.
-         *     This endpoint is available from version 4.1.0
+         *
+         *     This endpoint is available from version 4.1.0.
          */
-        get: operations["retrieveTagsAssignedProfiles"];
+        get: operations["listProfileTags"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1904,16 +1901,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create a new profile that is marked as a company in the Synerise application database
+         * Create a company profile
          * @description Create a new profile that is marked as a company in the Synerise application database.
-         *     You must provide at least one of those identifiers: email
-         *     , phone
-         *     , customId
-         *     , uuid
-         *     .
+         *
+         *     You must provide at least one of those identifiers: `email`, `phone`, `customId`, `uuid`.
+         *
          *     Sending a null value deletes an attribute (if it's a custom attribute) or sets it to null/default value (if the attribute is Synerise-native).
          */
-        post: operations["createNewProfileMarkedCompanySynerise"];
+        post: operations["createCompanyProfile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1931,10 +1926,10 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete a company profile from the database
+         * Delete a company profile
          * @description Delete a company profile from the database.
          */
-        delete: operations["deleteCompanyProfileDatabase"];
+        delete: operations["deleteCompanyProfile"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2593,10 +2588,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create a new tag that can be assigned to profiles
+         * Create a profile tag
          * @description Create a new tag that can be assigned to profiles. If you try to create a tag that already exists, the response is the existing tag.
          */
-        post: operations["createNewTagAssignedProfiles"];
+        post: operations["createProfileTag"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2614,13 +2609,16 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Remove a tag definition from the workspace
+         * Remove a tag definition
          * @description Remove a tag definition from the workspace.
+         *
          *     If the tag has been already deleted, the response is a 404 error.
-         *     Important: This method does not remove global tag (not related to any workspace). In this case, the response is a 404 error.
-         *     Note: After removing a tag definition, the tag is still cached for a while. In that time, it is still possible for a while to remove or add this tag in profiles.
+         *
+         *     Important: This method does not remove global tags (not related to any workspace). In this case, the response is a 404 error.
+         *
+         *     Note: After removing a tag definition, the tag is still cached for a while. In that time, it is still possible to remove or add this tag in profiles.
          */
-        delete: operations["removeTagDefinitionWorkspace"];
+        delete: operations["deleteProfileTag"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3248,6 +3246,112 @@ export interface components {
              */
             realm?: string;
         };
+        /** @description A directory type of the tags collector ("Gets all directory types"). */
+        TagsCollectorDirectoryType: {
+            /**
+             * Format: date-time
+             * @description When the directory type was created.
+             */
+            createdAt?: string;
+            /** @description HashID of the directory type. */
+            hash?: string;
+            /** @description Name of the directory type. */
+            name?: string;
+        };
+        /** @description A directory of asset tags, with its free-form parameters and its type. */
+        TagsCollectorDirectory: {
+            /**
+             * Format: date-time
+             * @description When the directory was created.
+             */
+            createdAt?: string;
+            /** @description Hash ID of the directory. */
+            hash?: string;
+            /** @description Name of the directory. */
+            name?: string;
+            /** @description Free-form parameters. */
+            params?: {
+                [key: string]: string;
+            };
+            type?: components["schemas"]["TagsCollectorDirectoryType"];
+        };
+        /** @description A new directory of asset tags. */
+        TagsCollectorDirectoryCreate: {
+            /** @description Name of the directory. */
+            name: string;
+            /** @description Free-form parameters. */
+            params?: {
+                [key: string]: string;
+            };
+            /** @description HashID of the directory type. */
+            type?: string;
+        };
+        /** @description New name and parameters of a directory (its type is changed by a separate operation). */
+        TagsCollectorDirectoryUpdate: {
+            /** @description Name of the directory. */
+            name?: string;
+            /** @description Free-form parameters. */
+            params?: {
+                [key: string]: string;
+            };
+        };
+        /** @description A tag that can be assigned to assets, for example promotions. */
+        TagsCollectorTag: {
+            /** @description ID of the user who created the tag. */
+            authorId?: number;
+            /** @description Hex code of the tag color. */
+            color?: string | null;
+            /**
+             * Format: date-time
+             * @description When the tag was created.
+             */
+            createdAt?: string;
+            /** @description Description of the tag. */
+            description?: string;
+            /** @description The directory where the tag is assigned (null when it is in none). */
+            directory?: components["schemas"]["TagsCollectorDirectory"] | null;
+            /** @description HashID of the tag. */
+            hash?: string;
+            /** @description URL of the tag's icon. */
+            icon?: string | null;
+            /** @description Tag priority. Lower values mean higher priority. */
+            priority?: number;
+            /** @description Name of the tag. */
+            value?: string;
+        };
+        /** @description One page of asset tags. */
+        TagsCollectorTagPage: {
+            data?: components["schemas"]["TagsCollectorTag"][];
+            /** @description Where the page is in the whole list. */
+            pagination?: {
+                /** @description Items per page (the request's `size`). */
+                limit?: number;
+                /** @description Index of this page (the request's `page`, from 0). */
+                page?: number;
+                /** @description Number of pages. */
+                pages?: number;
+                /** @description Number of tags in all pages. */
+                total?: number;
+            };
+        };
+        /** @description New values of a tag definition. */
+        TagsCollectorTagUpdate: {
+            /** @description Hex code of the tag color. */
+            color?: string | null;
+            /** @description Description of the tag. */
+            description?: string;
+            /** @description Hash ID of the directory where the tag is assigned. */
+            directory?: string | null;
+            /** @description URL of the tag's icon. */
+            icon?: string | null;
+            /**
+             * @description Tag priority. Lower values mean higher priority.
+             * @default 0
+             */
+            priority: number;
+            /** @description Name of the tag. */
+            value?: string;
+        };
         /** @description A user JWT and the user it was issued to (user login, workspace selection). */
         AuthUserToken: {
             /** @description The authenticated consumer. */
@@ -3317,6 +3421,292 @@ export interface components {
                  */
                 mfaRestriction?: string;
             };
+        };
+        /** @description A profile (formerly "client") as Synerise returns it. */
+        Profile: {
+            /**
+             * Format: int64
+             * @description Profile ID generated by Synerise.
+             * @example 434428563
+             */
+            clientId?: number;
+            /** @description The profile's e-mail address. */
+            email?: string;
+            /**
+             * @description Phone number of the profile.
+             * @example +48111222333
+             */
+            phone?: string;
+            /** @description Custom ID of the profile. */
+            customId?: string;
+            /**
+             * Format: uuid
+             * @description UUID of the profile.
+             */
+            uuid?: string;
+            firstName?: string;
+            lastName?: string;
+            /** @description Currently unused. */
+            displayName?: string;
+            company?: string;
+            address?: string;
+            city?: string;
+            province?: string;
+            zipCode?: string;
+            /**
+             * @description ISO 3166 country code.
+             * @example PL
+             */
+            countryCode?: string;
+            /**
+             * Format: date
+             * @example 1987-10-24
+             */
+            birthDate?: string;
+            /** @enum {string} */
+            sex?: "FEMALE" | "MALE" | "NOT_SPECIFIED" | "OTHER";
+            /** @description URL of the profile's avatar picture. */
+            avatarUrl?: string | null;
+            /** @description Whether the profile is anonymous (not recognized by any identifier). */
+            anonymous?: boolean;
+            /** @description The marketing agreements of the profile. */
+            agreements?: {
+                email?: boolean;
+                sms?: boolean;
+                push?: boolean;
+                webPush?: boolean;
+                bluetooth?: boolean;
+                rfid?: boolean;
+                wifi?: boolean;
+            };
+            /** @description Custom attributes of the profile. */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /** @description Tag names of the profile. */
+            tags?: string[];
+            /** @description IDs of profiles that were merged into this one. */
+            previousClients?: number[];
+            /**
+             * Format: date-time
+             * @description Time of the profile's last activity.
+             * @example 2019-03-19T14:05:39Z
+             */
+            lastActivityDate?: string;
+        };
+        /** @description A new profile. Provide at least one identifier: `email`, `phone`, `customId` or `uuid`. If you don't have some information about the profile, omit the field (don't send null). */
+        ProfileCreate: {
+            /** @description The profile's e-mail address. By default, email is a unique identifier. If non-unique emails are enabled, this field should not be used: it is no longer an identifier (the configuration of non-unique emails includes creating an email parameter for communication). */
+            email?: string;
+            /**
+             * @description Phone number of the profile.
+             * @example +48111222333
+             */
+            phone?: string;
+            /** @description A custom ID for the profile. It is a unique identifier. The value can't include characters that match a pattern the captured docs cut off ("... match the pattern (ECMA flavor):"). */
+            customId?: string;
+            /** @description Profile's first name. */
+            firstName?: string;
+            /** @description Profile's last name. */
+            lastName?: string;
+            /** @description Currently unused. */
+            displayName?: string;
+            /**
+             * Format: uuid
+             * @description UUID of the profile. It is a unique identifier; it must be a well-formed RFC 4122 UUID ("UUID must be well-formed value as per RFC 4122").
+             * @example 07243772-008a-42e1-ba37-c3807cebde8f
+             */
+            uuid?: string;
+            /** @description URL of the profile's avatar picture. */
+            avatarUrl?: string | null;
+            /**
+             * Format: date
+             * @description Date of birth of the profile, `yyyy-mm-dd` with zero-padded month and day (e.g. `1993-05-03`), later than `1900-01-01`.
+             * @example 1987-10-24
+             */
+            birthDate?: string;
+            /** @description Profile's company. */
+            company?: string;
+            /** @description Profile's city of residence. */
+            city?: string;
+            /** @description Profile's street address. */
+            address?: string;
+            /** @description Profile's zip code. */
+            zipCode?: string;
+            /** @description Profile's province of residence. */
+            province?: string;
+            /**
+             * @description Code of the profile's country of residence in accordance with the ISO 3166 format.
+             * @example PL
+             */
+            countryCode?: string;
+            /**
+             * @description Profile's sex.
+             * @enum {string}
+             */
+            sex?: "FEMALE" | "MALE" | "NOT_SPECIFIED" | "OTHER";
+            agreements?: components["schemas"]["AuthProfileAgreements"];
+            /** @description Custom attributes with any name (except reserved attributes) and data type, as required by your integration. The attribute names can't include characters that match a pattern the captured docs cut off. Reserved attributes are ignored if sent: email, clientId, phone, customId, uuid, firstName, lastName, displayName, company, address, city, province, zipCode, countryCode, birthDate, sex, avatarUrl, anonymous, agreements, tags, businessProfileId, time, ip, source, newsletter_agreement, custom_identify, firstname, lastname, created, updated, last_activity_date, birthdate, external_avatar_url, displayname, receive_smses, receive_push_messages, receive_webpush_messages, receive_btooth_messages, receive_rfid_messages, receive_wifi_messages, confirmation_hash, ownerId, anonymous_type, country_id, geo_loc_city, geo_loc_country, geo_loc_as, geo_loc_country_code, geo_loc_isp, geo_loc_lat, geo_loc_lon, geo_loc_org, geo_loc_query, geo_loc_region, geo_loc_region_name, geo_loc_status, geo_loc_timezone, geo_loc_zip, club_card_id, type, confirmed, facebookId, status. */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /** @description Tags can be used to group profiles. Tag names. */
+            tags?: string[];
+        };
+        /** @description New values for a profile's fields; fields left out are not changed. Sending a null value deletes an attribute (if it's a custom attribute) or sets it to null/default value (if the attribute is Synerise-native). */
+        ProfileUpdate: {
+            /** @description The profile's e-mail address. By default, email is a unique identifier. If non-unique emails are enabled, this field should not be used: it is no longer an identifier (the configuration of non-unique emails includes creating an email parameter for communication). */
+            email?: string | null;
+            /**
+             * @description Phone number of the profile.
+             * @example +48111222333
+             */
+            phone?: string | null;
+            /** @description A custom ID for the profile. It is a unique identifier. The value can't include characters that match a pattern the captured docs cut off ("... match the pattern (ECMA flavor):"). */
+            customId?: string | null;
+            /** @description Profile's first name. */
+            firstName?: string | null;
+            /** @description Profile's last name. */
+            lastName?: string | null;
+            /** @description Currently unused. */
+            displayName?: string | null;
+            /**
+             * Format: uuid
+             * @description UUID of the profile. It is a unique identifier; it must be a well-formed RFC 4122 UUID ("UUID must be well-formed value as per RFC 4122").
+             * @example 07243772-008a-42e1-ba37-c3807cebde8f
+             */
+            uuid?: string | null;
+            /** @description URL of the profile's avatar picture. */
+            avatarUrl?: string | null;
+            /**
+             * Format: date
+             * @description Date of birth of the profile, `yyyy-mm-dd` with zero-padded month and day (e.g. `1993-05-03`), later than `1900-01-01`.
+             * @example 1987-10-24
+             */
+            birthDate?: string | null;
+            /** @description Profile's company. */
+            company?: string | null;
+            /** @description Profile's city of residence. */
+            city?: string | null;
+            /** @description Profile's street address. */
+            address?: string | null;
+            /** @description Profile's zip code. */
+            zipCode?: string | null;
+            /** @description Profile's province of residence. */
+            province?: string | null;
+            /**
+             * @description Code of the profile's country of residence in accordance with the ISO 3166 format.
+             * @example PL
+             */
+            countryCode?: string | null;
+            /**
+             * @description Profile's sex.
+             * @enum {string|null}
+             */
+            sex?: "FEMALE" | "MALE" | "NOT_SPECIFIED" | "OTHER" | null;
+            agreements?: components["schemas"]["AuthProfileAgreements"];
+            /** @description Custom attributes with any name (except reserved attributes) and data type, as required by your integration; a null value deletes the attribute. The attribute names can't include characters that match a pattern the captured docs cut off. Reserved attributes are ignored if sent: email, clientId, phone, customId, uuid, firstName, lastName, displayName, company, address, city, province, zipCode, countryCode, birthDate, sex, avatarUrl, anonymous, agreements, tags, businessProfileId, time, ip, source, newsletter_agreement, custom_identify, firstname, lastname, created, updated, last_activity_date, birthdate, external_avatar_url, displayname, receive_smses, receive_push_messages, receive_webpush_messages, receive_btooth_messages, receive_rfid_messages, receive_wifi_messages, confirmation_hash, ownerId, anonymous_type, country_id, geo_loc_city, geo_loc_country, geo_loc_as, geo_loc_country_code, geo_loc_isp, geo_loc_lat, geo_loc_lon, geo_loc_org, geo_loc_query, geo_loc_region, geo_loc_region_name, geo_loc_status, geo_loc_timezone, geo_loc_zip, club_card_id, type, confirmed, facebookId, status. */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /** @description Tags can be used to group profiles. Tag names. */
+            tags?: string[];
+        };
+        /** @description A tag that can be assigned to profiles. */
+        ProfileTag: {
+            /**
+             * Format: int64
+             * @description ID of the workspace the tag belongs to (returned when a tag is created).
+             */
+            businessProfileId?: number;
+            /**
+             * @description ID of the tag.
+             * @example 645
+             */
+            id?: number;
+            /** @description Name of the tag. */
+            name?: string;
+            /**
+             * @description Display color of the tag; hexadecimal value.
+             * @example #0768ff
+             */
+            color?: string;
+        };
+        /** @description The assignment of a tag to a profile. */
+        ProfileTagAssignment: {
+            /**
+             * Format: int64
+             * @description The ID of the profile.
+             */
+            clientId?: number;
+            /** @description ID of the assignment. */
+            id?: number;
+            /** @description ID of the tag. */
+            tagId?: number;
+        };
+        /** @description One profile to add or update in a batch. Each item must have at least one identifier: `email`, `phone`, `customId`, `uuid` or `clientId` (clientId only when updating an existing profile). Sending a null value deletes an attribute (if it's a custom attribute) or sets it to null/default value (if the attribute is Synerise-native). */
+        ProfileBatchItem: {
+            /**
+             * Format: int64
+             * @description Profile ID. It can be used only for updating an existing profile.
+             */
+            clientId?: number;
+            /** @description The profile's e-mail address. By default, email is a unique identifier. If non-unique emails are enabled, this field should not be used: it is no longer an identifier (the configuration of non-unique emails includes creating an email parameter for communication). */
+            email?: string | null;
+            /**
+             * @description Phone number of the profile.
+             * @example +48111222333
+             */
+            phone?: string | null;
+            /** @description A custom ID for the profile. It is a unique identifier. The value can't include characters that match a pattern the captured docs cut off ("... match the pattern (ECMA flavor):"). */
+            customId?: string | null;
+            /** @description Profile's first name. */
+            firstName?: string | null;
+            /** @description Profile's last name. */
+            lastName?: string | null;
+            /** @description Currently unused. */
+            displayName?: string | null;
+            /**
+             * Format: uuid
+             * @description UUID of the profile. It is a unique identifier; it must be a well-formed RFC 4122 UUID ("UUID must be well-formed value as per RFC 4122").
+             * @example 07243772-008a-42e1-ba37-c3807cebde8f
+             */
+            uuid?: string | null;
+            /** @description URL of the profile's avatar picture. */
+            avatarUrl?: string | null;
+            /**
+             * Format: date
+             * @description Date of birth of the profile, `yyyy-mm-dd` with zero-padded month and day (e.g. `1993-05-03`), later than `1900-01-01`.
+             * @example 1987-10-24
+             */
+            birthDate?: string | null;
+            /** @description Profile's company. */
+            company?: string | null;
+            /** @description Profile's city of residence. */
+            city?: string | null;
+            /** @description Profile's street address. */
+            address?: string | null;
+            /** @description Profile's zip code. */
+            zipCode?: string | null;
+            /** @description Profile's province of residence. */
+            province?: string | null;
+            /**
+             * @description Code of the profile's country of residence in accordance with the ISO 3166 format.
+             * @example PL
+             */
+            countryCode?: string | null;
+            /**
+             * @description Profile's sex.
+             * @enum {string|null}
+             */
+            sex?: "FEMALE" | "MALE" | "NOT_SPECIFIED" | "OTHER" | null;
+            agreements?: components["schemas"]["AuthProfileAgreements"];
+            /** @description Custom attributes with any name (except reserved attributes) and data type, as required by your integration; a null value deletes the attribute. The attribute names can't include characters that match a pattern the captured docs cut off. Reserved attributes are ignored if sent: email, clientId, phone, customId, uuid, firstName, lastName, displayName, company, address, city, province, zipCode, countryCode, birthDate, sex, avatarUrl, anonymous, agreements, tags, businessProfileId, time, ip, source, newsletter_agreement, custom_identify, firstname, lastname, created, updated, last_activity_date, birthdate, external_avatar_url, displayname, receive_smses, receive_push_messages, receive_webpush_messages, receive_btooth_messages, receive_rfid_messages, receive_wifi_messages, confirmation_hash, ownerId, anonymous_type, country_id, geo_loc_city, geo_loc_country, geo_loc_as, geo_loc_country_code, geo_loc_isp, geo_loc_lat, geo_loc_lon, geo_loc_org, geo_loc_query, geo_loc_region, geo_loc_region_name, geo_loc_status, geo_loc_timezone, geo_loc_zip, club_card_id, type, confirmed, facebookId, status. */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /** @description Tags can be used to group profiles. Tag names. */
+            tags?: string[];
         };
         /** @description Identifies a profile ("client"). You must provide at least one of those profile identifiers. */
         ProfileIdentifier: {
@@ -3592,6 +3982,13 @@ export interface components {
              * @example 2019-08-24T14:15:22Z
              */
             serverTime: string;
+        };
+        /** @description A new tag that can be assigned to profiles. */
+        ProfileTagCreate: {
+            /** @description Name of the tag. */
+            name: string;
+            /** @description Display color of the tag; hexadecimal value. */
+            color?: string;
         };
         /** @description A transaction (order). "For each transaction, a transaction.charge event is generated automatically. In addition, each item in the products array produces a product.buy event. All monetary values must use the same currency and be greater than or equal to zero. discountAmount must be greater than zero or omitted." */
         Transaction: {
@@ -5920,33 +6317,34 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveDataExportCreatedBefore: {
+    getProfileExportResults: {
         parameters: {
             query?: {
                 /** @description The limit of results retrieved. Used for pagination. */
                 limit?: number;
-                /** @description The index of the first result to retrieve. The first result has the index */
+                /** @description The index of the first result to retrieve. */
                 offset?: number;
             };
             header?: never;
             path: {
-                /** @description The ID of the export task to retrieve the results from */
+                /**
+                 * @description The ID of the export task to retrieve the results from.
+                 * @example 546
+                 */
                 taskId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description One page of exported profiles, one object per profile with the exported fields. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        id?: number;
-                        name?: string;
-                        email?: string;
+                        [key: string]: unknown;
                     }[];
                 };
             };
@@ -6780,7 +7178,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
-    getsTagDirectoriesWorkspace: {
+    listTagDirectories: {
         parameters: {
             query?: never;
             header?: never;
@@ -6789,25 +7187,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The directories of the workspace. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        createdAt?: string;
-                        hash?: string;
-                        name?: string;
-                        params?: {
-                            [key: string]: unknown;
-                        };
-                        type?: {
-                            createdAt?: string;
-                            hash?: string;
-                            name?: string;
-                        };
-                    }[];
+                    "application/json": components["schemas"]["TagsCollectorDirectory"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6815,7 +7201,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    createsDirectory: {
+    createTagDirectory: {
         parameters: {
             query?: never;
             header?: never;
@@ -6824,37 +7210,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Name of the directory */
-                    name: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                    /** @description HashID of the directory type */
-                    type?: string;
-                };
+                "application/json": components["schemas"]["TagsCollectorDirectoryCreate"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The created directory. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        createdAt?: string;
-                        hash?: string;
-                        name?: string;
-                        params?: {
-                            [key: string]: unknown;
-                        };
-                        type?: {
-                            createdAt?: string;
-                            hash?: string;
-                            name?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["TagsCollectorDirectory"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6862,47 +7228,29 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    updatesDirectory: {
+    updateTagDirectory: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Hash ID of the directory */
+                /** @description Hash ID of the directory. */
                 directoryHash: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Name of the directory */
-                    name?: string;
-                    params?: {
-                        [key: string]: unknown;
-                    };
-                };
+                "application/json": components["schemas"]["TagsCollectorDirectoryUpdate"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The updated directory. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        createdAt?: string;
-                        hash?: string;
-                        name?: string;
-                        params?: {
-                            [key: string]: unknown;
-                        };
-                        type?: {
-                            createdAt?: string;
-                            hash?: string;
-                            name?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["TagsCollectorDirectory"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6910,12 +7258,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deletesDirectory: {
+    deleteTagDirectory: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Hash ID of the directory */
+                /** @description Hash ID of the directory. */
                 directoryHash: string;
             };
             cookie?: never;
@@ -6934,47 +7282,25 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveTagsDirectory: {
+    listTagDirectoryTags: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Hash ID of the directory */
+                /** @description Hash ID of the directory. */
                 directoryHash: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The tags of the directory. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        authorId?: number;
-                        color?: string;
-                        createdAt?: string;
-                        description?: string;
-                        directory?: {
-                            createdAt?: string;
-                            hash?: string;
-                            name?: string;
-                            params?: {
-                                [key: string]: unknown;
-                            };
-                            type?: {
-                                createdAt?: string;
-                                hash?: string;
-                                name?: string;
-                            };
-                        };
-                        hash?: string;
-                        icon?: string;
-                        priority?: number;
-                        value?: string;
-                    }[];
+                    "application/json": components["schemas"]["TagsCollectorTag"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6982,12 +7308,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    assignTagsDirectory: {
+    assignTagsToDirectory: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Hash ID of the directory */
+                /** @description Hash ID of the directory. */
                 directoryHash: string;
             };
             cookie?: never;
@@ -7010,12 +7336,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    unassignTagsDirectory: {
+    unassignTagsFromDirectory: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Hash ID of the directory */
+                /** @description Hash ID of the directory. */
                 directoryHash: string;
             };
             cookie?: never;
@@ -7038,7 +7364,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    getsDirectoryTypes: {
+    listTagDirectoryTypes: {
         parameters: {
             query?: never;
             header?: never;
@@ -7047,17 +7373,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The directory types. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        createdAt?: string;
-                        hash?: string;
-                        name?: string;
-                    }[];
+                    "application/json": components["schemas"]["TagsCollectorDirectoryType"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7065,7 +7387,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    createsDirectoryType: {
+    createTagDirectoryType: {
         parameters: {
             query?: never;
             header?: never;
@@ -7075,23 +7397,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Name of the directory type */
+                    /** @description Name of the directory type. */
                     name: string;
                 };
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The created directory type. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        createdAt?: string;
-                        hash?: string;
-                        name?: string;
-                    };
+                    "application/json": components["schemas"]["TagsCollectorDirectoryType"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7099,12 +7417,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    getsPaginatedListTagsAssignedAssets: {
+    listAssetTags: {
         parameters: {
             query?: {
-                /** @description Page to retrieve */
+                /** @description Page to retrieve. */
                 page?: number;
-                /** @description Limit of items per page */
+                /** @description Limit of items per page. */
                 size?: number;
             };
             header?: never;
@@ -7113,40 +7431,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description A page of tags. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            authorId?: number;
-                            color?: string;
-                            createdAt?: string;
-                            description?: string;
-                            directory?: {
-                                createdAt?: string;
-                                hash?: string;
-                                name?: string;
-                                type?: {
-                                    createdAt?: string;
-                                    hash?: string;
-                                    name?: string;
-                                };
-                            };
-                            hash?: string;
-                            icon?: string;
-                            priority?: number;
-                            value?: string;
-                        }[];
-                        pagination?: {
-                            limit?: number;
-                            page?: number;
-                            pages?: number;
-                            total?: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["TagsCollectorTagPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7154,87 +7445,54 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deletesMultipleTagDefinitions: {
+    deleteAssetTags: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": string[];
+            };
+        };
         responses: {
-            /** @description Success. */
-            200: {
+            /** @description Success (the docs show no response body). */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": string[];
-                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };
     };
-    updatesTagDefinition: {
+    updateAssetTag: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description HashID of a tag */
+                /** @description HashID of a tag. */
                 tagHash: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description or null Hex code of the tag color */
-                    color?: string;
-                    /** @description Description of the tag */
-                    description?: string;
-                    /** @description or null Hash ID of the directory where the tag is assigned */
-                    directory?: string;
-                    /** @description or null URL of the tag's icon */
-                    icon?: string;
-                    /** @description Tag priority. Lower values mean higher priority. */
-                    priority?: number;
-                    /** @description Name of the tag */
-                    value?: string;
-                };
+                "application/json": components["schemas"]["TagsCollectorTagUpdate"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The updated tag. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        authorId?: number;
-                        color?: string;
-                        createdAt?: string;
-                        description?: string;
-                        directory?: {
-                            createdAt?: string;
-                            hash?: string;
-                            name?: string;
-                            params?: {
-                                [key: string]: unknown;
-                            };
-                            type?: {
-                                createdAt?: string;
-                                hash?: string;
-                                name?: string;
-                            };
-                        };
-                        hash?: string;
-                        icon?: string;
-                        priority?: number;
-                        value?: string;
-                    };
+                    "application/json": components["schemas"]["TagsCollectorTag"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7242,12 +7500,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deletesTagDefinition: {
+    deleteAssetTag: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description HashID of a tag */
+                /** @description HashID of a tag. */
                 tagHash: string;
             };
             cookie?: never;
@@ -7405,23 +7663,38 @@ export interface operations {
     listProfiles: {
         parameters: {
             query?: {
-                /** @description Profile attribute by which the list will be sorted */
+                /**
+                 * @description Profile attribute by which the list will be sorted.
+                 * @example firstName
+                 */
                 sortBy?: "firstName" | "lastName" | "lastActivityDate" | "email" | "city" | "phone";
-                /** @description Sorting order */
+                /** @description Sorting order. */
                 sortOrder?: "ASC" | "DESC";
-                /** @description Number of pages to retrieve */
+                /** @description Number of pages to retrieve. */
                 pageIndex?: number;
-                /** @description Number of entries on a page */
+                /** @description Number of entries on a page. */
                 pageSize?: number;
-                /** @description When set to */
+                /** @description Filter profiles by whether they are anonymous. */
                 "filters[anonymous]"?: boolean;
-                /** @description Filter profiles by first name */
+                /**
+                 * @description Filter profiles by first name.
+                 * @example John
+                 */
                 "filters[firstName]"?: string;
-                /** @description Filter profiles by last name */
+                /**
+                 * @description Filter profiles by last name.
+                 * @example Smith
+                 */
                 "filters[lastName]"?: string;
-                /** @description Filter profiles by email */
+                /**
+                 * @description Filter profiles by email.
+                 * @example person@example.com
+                 */
                 "filters[email]"?: string;
-                /** @description Filter profiles by phone */
+                /**
+                 * @description Filter profiles by phone.
+                 * @example 123456789
+                 */
                 "filters[phone]"?: string;
             };
             header: {
@@ -7436,47 +7709,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The profiles. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        clientId?: number;
-                        email?: string;
-                        phone?: string;
-                        customId?: string;
-                        uuid?: string;
-                        firstName?: string;
-                        lastName?: string;
-                        displayName?: string;
-                        company?: string;
-                        address?: string;
-                        city?: string;
-                        province?: string;
-                        zipCode?: string;
-                        countryCode?: string;
-                        birthDate?: string;
-                        sex?: string;
-                        avatarUrl?: string;
-                        anonymous?: boolean;
-                        agreements?: {
-                            email?: boolean;
-                            sms?: boolean;
-                            push?: boolean;
-                            webPush?: boolean;
-                            bluetooth?: boolean;
-                            rfid?: boolean;
-                            wifi?: boolean;
-                        };
-                        attributes?: {
-                            [key: string]: unknown;
-                        };
-                        tags?: string[];
-                        previousClients?: number[];
-                        lastActivityDate?: string;
-                    }[];
+                    "application/json": components["schemas"]["Profile"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7484,7 +7723,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    createNewProfileSyneriseApplicationDatabase: {
+    createProfile: {
         parameters: {
             query?: never;
             header: {
@@ -7499,56 +7738,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    email?: string;
-                    /** @description Phone number of the profile */
-                    phone?: string;
-                    /** @description A custom ID for the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    customId?: string;
-                    /** @description Profile's first name. The value: */
-                    firstName?: string;
-                    /** @description Profile's last name The value: */
-                    lastName?: string;
-                    /** @description Currently unused */
-                    displayName?: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    uuid?: string;
-                    /** @description or null URL of the profile's avatar picture The value: */
-                    avatarUrl?: string;
-                    /** @description Date of birth in the profile. Must be in */
-                    birthDate?: string;
-                    /** @description Profiles's company The value: */
-                    company?: string;
-                    /** @description Profile's city of residence. The value: */
-                    city?: string;
-                    /** @description Profile's street address. The value: */
-                    address?: string;
-                    /** @description Profile's zip code The value: */
-                    zipCode?: string;
-                    /** @description Profile's province of residence The value: */
-                    province?: string;
-                    /** @description Code of profile's country of residence in accordance with the ISO 3166 format */
-                    countryCode?: string;
-                    /**
-                     * @description Profile's sex
-                     * @enum {string}
-                     */
-                    sex?: "FEMALE" | "MALE" | "NOT_SPECIFIED" | "OTHER";
-                    agreements?: {
-                        email?: boolean;
-                        sms?: boolean;
-                        push?: boolean;
-                        webPush?: boolean;
-                        bluetooth?: boolean;
-                        rfid?: boolean;
-                        wifi?: boolean;
-                    };
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
-                    /** @description Tags can be used to group profiles. Tag names (strings): */
-                    tags?: string[];
-                };
+                "application/json": components["schemas"]["ProfileCreate"];
             };
         };
         responses: {
@@ -7559,7 +7749,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected ("Some fields did not pass validation", with the rejected fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7572,7 +7762,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveProfileDataProfileId: {
+    getProfileById: {
         parameters: {
             query?: never;
             header: {
@@ -7583,59 +7773,29 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description The ID of the profile */
+                /**
+                 * @description The ID of the profile.
+                 * @example 434428563
+                 */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The profile. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        clientId?: number;
-                        email?: string;
-                        phone?: string;
-                        customId?: string;
-                        uuid?: string;
-                        firstName?: string;
-                        lastName?: string;
-                        displayName?: string;
-                        company?: string;
-                        address?: string;
-                        city?: string;
-                        province?: string;
-                        zipCode?: string;
-                        countryCode?: string;
-                        birthDate?: string;
-                        sex?: string;
-                        avatarUrl?: string;
-                        anonymous?: boolean;
-                        agreements?: {
-                            email?: boolean;
-                            sms?: boolean;
-                            push?: boolean;
-                            webPush?: boolean;
-                            bluetooth?: boolean;
-                            rfid?: boolean;
-                            wifi?: boolean;
-                        };
-                        attributes?: {
-                            [key: string]: unknown;
-                        };
-                        tags?: string[];
-                        previousClients?: number[];
-                        lastActivityDate?: string;
-                    };
+                    "application/json": components["schemas"]["Profile"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     updateProfileById: {
@@ -7649,63 +7809,17 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description The ID of the profile */
+                /**
+                 * @description The ID of the profile.
+                 * @example 434428563
+                 */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    email?: string;
-                    /** @description Phone number of the profile */
-                    phone?: string;
-                    /** @description A custom ID for the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    customId?: string;
-                    /** @description Profile's first name. The value: */
-                    firstName?: string;
-                    /** @description Profile's last name The value: */
-                    lastName?: string;
-                    /** @description Currently unused */
-                    displayName?: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    uuid?: string;
-                    /** @description or null URL of the profile's avatar picture The value: */
-                    avatarUrl?: string;
-                    /** @description Date of birth in the profile. Must be in */
-                    birthDate?: string;
-                    /** @description Profiles's company The value: */
-                    company?: string;
-                    /** @description Profile's city of residence. The value: */
-                    city?: string;
-                    /** @description Profile's street address. The value: */
-                    address?: string;
-                    /** @description Profile's zip code The value: */
-                    zipCode?: string;
-                    /** @description Profile's province of residence The value: */
-                    province?: string;
-                    /** @description Code of profile's country of residence in accordance with the ISO 3166 format */
-                    countryCode?: string;
-                    /**
-                     * @description Profile's sex
-                     * @enum {string}
-                     */
-                    sex?: "FEMALE" | "MALE" | "NOT_SPECIFIED" | "OTHER";
-                    agreements?: {
-                        email?: boolean;
-                        sms?: boolean;
-                        push?: boolean;
-                        webPush?: boolean;
-                        bluetooth?: boolean;
-                        rfid?: boolean;
-                        wifi?: boolean;
-                    };
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
-                    /** @description Tags can be used to group profiles. Tag names (strings): */
-                    tags?: string[];
-                };
+                "application/json": components["schemas"]["ProfileUpdate"];
             };
         };
         responses: {
@@ -7716,7 +7830,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected ("Some fields did not pass validation", with the rejected fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7740,7 +7854,10 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description The ID of the profile */
+                /**
+                 * @description The ID of the profile.
+                 * @example 434428563
+                 */
                 clientId: number;
             };
             cookie?: never;
@@ -7767,29 +7884,28 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListTagsAssignedProfile: {
+    listTagsOfProfile: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description The ID of the profile */
+                /**
+                 * @description The ID of the profile.
+                 * @example 434428563
+                 */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The tags assigned to the profile. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        name?: string;
-                        color?: string;
-                    }[];
+                    "application/json": components["schemas"]["ProfileTag"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7797,35 +7913,34 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    assignTagProfile: {
+    assignTagToProfile: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the tag */
+                /**
+                 * @description The ID of the profile.
+                 * @example 434428563
+                 */
+                clientId: number;
+                /**
+                 * @description ID of the tag.
+                 * @example 645
+                 */
                 tagID: number;
-                /** @description Not described in the docs' parameter table. */
-                clientId: string;
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description The ID of the profile */
-                    clientId: number;
-                    id?: number;
-                    tagId?: number;
-                };
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description Success (the docs show no response body). */
-            204: {
+            /** @description The assignment. */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProfileTagAssignment"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -7837,9 +7952,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The ID of the profile */
+                /**
+                 * @description The ID of the profile.
+                 * @example 434428563
+                 */
                 clientId: number;
-                /** @description ID of the tag */
+                /**
+                 * @description ID of the tag.
+                 * @example 645
+                 */
                 tagID: number;
             };
             cookie?: never;
@@ -7866,7 +7987,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    getDetailsSingleProfile: {
+    getProfileByIdentifier: {
         parameters: {
             query?: never;
             header: {
@@ -7877,62 +7998,42 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description The type of profile identifier to use for the request */
+                /**
+                 * @description The type of profile identifier to use for the request.
+                 * @example by-email
+                 */
                 identifierType: "by-custom-id" | "by-phone" | "by-uuid" | "by-email";
-                /** @description The value of the selected identifier */
+                /**
+                 * @description The value of the selected identifier.
+                 * @example address@domain.com
+                 */
                 identifierValue: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The profile. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        clientId?: number;
-                        email?: string;
-                        phone?: string;
-                        customId?: string;
-                        uuid?: string;
-                        firstName?: string;
-                        lastName?: string;
-                        displayName?: string;
-                        company?: string;
-                        address?: string;
-                        city?: string;
-                        province?: string;
-                        zipCode?: string;
-                        countryCode?: string;
-                        birthDate?: string;
-                        sex?: string;
-                        avatarUrl?: string;
-                        anonymous?: boolean;
-                        agreements?: {
-                            email?: boolean;
-                            sms?: boolean;
-                            push?: boolean;
-                            webPush?: boolean;
-                            bluetooth?: boolean;
-                            rfid?: boolean;
-                            wifi?: boolean;
-                        };
-                        attributes?: {
-                            [key: string]: unknown;
-                        };
-                        tags?: string[];
-                        previousClients?: number[];
-                        lastActivityDate?: string;
-                    };
+                    "application/json": components["schemas"]["Profile"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No profile is found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     batchAddOrUpdateProfiles: {
@@ -7950,75 +8051,26 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    clientId?: number;
-                    email?: string;
-                    /** @description Phone number of the profile */
-                    phone?: string;
-                    /** @description A custom ID for the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    customId?: string;
-                    /** @description Profile's first name. The value: */
-                    firstName?: string;
-                    /** @description Profile's last name The value: */
-                    lastName?: string;
-                    /** @description Currently unused */
-                    displayName?: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    uuid?: string;
-                    /** @description or null URL of the profile's avatar picture The value: */
-                    avatarUrl?: string;
-                    /** @description Date of birth in the profile. Must be in */
-                    birthDate?: string;
-                    /** @description Profiles's company The value: */
-                    company?: string;
-                    /** @description Profile's city of residence. The value: */
-                    city?: string;
-                    /** @description Profile's street address. The value: */
-                    address?: string;
-                    /** @description Profile's zip code The value: */
-                    zipCode?: string;
-                    /** @description Profile's province of residence The value: */
-                    province?: string;
-                    /** @description Code of profile's country of residence in accordance with the ISO 3166 format */
-                    countryCode?: string;
-                    /**
-                     * @description Profile's sex
-                     * @enum {string}
-                     */
-                    sex?: "FEMALE" | "MALE" | "NOT_SPECIFIED" | "OTHER";
-                    agreements?: {
-                        email?: boolean;
-                        sms?: boolean;
-                        push?: boolean;
-                        webPush?: boolean;
-                        bluetooth?: boolean;
-                        rfid?: boolean;
-                        wifi?: boolean;
-                    };
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
-                    /** @description Tags can be used to group profiles. Tag names (strings): */
-                    tags?: string[];
-                }[];
+                "application/json": components["schemas"]["ProfileBatchItem"][];
             };
         };
         responses: {
-            /** @description Success. */
-            200: {
+            /** @description Accepted: the data is queued for processing (the docs show no response body). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was rejected: the rejected fields (`list[<index>].<field>`). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        rejectedValue?: string;
-                        field?: string;
-                        status?: number;
-                        message?: string;
-                    }[];
+                    "application/json": components["schemas"]["FieldError"][];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };
@@ -8034,7 +8086,10 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description The custom ID of the profile */
+                /**
+                 * @description The custom ID of the profile.
+                 * @example customIdExample
+                 */
                 customId: string;
             };
             cookie?: never;
@@ -8072,63 +8127,17 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description Not described in the docs' parameter table. */
+                /**
+                 * @description The custom ID of the profile.
+                 * @example customIdExample
+                 */
                 customId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    email?: string;
-                    /** @description Phone number of the profile */
-                    phone?: string;
-                    /** @description A custom ID for the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    customId: string;
-                    /** @description Profile's first name. The value: */
-                    firstName?: string;
-                    /** @description Profile's last name The value: */
-                    lastName?: string;
-                    /** @description Currently unused */
-                    displayName?: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    uuid?: string;
-                    /** @description or null URL of the profile's avatar picture The value: */
-                    avatarUrl?: string;
-                    /** @description Date of birth in the profile. Must be in */
-                    birthDate?: string;
-                    /** @description Profiles's company The value: */
-                    company?: string;
-                    /** @description Profile's city of residence. The value: */
-                    city?: string;
-                    /** @description Profile's street address. The value: */
-                    address?: string;
-                    /** @description Profile's zip code The value: */
-                    zipCode?: string;
-                    /** @description Profile's province of residence The value: */
-                    province?: string;
-                    /** @description Code of profile's country of residence in accordance with the ISO 3166 format */
-                    countryCode?: string;
-                    /**
-                     * @description Profile's sex
-                     * @enum {string}
-                     */
-                    sex?: "FEMALE" | "MALE" | "NOT_SPECIFIED" | "OTHER";
-                    agreements?: {
-                        email?: boolean;
-                        sms?: boolean;
-                        push?: boolean;
-                        webPush?: boolean;
-                        bluetooth?: boolean;
-                        rfid?: boolean;
-                        wifi?: boolean;
-                    };
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
-                    /** @description Tags can be used to group profiles. Tag names (strings): */
-                    tags?: string[];
-                };
+                "application/json": components["schemas"]["ProfileUpdate"];
             };
         };
         responses: {
@@ -8139,7 +8148,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected ("Some fields did not pass validation", with the rejected fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8163,63 +8172,17 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description The profile's email address */
+                /**
+                 * @description The profile's email address.
+                 * @example clientemail@synerise.com
+                 */
                 clientEmail: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    email?: string;
-                    /** @description Phone number of the profile */
-                    phone?: string;
-                    /** @description A custom ID for the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    customId?: string;
-                    /** @description Profile's first name. The value: */
-                    firstName?: string;
-                    /** @description Profile's last name The value: */
-                    lastName?: string;
-                    /** @description Currently unused */
-                    displayName?: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    uuid?: string;
-                    /** @description or null URL of the profile's avatar picture The value: */
-                    avatarUrl?: string;
-                    /** @description Date of birth in the profile. Must be in */
-                    birthDate?: string;
-                    /** @description Profiles's company The value: */
-                    company?: string;
-                    /** @description Profile's city of residence. The value: */
-                    city?: string;
-                    /** @description Profile's street address. The value: */
-                    address?: string;
-                    /** @description Profile's zip code The value: */
-                    zipCode?: string;
-                    /** @description Profile's province of residence The value: */
-                    province?: string;
-                    /** @description Code of profile's country of residence in accordance with the ISO 3166 format */
-                    countryCode?: string;
-                    /**
-                     * @description Profile's sex
-                     * @enum {string}
-                     */
-                    sex?: "FEMALE" | "MALE" | "NOT_SPECIFIED" | "OTHER";
-                    agreements?: {
-                        email?: boolean;
-                        sms?: boolean;
-                        push?: boolean;
-                        webPush?: boolean;
-                        bluetooth?: boolean;
-                        rfid?: boolean;
-                        wifi?: boolean;
-                    };
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
-                    /** @description Tags can be used to group profiles. Tag names (strings): */
-                    tags?: string[];
-                };
+                "application/json": components["schemas"]["ProfileUpdate"];
             };
         };
         responses: {
@@ -8230,7 +8193,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected ("Some fields did not pass validation", with the rejected fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8254,56 +8217,28 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description Comma-delimited string with custom IDs of the profiles to merge */
+                /**
+                 * @description Comma-delimited string with custom IDs of the profiles to merge.
+                 * @example customIdExample,customIdExample2,customIdExample3,customIdExample4,customIdExample5
+                 */
                 sourceCustomIDs: string;
-                /** @description The custom ID of the profile to merge the */
+                /**
+                 * @description The custom ID of the profile to merge the source profiles into.
+                 * @example customIdExample
+                 */
                 targetCustomID: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The target profile after the merge. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        clientId?: number;
-                        email?: string;
-                        phone?: string;
-                        customId?: string;
-                        uuid?: string;
-                        firstName?: string;
-                        lastName?: string;
-                        displayName?: string;
-                        company?: string;
-                        address?: string;
-                        city?: string;
-                        province?: string;
-                        zipCode?: string;
-                        countryCode?: string;
-                        birthDate?: string;
-                        sex?: string;
-                        avatarUrl?: string;
-                        anonymous?: boolean;
-                        agreements?: {
-                            email?: boolean;
-                            sms?: boolean;
-                            push?: boolean;
-                            webPush?: boolean;
-                            bluetooth?: boolean;
-                            rfid?: boolean;
-                            wifi?: boolean;
-                        };
-                        attributes?: {
-                            [key: string]: unknown;
-                        };
-                        tags?: string[];
-                        previousClients?: number[];
-                        lastActivityDate?: string;
-                    };
+                    "application/json": components["schemas"]["Profile"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8322,56 +8257,28 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description Comma-delimited string with client IDs of the profiles to merge */
+                /**
+                 * @description Comma-delimited string with client IDs of the profiles to merge.
+                 * @example 434428563,33322211,232212342
+                 */
                 fromClientIds: string;
-                /** @description The ID of the profile to merge the */
+                /**
+                 * @description The ID of the profile to merge the source profiles into.
+                 * @example 434428563
+                 */
                 toClientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The target profile after the merge. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        clientId?: number;
-                        email?: string;
-                        phone?: string;
-                        customId?: string;
-                        uuid?: string;
-                        firstName?: string;
-                        lastName?: string;
-                        displayName?: string;
-                        company?: string;
-                        address?: string;
-                        city?: string;
-                        province?: string;
-                        zipCode?: string;
-                        countryCode?: string;
-                        birthDate?: string;
-                        sex?: string;
-                        avatarUrl?: string;
-                        anonymous?: boolean;
-                        agreements?: {
-                            email?: boolean;
-                            sms?: boolean;
-                            push?: boolean;
-                            webPush?: boolean;
-                            bluetooth?: boolean;
-                            rfid?: boolean;
-                            wifi?: boolean;
-                        };
-                        attributes?: {
-                            [key: string]: unknown;
-                        };
-                        tags?: string[];
-                        previousClients?: number[];
-                        lastActivityDate?: string;
-                    };
+                    "application/json": components["schemas"]["Profile"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8379,7 +8286,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveTagsAssignedProfiles: {
+    listProfileTags: {
         parameters: {
             query?: never;
             header: {
@@ -8394,17 +8301,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The tags of the workspace. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        name?: string;
-                        color?: string;
-                    }[];
+                    "application/json": components["schemas"]["ProfileTag"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8412,7 +8315,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    createNewProfileMarkedCompanySynerise: {
+    createCompanyProfile: {
         parameters: {
             query?: never;
             header: {
@@ -8427,56 +8330,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    email?: string;
-                    /** @description Phone number of the profile */
-                    phone?: string;
-                    /** @description A custom ID for the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    customId?: string;
-                    /** @description Profile's first name. The value: */
-                    firstName?: string;
-                    /** @description Profile's last name The value: */
-                    lastName?: string;
-                    /** @description Currently unused */
-                    displayName?: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    uuid?: string;
-                    /** @description or null URL of the profile's avatar picture The value: */
-                    avatarUrl?: string;
-                    /** @description Date of birth in the profile. Must be in */
-                    birthDate?: string;
-                    /** @description Profiles's company The value: */
-                    company?: string;
-                    /** @description Profile's city of residence. The value: */
-                    city?: string;
-                    /** @description Profile's street address. The value: */
-                    address?: string;
-                    /** @description Profile's zip code The value: */
-                    zipCode?: string;
-                    /** @description Profile's province of residence The value: */
-                    province?: string;
-                    /** @description Code of profile's country of residence in accordance with the ISO 3166 format */
-                    countryCode?: string;
-                    /**
-                     * @description Profile's sex
-                     * @enum {string}
-                     */
-                    sex?: "FEMALE" | "MALE" | "NOT_SPECIFIED" | "OTHER";
-                    agreements?: {
-                        email?: boolean;
-                        sms?: boolean;
-                        push?: boolean;
-                        webPush?: boolean;
-                        bluetooth?: boolean;
-                        rfid?: boolean;
-                        wifi?: boolean;
-                    };
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
-                    /** @description Tags can be used to group profiles. Tag names (strings): */
-                    tags?: string[];
-                };
+                "application/json": components["schemas"]["ProfileCreate"];
             };
         };
         responses: {
@@ -8487,7 +8341,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected ("Some fields did not pass validation", with the rejected fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8500,7 +8354,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deleteCompanyProfileDatabase: {
+    deleteCompanyProfile: {
         parameters: {
             query?: never;
             header: {
@@ -8511,7 +8365,10 @@ export interface operations {
                 "Api-Version": components["parameters"]["ApiVersion"];
             };
             path: {
-                /** @description The ID of the profile */
+                /**
+                 * @description The ID of the profile.
+                 * @example 434428563
+                 */
                 clientId: number;
             };
             cookie?: never;
@@ -9688,7 +9545,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
-    createNewTagAssignedProfiles: {
+    createProfileTag: {
         parameters: {
             query?: never;
             header?: never;
@@ -9697,27 +9554,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Name of the tag */
-                    name: string;
-                    /** @description Display color of the tag; hexadecimal value */
-                    color?: string;
-                };
+                "application/json": components["schemas"]["ProfileTagCreate"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The created tag, or the existing tag of that name. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        businessProfileId?: number;
-                        id?: number;
-                        name?: string;
-                        color?: string;
-                    };
+                    "application/json": components["schemas"]["ProfileTag"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9725,12 +9572,15 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    removeTagDefinitionWorkspace: {
+    deleteProfileTag: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the tag */
+                /**
+                 * @description ID of the tag.
+                 * @example 645
+                 */
                 tagID: number;
             };
             cookie?: never;
@@ -9755,6 +9605,15 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description The tag has been already deleted, or it is a global tag. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     createTransaction: {

@@ -754,7 +754,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveDataExportCreatedBefore",
+    "operationId": "getProfileExportResults",
     "method": "GET",
     "path": "/client-exporter/v2/export/clients/task/{taskId}",
     "security": [
@@ -998,7 +998,7 @@ export const operations = [
     "evidence": "traffic"
   },
   {
-    "operationId": "getsTagDirectoriesWorkspace",
+    "operationId": "listTagDirectories",
     "method": "GET",
     "path": "/tags-collector/directories",
     "security": [
@@ -1010,7 +1010,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "createsDirectory",
+    "operationId": "createTagDirectory",
     "method": "POST",
     "path": "/tags-collector/directories",
     "security": [
@@ -1022,7 +1022,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "updatesDirectory",
+    "operationId": "updateTagDirectory",
     "method": "PUT",
     "path": "/tags-collector/directories/{directoryHash}",
     "security": [
@@ -1034,7 +1034,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "deletesDirectory",
+    "operationId": "deleteTagDirectory",
     "method": "DELETE",
     "path": "/tags-collector/directories/{directoryHash}",
     "security": [
@@ -1046,7 +1046,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveTagsDirectory",
+    "operationId": "listTagDirectoryTags",
     "method": "GET",
     "path": "/tags-collector/directories/{directoryHash}/tags",
     "security": [
@@ -1058,7 +1058,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "assignTagsDirectory",
+    "operationId": "assignTagsToDirectory",
     "method": "POST",
     "path": "/tags-collector/directories/{directoryHash}/tags",
     "security": [
@@ -1070,7 +1070,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "unassignTagsDirectory",
+    "operationId": "unassignTagsFromDirectory",
     "method": "DELETE",
     "path": "/tags-collector/directories/{directoryHash}/tags",
     "security": [
@@ -1082,7 +1082,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "getsDirectoryTypes",
+    "operationId": "listTagDirectoryTypes",
     "method": "GET",
     "path": "/tags-collector/directories/types",
     "security": [
@@ -1094,7 +1094,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "createsDirectoryType",
+    "operationId": "createTagDirectoryType",
     "method": "POST",
     "path": "/tags-collector/directories/types",
     "security": [
@@ -1106,7 +1106,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "getsPaginatedListTagsAssignedAssets",
+    "operationId": "listAssetTags",
     "method": "GET",
     "path": "/tags-collector/tags",
     "security": [
@@ -1118,7 +1118,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "deletesMultipleTagDefinitions",
+    "operationId": "deleteAssetTags",
     "method": "DELETE",
     "path": "/tags-collector/tags",
     "security": [
@@ -1130,7 +1130,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "updatesTagDefinition",
+    "operationId": "updateAssetTag",
     "method": "PUT",
     "path": "/tags-collector/tags/{tagHash}",
     "security": [
@@ -1142,7 +1142,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "deletesTagDefinition",
+    "operationId": "deleteAssetTag",
     "method": "DELETE",
     "path": "/tags-collector/tags/{tagHash}",
     "security": [
@@ -1221,7 +1221,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "createNewProfileSyneriseApplicationDatabase",
+    "operationId": "createProfile",
     "method": "POST",
     "path": "/v4/clients",
     "security": [
@@ -1236,7 +1236,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "retrieveProfileDataProfileId",
+    "operationId": "getProfileById",
     "method": "GET",
     "path": "/v4/clients/{clientId}",
     "security": [
@@ -1259,7 +1259,7 @@ export const operations = [
         "JWT"
       ]
     ],
-    "idempotent": false,
+    "idempotent": true,
     "evidence": "sdk",
     "headers": {
       "Api-Version": "4.4"
@@ -1281,7 +1281,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "retrieveListTagsAssignedProfile",
+    "operationId": "listTagsOfProfile",
     "method": "GET",
     "path": "/v4/clients/{clientId}/tags",
     "security": [
@@ -1293,7 +1293,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "assignTagProfile",
+    "operationId": "assignTagToProfile",
     "method": "POST",
     "path": "/v4/clients/{clientId}/tags/{tagID}",
     "security": [
@@ -1317,7 +1317,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "getDetailsSingleProfile",
+    "operationId": "getProfileByIdentifier",
     "method": "GET",
     "path": "/v4/clients/{identifierType}/{identifierValue}",
     "security": [
@@ -1370,7 +1370,7 @@ export const operations = [
         "JWT"
       ]
     ],
-    "idempotent": false,
+    "idempotent": true,
     "evidence": "sdk",
     "headers": {
       "Api-Version": "4.4"
@@ -1385,7 +1385,7 @@ export const operations = [
         "JWT"
       ]
     ],
-    "idempotent": false,
+    "idempotent": true,
     "evidence": "sdk",
     "headers": {
       "Api-Version": "4.4"
@@ -1422,7 +1422,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "retrieveTagsAssignedProfiles",
+    "operationId": "listProfileTags",
     "method": "GET",
     "path": "/v4/clients/tags",
     "security": [
@@ -1437,7 +1437,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "createNewProfileMarkedCompanySynerise",
+    "operationId": "createCompanyProfile",
     "method": "POST",
     "path": "/v4/company-clients",
     "security": [
@@ -1452,7 +1452,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "deleteCompanyProfileDatabase",
+    "operationId": "deleteCompanyProfile",
     "method": "DELETE",
     "path": "/v4/company-clients/{clientId}",
     "security": [
@@ -1886,7 +1886,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "createNewTagAssignedProfiles",
+    "operationId": "createProfileTag",
     "method": "POST",
     "path": "/v4/tags",
     "security": [
@@ -1894,11 +1894,11 @@ export const operations = [
         "JWT"
       ]
     ],
-    "idempotent": false,
+    "idempotent": true,
     "evidence": "sdk"
   },
   {
-    "operationId": "removeTagDefinitionWorkspace",
+    "operationId": "deleteProfileTag",
     "method": "DELETE",
     "path": "/v4/tags/{tagID}",
     "security": [
