@@ -12,13 +12,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of activities from the workspace
-         * @description Retrieve a list of activities from the workspace.
-         *     Only data from the last 6 hours is available, even if the dateFrom
-         *     parameter points to further in the past.
-         *     If you want to retrieve the activities of a single profile, use the Get profile activities method.
+         * List the activities of the workspace
+         * @description Retrieve a list of activities from the workspace, as JSON or CSV (`format`).
+         *
+         *     Only data from the last 6 hours is available, even if the `dateFrom` parameter points to further in the past. If you want to retrieve the activities of a single profile, use the Get profile activities method (GET /activities-api/activities/{clientId}).
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        get: operations["retrieveListActivitiesWorkspace"];
+        get: operations["listWorkspaceActivities"];
         put?: never;
         post?: never;
         delete?: never;
@@ -35,10 +36,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of activities from a single profile
-         * @description Retrieve a list of activities from a single profile.
+         * List the activities of a profile
+         * @description Retrieve a list of activities from a single profile, as JSON or CSV (`format`).
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        get: operations["retrieveListActivitiesSingleProfile"];
+        get: operations["listProfileActivities"];
         put?: never;
         post?: never;
         delete?: never;
@@ -55,15 +58,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of existing event-description mappings
-         * @description Retrieve a list of existing event-description mappings
+         * List event-description mappings
+         * @description Retrieve a list of existing event-description mappings.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        get: operations["retrieveListExistingEventDescriptionMappings"];
+        get: operations["listEventDescriptionMappings"];
         put?: never;
         /**
-         * For each event, you can add a custom, human-readable description that's displayed in the Synerise Web Application
-         * @description For each event, you can add a custom, human-readable description that's displayed in the Synerise Web Application
-         *     Details of the description mapping
+         * Create an event-description mapping
+         * @description For each event, you can add a custom, human-readable description that's displayed in the Synerise Web Application.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
         post: operations["createEventDescriptionMapping"];
         delete?: never;
@@ -81,10 +87,12 @@ export interface paths {
         };
         get?: never;
         /**
-         * Modify an existing description mapping
-         * @description Modify an existing description mapping
+         * Update an event-description mapping
+         * @description Modify an existing description mapping: the action and the description shown for it in the Synerise Web Application.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        put: operations["modifyExistingDescriptionMapping"];
+        put: operations["updateEventDescriptionMapping"];
         post?: never;
         delete?: never;
         options?: never;
@@ -100,8 +108,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * As a profile, retrieve a list of your own events
-         * @description As a profile, retrieve a list of your own events.
+         * List your own events (as a profile)
+         * @description As a profile, retrieve a list of your own events, one page at a time.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
         get: operations["listOwnEvents"];
         put?: never;
@@ -122,10 +132,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Retrieve a list of events for the single profile
-         * @description Retrieve a list of events for the single profile.
+         * List the events of a profile
+         * @description Retrieve a list of events for the single profile, identified by any of its identifiers, one page at a time. This replaces the deprecated GET /v4/events/by-client/{clientId}.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        post: operations["retrieveListEventsSingleProfile"];
+        post: operations["listProfileEventsByIdentifier"];
         delete?: never;
         options?: never;
         head?: never;
@@ -140,15 +152,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of existing event-icon mappings
-         * @description Retrieve a list of existing event-icon mappings
+         * List event-icon mappings
+         * @description Retrieve a list of existing event-icon mappings.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        get: operations["retrieveListExistingEventIconMappings"];
+        get: operations["listEventIconMappings"];
         put?: never;
         /**
-         * For each event, you can add a custom icon that's displayed in the Synerise Web Application
-         * @description For each event, you can add a custom icon that's displayed in the Synerise Web Application
-         *     Icon details
+         * Create an event-icon mapping
+         * @description For each event, you can add a custom icon that's displayed in the Synerise Web Application.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
         post: operations["createEventIconMapping"];
         delete?: never;
@@ -166,10 +181,12 @@ export interface paths {
         };
         get?: never;
         /**
-         * Modify an existing icon mapping
-         * @description Modify an existing icon mapping
+         * Update an event-icon mapping
+         * @description Modify an existing icon mapping: the action and the icon shown for it in the Synerise Web Application.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        put: operations["modifyExistingIconMapping"];
+        put: operations["updateEventIconMapping"];
         post?: never;
         delete?: never;
         options?: never;
@@ -185,15 +202,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of existing event-label mappings
-         * @description Retrieve a list of existing event-label mappings
+         * List event-label mappings
+         * @description Retrieve a list of existing event-label mappings.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        get: operations["retrieveListExistingEventLabelMappings"];
+        get: operations["listEventLabelMappings"];
         put?: never;
         /**
-         * For each event, you can add a custom, human-readable label that's displayed in the Synerise Web Application
-         * @description For each event, you can add a custom, human-readable label that's displayed in the Synerise Web Application
-         *     Details of the label mapping
+         * Create an event-label mapping
+         * @description For each event, you can add a custom, human-readable label that's displayed in the Synerise Web Application.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
         post: operations["createEventLabelMapping"];
         delete?: never;
@@ -211,10 +231,12 @@ export interface paths {
         };
         get?: never;
         /**
-         * Modify an existing label mapping
-         * @description Modify an existing label mapping
+         * Update an event-label mapping
+         * @description Modify an existing label mapping: the action and the label shown for it in the Synerise Web Application.
+         *
+         *     User role permission group which allows access to this method: CLIENT_ACTIVITIES.
          */
-        put: operations["modifyExistingLabelMapping"];
+        put: operations["updateEventLabelMapping"];
         post?: never;
         delete?: never;
         options?: never;
@@ -628,19 +650,25 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve all catalogs from the Workspace
+         * List catalogs
          * @description Retrieve all catalogs from the Workspace. You can filter and sort the results.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        get: operations["retrieveCatalogsWorkspace"];
+        get: operations["listCatalogs"];
         put?: never;
         /**
-         * Create a new, empty catalog
+         * Create a catalog
          * @description Create a new, empty catalog.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        post: operations["createNewEmptyCatalog"];
+        post: operations["createCatalog"];
         /**
-         * Catalog ID
-         * @description Catalog ID
+         * Delete catalogs
+         * @description Delete a number of catalogs at once; the body is the array of their IDs. (The docs give this operation no description.)
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
         delete: operations["deleteCatalogs"];
         options?: never;
@@ -656,17 +684,21 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve the metadata of a catalog
-         * @description Retrieve the metadata of a catalog
+         * Get a catalog
+         * @description Retrieve the metadata of a catalog.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        get: operations["retrieveMetadataCatalog"];
+        get: operations["getCatalog"];
         put?: never;
         post?: never;
         /**
-         * Delete a single catalog
+         * Delete a catalog
          * @description Delete a single catalog. This operation is irreversible.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        delete: operations["deleteSingleCatalog"];
+        delete: operations["deleteCatalog"];
         options?: never;
         head?: never;
         patch?: never;
@@ -680,8 +712,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GET /catalogs/bags/{catalogId}/csv
-         * @description (no description in the docs)
+         * Download a catalog as CSV
+         * @description Download the items of a catalog as a CSV file. (The docs give this operation no description; the summary follows its path and the `delimiter` parameter.)
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
         get: operations["downloadCatalogCsv"];
         put?: never;
@@ -706,10 +740,12 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Disable filtering for a catalog on selected fields
-         * @description Disable filtering for a catalog on selected fields
+         * Disable filtering on catalog fields
+         * @description Disable filtering for a catalog on selected fields.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        patch: operations["disableFilteringCatalogSelectedFields"];
+        patch: operations["disableCatalogFiltering"];
         trace?: never;
     };
     "/catalogs/bags/{catalogId}/enable/filtering": {
@@ -726,10 +762,12 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Enable filtering for a catalog on selected fields
-         * @description Enable filtering for a catalog on selected fields
+         * Enable filtering on catalog fields
+         * @description Enable filtering for a catalog on selected fields.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        patch: operations["enableFilteringCatalogSelectedFields"];
+        patch: operations["enableCatalogFiltering"];
         trace?: never;
     };
     "/catalogs/bags/{catalogId}/items": {
@@ -740,16 +778,20 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve the entries from a single catalog
+         * List the items of a catalog
          * @description Retrieve the entries from a single catalog.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        get: operations["retrieveEntriesSingleCatalog"];
+        get: operations["listCatalogItems"];
         put?: never;
         /**
-         * Add a single item to the catalog
-         * @description Add a single item to the catalog.
+         * Add an item to a catalog
+         * @description Add a single item to the catalog: a JSON object with the item's unique key and any number of key/value pairs.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        post: operations["addSingleItemCatalog"];
+        post: operations["addCatalogItem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -764,17 +806,21 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a single item from a catalog by using the ID of the entry in the Synerise database
-         * @description Retrieve a single item from a catalog by using the ID of the entry in the Synerise database. If you want retrieve an item by its unique identifier in the catalog, use this endpoint.
+         * Get a catalog item by ID
+         * @description Retrieve a single item from a catalog by using the ID of the entry in the Synerise database. If you want to retrieve an item by its unique identifier in the catalog, use GET /catalogs/bags/{catalogId}/items/itemKey/{itemKey}.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        get: operations["retrieveSingleItemCatalogUsingId"];
+        get: operations["getCatalogItem"];
         put?: never;
         post?: never;
         /**
-         * Delete a single item by ID
-         * @description Delete a single item by ID.
+         * Delete a catalog item by ID
+         * @description Delete a single item by ID (the ID of the entry in the Synerise database).
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        delete: operations["deleteSingleItemId"];
+        delete: operations["deleteCatalogItem"];
         options?: never;
         head?: never;
         patch?: never;
@@ -790,10 +836,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add a number of items at once
-         * @description Add a number of items at once.
+         * Add items to a catalog in a batch
+         * @description Add a number of items at once. The body is an array of items, each a JSON object with the item's unique key and any number of key/value pairs.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        post: operations["addNumberItemsOnce"];
+        post: operations["addCatalogItemsBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -808,17 +856,21 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a single item from a catalog by using the item key (unique identifier of an item in the catalog, for example a
+         * Get a catalog item by its key
          * @description Retrieve a single item from a catalog by using the item key (unique identifier of an item in the catalog, for example a product's SKU) of the entry in the Synerise database.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        get: operations["retrieveSingleItemCatalogUsingItem"];
+        get: operations["getCatalogItemByKey"];
         put?: never;
         post?: never;
         /**
-         * Delete a single item by itemKey (unique identifier of an item in the catalog, for example a product's SKU)
+         * Delete a catalog item by its key
          * @description Delete a single item by itemKey (unique identifier of an item in the catalog, for example a product's SKU).
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        delete: operations["deleteSingleItemItemkeyUniqueIdentifier"];
+        delete: operations["deleteCatalogItemByKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -834,10 +886,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload items to a catalog from a CSV file
-         * @description Upload items to a catalog from a CSV file
+         * Upload catalog items from a CSV file
+         * @description Upload items to a catalog from a CSV file. `itemKey` names the CSV column that holds the items' unique identifiers.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        post: operations["uploadItemsCatalogCsvFile"];
+        post: operations["uploadCatalogItemsCsv"];
         delete?: never;
         options?: never;
         head?: never;
@@ -852,10 +906,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve the list of keys from a catalog
-         * @description Retrieve the list of keys from a catalog.
+         * List the keys of a catalog
+         * @description Retrieve the list of keys (column names) from a catalog.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        get: operations["retrieveListKeysCatalog"];
+        get: operations["listCatalogKeys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -874,11 +930,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add a new mapping
+         * Create a catalog mapping
          * @description Add a new mapping. Mappings can be used to enrich events with data from catalogs.
-         *     For example, you can map the product's SKU from the "product.buy" event to the column in the catalog that includes the SKU. Whenever someone purchases an item with that SKU, you can extract data from the catalog (for example, the product's brand and category) and show that additional in the event log in the Synerise GUI.
+         *
+         *     For example, you can map the product's SKU from the "product.buy" event to the column in the catalog that includes the SKU. Whenever someone purchases an item with that SKU, you can extract data from the catalog (for example, the product's brand and category) and show that additional data in the event log in the Synerise GUI.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        post: operations["addNewMapping"];
+        post: operations["createCatalogMapping"];
         delete?: never;
         options?: never;
         head?: never;
@@ -893,10 +952,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a single item from a catalog by using the value of the unique identifier (key) in the catalog
-         * @description Retrieve a single item from a catalog by using the value of the unique identifier (key) in the catalog. If you want retrieve an item by its ID in the Synerise database, use this endpoint.
+         * Get a catalog item by catalog name and key
+         * @description Retrieve a single item from a catalog by using the value of the unique identifier (key) in the catalog. If you want to retrieve an item by its ID in the Synerise database, use GET /catalogs/bags/{catalogId}/items/{itemId}.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        get: operations["retrieveSingleItemCatalogUsingValue"];
+        get: operations["getCatalogItemDetail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -913,10 +974,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve all items from all catalogs in the Workspace
+         * List the items of all catalogs
          * @description Retrieve all items from all catalogs in the Workspace.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        get: operations["retrieveItemsCatalogsWorkspace"];
+        get: operations["listAllCatalogItems"];
         put?: never;
         post?: never;
         delete?: never;
@@ -933,10 +996,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve all mappings from the Workspace
+         * List catalog mappings
          * @description Retrieve all mappings from the Workspace.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        get: operations["retrieveMappingsWorkspace"];
+        get: operations["listCatalogMappings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -956,10 +1021,12 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete a single mapping
+         * Delete a catalog mapping
          * @description Delete a single mapping.
+         *
+         *     User role permission group which allows access to this method: ASSETS_CATALOGS.
          */
-        delete: operations["deleteSingleMapping"];
+        delete: operations["deleteCatalogMapping"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1993,10 +2060,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload a batch of events to the AI engine
-         * @description Upload a batch of events to the AI engine. A request can only include events of one type.
+         * Send a batch of AI events
+         * @description Upload a batch of events to the AI engine. A request can only include events of one type: `eventType` names the type and `items` holds the events.
+         *
+         *     Events accept custom, free-form parameters next to the documented fields; event enrichment can add data from a catalog automatically.
          */
-        post: operations["uploadBatchEventsAiEngine"];
+        post: operations["sendAiEventsBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2013,10 +2082,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload an item.search.click event to the AI engine
-         * @description Upload an item.search.click event to the AI engine.
+         * Send an item.search.click AI event
+         * @description Upload an item.search.click event to the AI engine: a profile clicked an item in a search result.
+         *
+         *     Events accept custom, free-form parameters next to the documented fields; event enrichment can add data from a catalog automatically.
          */
-        post: operations["uploadItemSearchClickEventAi"];
+        post: operations["sendAiItemSearchClickEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2033,10 +2104,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload a product.search.click event to the AI engine
-         * @description Upload a product.search.click event to the AI engine.
+         * Send a product.search.click AI event
+         * @description Upload a product.search.click event to the AI engine: a profile clicked a product in a search result.
+         *
+         *     Events accept custom, free-form parameters next to the documented fields; event enrichment can add data from a catalog automatically.
          */
-        post: operations["uploadProductSearchClickEventAi"];
+        post: operations["sendAiProductSearchClickEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2053,10 +2126,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload a recommendation.click event to the AI engine
-         * @description Upload a recommendation.click event to the AI engine.
+         * Send a recommendation.click AI event
+         * @description Upload a recommendation.click event to the AI engine: a profile clicked a recommended item.
+         *
+         *     Events accept custom, free-form parameters next to the documented fields; event enrichment can add data from a catalog automatically.
          */
-        post: operations["uploadRecommendationClickEventAiEngine"];
+        post: operations["sendAiRecommendationClickEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2073,10 +2148,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload a recommendation.view event to the AI engine
-         * @description Upload a recommendation.view event to the AI engine.
+         * Send a recommendation.view AI event
+         * @description Upload a recommendation.view event to the AI engine: a profile was shown a recommendation with the listed items.
+         *
+         *     Events accept custom, free-form parameters next to the documented fields; event enrichment can add data from a catalog automatically.
          */
-        post: operations["uploadRecommendationViewEventAiEngine"];
+        post: operations["sendAiRecommendationViewEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2678,6 +2755,66 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An event (activity) of a profile as the activities API shows it: the action with its human-readable label and description, the event's identifiers, its time, the profile and the user agent. */
+        Activity: {
+            /** @description The event's action and the label and description mapped to it (see the label and description mappings). */
+            action?: {
+                /**
+                 * @description The action, for example `page.visit`.
+                 * @example page.visit
+                 */
+                name?: string;
+                /** @description The human-readable label of the action. */
+                label?: string;
+                /** @description The human-readable description of the action. */
+                description?: string;
+            };
+            /** @description The event's description, as shown in the profile card. */
+            description?: string;
+            /**
+             * Format: uuid
+             * @description UUID of the event.
+             * @example 482af443-7f6f-4b80-b4ac-a7db5a2f543a
+             */
+            eventUUID?: string;
+            /**
+             * Format: int64
+             * @description The unique number of the event; with `time` it identifies the event.
+             * @example 1245924049
+             */
+            unique?: number;
+            /** @description The icon of the event (see the icon mappings). */
+            icon?: string;
+            /**
+             * Format: int64
+             * @description When the event occurred, as a Unix timestamp in milliseconds.
+             * @example 1667563770404
+             */
+            time?: number;
+            /** @description The event's label. */
+            label?: string;
+            /** @description The profile the event belongs to. */
+            client?: {
+                /** @description UUID of the profile. */
+                uuid?: string;
+                /**
+                 * Format: int64
+                 * @description ID of the profile.
+                 */
+                id?: number;
+                firstname?: string;
+                lastname?: string;
+                email?: string;
+                avatarUrl?: string;
+            };
+            /** @description The system and browser the event came from. */
+            userAgent?: {
+                system?: string;
+                browser?: string;
+            };
+            /** @description Who last modified the event. */
+            modifiedBy?: string;
+        };
         /** @description One rejected field. The docs show two shapes: `{code, field, message, rejectedValue}` (profiles, transactions) and `{path, message, rejectedValue}` (events); both are accepted. */
         FieldError: {
             /** @description Synerise's numeric validation code, e.g. 12082 (country code format). */
@@ -2707,6 +2844,160 @@ export interface components {
             path?: string;
             traceId?: string;
             errors?: components["schemas"]["FieldError"][];
+        };
+        /** @description An event-description mapping of the workspace. */
+        ActivityDescriptionMapping: {
+            /**
+             * Format: int64
+             * @description ID of the mapping.
+             */
+            id?: number;
+            /**
+             * Format: int64
+             * @description ID of the workspace.
+             */
+            businessProfileId?: number;
+            /**
+             * @description Action name.
+             * @example page.visit
+             */
+            action?: string;
+            /** @description Event description shown in a Profile card. Can include jinja inserts, which are returned unprocessed. This description is not used when searching for events in Analytics or for Automation trigger purposes. */
+            description?: string;
+        };
+        /** @description An event-description mapping to create or update - the action and the description shown for it in the Synerise Web Application. */
+        ActivityDescriptionMappingInput: {
+            /**
+             * @description Action name. Can be up to 32 characters long.
+             * @example page.visit
+             */
+            action?: string;
+            /** @description Event description shown in a Profile card. Can include jinja inserts, which are returned unprocessed. This description is not used when searching for events in Analytics or for Automation trigger purposes. */
+            description?: string;
+        };
+        /** @description A page of a profile's events, with links and cursors to the neighbouring pages. */
+        ActivityPage: {
+            meta?: {
+                /** @description Links to other pages. */
+                links?: {
+                    url?: string;
+                    /**
+                     * @description The relation of the linked page, for example `first`.
+                     * @example first
+                     */
+                    rel?: string;
+                }[];
+                /** @description The page tokens of the neighbouring pages; send one as `pageToken` to get that page. */
+                cursors?: {
+                    after?: string;
+                    before?: string;
+                };
+                /** @description The page size. */
+                limit?: number;
+                /** @description The number of events on this page. */
+                count?: number;
+            };
+            data?: components["schemas"]["Activity"][];
+        };
+        /** @description The profile to read and the pagination, date filters and other optional parameters of the listing. */
+        ActivityEventsByProfileRequest: {
+            /** @description Value of the identifier selected in `identifierType`. */
+            identifierValue: string;
+            /** @description Pagination, date filters, and other optional parameters. Every value is a string. */
+            additionalData: {
+                /**
+                 * @description A comma-separated list of actions (or a single action) that will be included in the response.
+                 * @example page.visit,client.login
+                 */
+                actions?: string;
+                /**
+                 * @description Lower value of the time range, as a Unix timestamp in milliseconds (a string).
+                 * @example 1720688755000
+                 */
+                dateFrom?: string;
+                /**
+                 * @description Upper limit of the time range, as a Unix timestamp in milliseconds (a string).
+                 * @example 1720695955000
+                 */
+                dateTo?: string;
+                /**
+                 * @description The maximum number of events to retrieve (a string).
+                 * @example 50
+                 */
+                limit?: string;
+                /**
+                 * @description Whether to return the raw event data, "true" or "false" (a string).
+                 * @example true
+                 */
+                raw?: string;
+                /** @description The token of the page to retrieve. If not provided, the first page is retrieved. */
+                pageToken?: string;
+                /**
+                 * @description Sorting order.
+                 * @enum {string}
+                 */
+                sortBy?: "time:desc" | "time:asc";
+            };
+        };
+        /** @description An event-icon mapping of the workspace. */
+        ActivityIconMapping: {
+            /**
+             * Format: int64
+             * @description ID of the mapping.
+             */
+            id?: number;
+            /**
+             * Format: int64
+             * @description ID of the workspace.
+             */
+            businessProfileId?: number;
+            /**
+             * @description Action name.
+             * @example page.visit
+             */
+            action?: string;
+            /** @description URL of the icon. */
+            icon?: string;
+        };
+        /** @description An event-icon mapping to create or update - the action and the icon shown for it in the Synerise Web Application. */
+        ActivityIconMappingInput: {
+            /**
+             * @description Action name. Can be up to 32 characters long.
+             * @example page.visit
+             */
+            action?: string;
+            /** @description URL of the icon. */
+            icon?: string;
+        };
+        /** @description An event-label mapping of the workspace. */
+        ActivityLabelMapping: {
+            /**
+             * Format: int64
+             * @description ID of the mapping.
+             */
+            id?: number;
+            /**
+             * Format: int64
+             * @description ID of the workspace.
+             */
+            businessProfileId?: number;
+            /**
+             * @description Action name.
+             * @example page.visit
+             */
+            action?: string;
+            /** @description Event name shown in a Profile card. Can include jinja inserts, which are returned unprocessed. This label is not used when searching for events in Analytics or for Automation trigger purposes. */
+            label?: string;
+        };
+        /** @description An event-label mapping to create or update - the action and the label shown for it in the Synerise Web Application. */
+        ActivityLabelMappingInput: {
+            /**
+             * @description Action name. Can be up to 32 characters long.
+             * @example page.visit
+             */
+            action?: string;
+            /** @description Event name shown in a Profile card. Can include jinja inserts, which are returned unprocessed. This label is not used when searching for events in Analytics or for Automation trigger purposes. */
+            label?: string;
         };
         /** @description Who created or last modified an analysis (`createdBy`, `modifiedBy`), and when. */
         AnalyticsAuthor: {
@@ -3165,6 +3456,181 @@ export interface components {
             name?: string;
             /** @description A list of dynamically modifiable variables that occur in this analysis. */
             variables?: components["schemas"]["AnalyticsVariable"][];
+        };
+        /** @description A catalog ("bag") of the workspace. */
+        Catalog: {
+            /**
+             * Format: int64
+             * @description ID of the catalog.
+             */
+            id?: number;
+            /** @description Catalog name. */
+            name?: string;
+            /**
+             * Format: int64
+             * @description ID of the workspace.
+             */
+            businessProfileId?: number;
+            /** @description Who created the catalog. */
+            author?: string;
+            /** Format: date-time */
+            lastModified?: string;
+            /** Format: date-time */
+            creationDate?: string;
+        };
+        /** @description Metadata of a catalogs-service response. */
+        CatalogMetaData: {
+            /** @description The total number of results. */
+            totalCount?: number;
+            /**
+             * @description How long the request took, as text, for example "0.11 [s]".
+             * @example 0.11 [s]
+             */
+            requestTime?: string;
+        };
+        /** @description A list of catalogs. */
+        CatalogListResponse: {
+            data?: components["schemas"]["Catalog"][];
+            metaData?: components["schemas"]["CatalogMetaData"];
+        };
+        /** @description A new, empty catalog. */
+        CatalogCreate: {
+            /** @description Catalog name. */
+            name?: string;
+        };
+        /** @description One catalog. */
+        CatalogResponse: {
+            data?: components["schemas"]["Catalog"];
+            metaData?: components["schemas"]["CatalogMetaData"];
+        };
+        /** @description The result of deleting catalogs, one entry per catalog ID. */
+        CatalogBatchDeleteResponse: {
+            data?: {
+                /**
+                 * Format: int64
+                 * @description ID of the catalog.
+                 */
+                id?: number;
+                /** @description true when the catalog was deleted. */
+                result?: boolean;
+            }[];
+            metaData?: components["schemas"]["CatalogMetaData"];
+        };
+        /** @description The result of deleting one catalog, item or mapping. */
+        CatalogDeleteResponse: {
+            /** @description true when the resource was deleted. */
+            data?: boolean;
+            metaData?: components["schemas"]["CatalogMetaData"];
+        };
+        /** @description An item (entry) of a catalog, as stored in the Synerise database. */
+        CatalogItem: {
+            bag?: components["schemas"]["Catalog"];
+            /** @description The value of the unique key of the item in the catalog (for example a product's SKU). */
+            itemKey?: string;
+            /**
+             * Format: int64
+             * @description ID of the entry in the Synerise database (the `itemId` of the item endpoints).
+             */
+            id?: number;
+            /**
+             * @description The item's properties as a JSON-encoded string.
+             * @example {"Name":"John","Surname":"Doe"}
+             */
+            value?: string;
+            creationDate?: string;
+        };
+        /** @description A list of catalog items. */
+        CatalogItemListResponse: {
+            data?: components["schemas"]["CatalogItem"][];
+            metaData?: components["schemas"]["CatalogMetaData"];
+        };
+        /** @description A catalog item to add - its unique key and its properties. */
+        CatalogItemCreate: {
+            /**
+             * @description The value of the unique key of the item. IMPORTANT: This value is not visible in the Synerise Portal. If you want it to be visible in the Catalogs UI, you must add it again as a parameter in `value`.
+             * @example 1357
+             */
+            itemKey: string;
+            /** @description Properties of the item. Can be an empty object. */
+            value: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description One catalog item. */
+        CatalogItemResponse: {
+            data?: components["schemas"]["CatalogItem"];
+            metaData?: components["schemas"]["CatalogMetaData"];
+        };
+        /** @description The keys (column names) of a catalog. */
+        CatalogKeysResponse: {
+            /**
+             * @example [
+             *       "id",
+             *       "isbn",
+             *       "name"
+             *     ]
+             */
+            data?: string[];
+            metaData?: components["schemas"]["CatalogMetaData"];
+        };
+        /** @description A new mapping - the action of the events to enrich and the event parameter that holds the item's key. */
+        CatalogMappingCreate: {
+            /**
+             * @description The action of the events to enrich, for example `product.buy` or `transaction.charge`.
+             * @example transaction.charge
+             */
+            action?: string;
+            /**
+             * @description The parameter in the event that corresponds to the catalog column with the unique identifiers.
+             * @example sku
+             */
+            paramKey?: string;
+        };
+        /** @description A mapping that enriches events of an action with data from a catalog. */
+        CatalogMapping: {
+            /** @description The unique identifier of the mapping. */
+            bpActionParamKey?: string;
+            /**
+             * Format: int64
+             * @description ID of the catalog.
+             */
+            bagId?: number;
+            /**
+             * Format: int64
+             * @description ID of the workspace.
+             */
+            businessProfileId?: number;
+            /**
+             * @description The action of the events to enrich.
+             * @example transaction.charge
+             */
+            action?: string;
+            /**
+             * @description The parameter in the event that corresponds to the catalog column with the unique identifiers.
+             * @example sku
+             */
+            paramKey?: string;
+        };
+        /** @description One mapping. */
+        CatalogMappingResponse: {
+            data?: components["schemas"]["CatalogMapping"];
+            metaData?: components["schemas"]["CatalogMetaData"];
+        };
+        /** @description One catalog item, found by the catalog's name and the item's key. */
+        CatalogItemDetailResponse: {
+            /** @description The item's properties; `itemId` is the value of its unique key. */
+            data?: {
+                /** @description The value of the item's unique identifier (key) in the catalog. */
+                itemId?: string;
+            } & {
+                [key: string]: unknown;
+            };
+            metaData?: components["schemas"]["CatalogMetaData"];
+        };
+        /** @description A list of mappings. */
+        CatalogMappingListResponse: {
+            data?: components["schemas"]["CatalogMapping"][];
+            metaData?: components["schemas"]["CatalogMetaData"];
         };
         /** @description A JWT issued by a login. */
         AuthToken: {
@@ -3796,6 +4262,103 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description The fields every AI-engine event (`/v4/events/ai-compat/*`) shares: the correlation ID, the profile's UUID and the occurrence time. Events also accept custom, free-form parameters ("property name* | any Additional parameters. Remember that you can use event enrichment to add the data automatically from a catalog."), so any further property is allowed. */
+        AiEventBase: {
+            /** @description The correlation ID of the recommendation or search response the event refers to (the docs list "correlationId required | string" without a description). */
+            correlationId: string;
+            /**
+             * Format: uuid
+             * @description UUID of the Profile. It is a unique identifier.
+             * @example 07243772-008a-42e1-ba37-c3807cebde8f
+             */
+            clientUUID: string;
+            /**
+             * @description Time when the event occurred, in ISO 8601. Synerise converts it to UTC when saving the event; a time with an offset (for example `+01:00`) is read in that offset. If not defined, the backend inserts the time of receiving the event. A future time is rejected and the time of receiving the event is saved instead; the original string can be retrieved with the activities endpoints.
+             * @example 2019-02-07T09:53:56.999+00:00
+             */
+            EventTimestamp?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description Type of the search.
+         * @enum {string}
+         */
+        AiSearchType: "full-text-search" | "autocomplete";
+        /** @description An `item.search.click` event for the AI engine - an item in a search result was clicked. */
+        AiItemSearchClickEvent: ({
+            /** @description Position of the clicked item in the result list (count starts with 1). */
+            position: number;
+            searchType: components["schemas"]["AiSearchType"];
+            /** @description The itemId of the clicked item (its unique key in the catalog). */
+            item: string;
+        } & {
+            [key: string]: unknown;
+        }) & components["schemas"]["AiEventBase"];
+        /** @description A `product.search.click` event for the AI engine - a product in a search result was clicked. */
+        AiProductSearchClickEvent: ({
+            /** @description Position of the clicked item in the result list (count starts with 1). */
+            position: number;
+            searchType: components["schemas"]["AiSearchType"];
+            /** @description The itemId of the clicked product (its unique key in the catalog). */
+            productId: string;
+        } & {
+            [key: string]: unknown;
+        }) & components["schemas"]["AiEventBase"];
+        /** @description A `recommendation.click` event for the AI engine - a recommended item was clicked. */
+        AiRecommendationClickEvent: ({
+            /** @description The itemId of the clicked item (its unique key in the catalog). */
+            item: string;
+            /** @description ID of the campaign related to the event. */
+            campaignId?: string;
+            /** @description ID of the user session. */
+            sessionId?: string;
+        } & {
+            [key: string]: unknown;
+        }) & components["schemas"]["AiEventBase"];
+        /** @description A `recommendation.view` event for the AI engine - a recommendation frame was displayed. */
+        AiRecommendationViewEvent: ({
+            /** @description An array of items included in the recommendation, identified by their itemId. */
+            items: string[];
+            /** @description ID of the campaign related to the event. */
+            campaignId?: string;
+        } & {
+            [key: string]: unknown;
+        }) & components["schemas"]["AiEventBase"];
+        /** @description A batch of AI-engine events of one type: `eventType` names the type and every element of `items` is an event of that type ("A request can only include events of the same type"). */
+        AiEventBatch: {
+            /**
+             * @description The type of every event in `items` (one of "item.search.click", "product.search.click", "recommendation.click", "recommendation.view").
+             * @constant
+             */
+            eventType: "item.search.click";
+            /** @description An array of events. */
+            items: components["schemas"]["AiItemSearchClickEvent"][];
+        } | {
+            /**
+             * @description The type of every event in `items` (one of "item.search.click", "product.search.click", "recommendation.click", "recommendation.view").
+             * @constant
+             */
+            eventType: "product.search.click";
+            /** @description An array of events. */
+            items: components["schemas"]["AiProductSearchClickEvent"][];
+        } | {
+            /**
+             * @description The type of every event in `items` (one of "item.search.click", "product.search.click", "recommendation.click", "recommendation.view").
+             * @constant
+             */
+            eventType: "recommendation.click";
+            /** @description An array of events. */
+            items: components["schemas"]["AiRecommendationClickEvent"][];
+        } | {
+            /**
+             * @description The type of every event in `items` (one of "item.search.click", "product.search.click", "recommendation.click", "recommendation.view").
+             * @constant
+             */
+            eventType: "recommendation.view";
+            /** @description An array of events. */
+            items: components["schemas"]["AiRecommendationViewEvent"][];
+        };
         /** @description Parameters of an 'appeared in location' event (action `client.location`). */
         EventLocationParams: {
             /**
@@ -4086,18 +4649,18 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    retrieveListActivitiesWorkspace: {
+    listWorkspaceActivities: {
         parameters: {
             query?: {
                 /** @description Lower value of the time range, as a Unix timestamp in milliseconds. Defaults to current time minus 2 hours. */
                 dateFrom?: number;
                 /** @description Upper limit of the time range to fetch, as a Unix timestamp in milliseconds. Defaults to current time. */
                 dateTo?: number;
-                /** @description [ 1 .. 1000 ] The maximum number of events to retrieve */
+                /** @description The maximum number of events to retrieve (1-1000). */
                 limit?: number;
-                /** @description When */
+                /** @description Whether to return the raw event data as it was sent (the docs' description is cut after "When"). */
                 raw?: boolean;
-                /** @description The format of the retrieved data */
+                /** @description The format of the retrieved data. */
                 format?: "json" | "csv";
             };
             header?: never;
@@ -4106,38 +4669,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The workspace's activities. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        action?: {
-                            name?: string;
-                            label?: string;
-                            description?: string;
-                        };
-                        description?: string;
-                        eventUUID?: string;
-                        unique?: number;
-                        icon?: string;
-                        time?: number;
-                        label?: string;
-                        client?: {
-                            uuid?: string;
-                            id?: number;
-                            firstname?: string;
-                            lastname?: string;
-                            email?: string;
-                            avatarUrl?: string;
-                        };
-                        userAgent?: {
-                            system?: string;
-                            browser?: string;
-                        };
-                        modifiedBy?: string;
-                    }[];
+                    "application/json": components["schemas"]["Activity"][];
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4145,63 +4684,45 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListActivitiesSingleProfile: {
+    listProfileActivities: {
         parameters: {
             query?: {
                 /** @description Lower value of the time range, as a Unix timestamp in milliseconds. Defaults to current time minus 2 hours. */
                 dateFrom?: number;
                 /** @description Upper limit of the time range to fetch, as a Unix timestamp in milliseconds. Defaults to current time. */
                 dateTo?: number;
-                /** @description A comma-separated list of actions (or a single action) that will be included in the response */
+                /**
+                 * @description A comma-separated list of actions (or a single action) that will be included in the response.
+                 * @example page.visit
+                 */
                 actions?: string;
-                /** @description [ 1 .. 1000 ] The maximum number of events to retrieve */
+                /** @description The maximum number of events to retrieve (1-1000). */
                 limit?: number;
-                /** @description When */
+                /** @description Whether to return the raw event data as it was sent (the docs' description is cut after "When"). */
                 raw?: boolean;
-                /** @description The format of the retrieved data */
+                /** @description The format of the retrieved data. */
                 format?: "json" | "csv";
             };
             header?: never;
             path: {
-                /** @description The ID of the profile */
+                /**
+                 * @description The ID of the profile.
+                 * @example 434428563
+                 */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The profile's activities. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        action?: {
-                            name?: string;
-                            label?: string;
-                            description?: string;
-                        };
-                        description?: string;
-                        eventUUID?: string;
-                        unique?: number;
-                        icon?: string;
-                        time?: number;
-                        label?: string;
-                        client?: {
-                            uuid?: string;
-                            id?: number;
-                            firstname?: string;
-                            lastname?: string;
-                            email?: string;
-                            avatarUrl?: string;
-                        };
-                        userAgent?: {
-                            system?: string;
-                            browser?: string;
-                        };
-                        modifiedBy?: string;
-                    }[];
+                    "application/json": components["schemas"]["Activity"][];
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4209,7 +4730,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListExistingEventDescriptionMappings: {
+    listEventDescriptionMappings: {
         parameters: {
             query?: never;
             header?: never;
@@ -4218,18 +4739,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The event-description mappings of the workspace. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        businessProfileId?: number;
-                        action?: string;
-                        description?: string;
-                    }[];
+                    "application/json": components["schemas"]["ActivityDescriptionMapping"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4244,29 +4760,20 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Details of the description mapping. */
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Action name. Can be up to 32 characters long and must match the following regular expression: */
-                    action?: string;
-                    /** @description Event description shown in a Profile card. Can include jinja inserts, which are returned unprocessed. This description is not used when searching for events in Analytics or for Automation trigger purposes. */
-                    description?: string;
-                };
+                "application/json": components["schemas"]["ActivityDescriptionMappingInput"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The created mapping. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        businessProfileId?: number;
-                        action?: string;
-                        description?: string;
-                    };
+                    "application/json": components["schemas"]["ActivityDescriptionMapping"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4274,39 +4781,30 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    modifyExistingDescriptionMapping: {
+    updateEventDescriptionMapping: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the mapping */
+                /** @description ID of the mapping. */
                 descriptionId: number;
             };
             cookie?: never;
         };
+        /** @description Updated information. */
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Action name. Can be up to 32 characters long and must match the following regular expression: */
-                    action?: string;
-                    /** @description Event description shown in a Profile card. Can include jinja inserts, which are returned unprocessed. This description is not used when searching for events in Analytics or for Automation trigger purposes. */
-                    description?: string;
-                };
+                "application/json": components["schemas"]["ActivityDescriptionMappingInput"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The updated mapping. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        businessProfileId?: number;
-                        action?: string;
-                        description?: string;
-                    };
+                    "application/json": components["schemas"]["ActivityDescriptionMapping"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4317,15 +4815,18 @@ export interface operations {
     listOwnEvents: {
         parameters: {
             query?: {
-                /** @description A comma-separated list of actions (or a single action) that will be included in the response */
+                /**
+                 * @description A comma-separated list of actions (or a single action) that will be included in the response.
+                 * @example page.visit
+                 */
                 actions?: string;
                 /** @description Lower value of the time range, as a Unix timestamp in milliseconds. */
                 dateFrom?: number;
                 /** @description Upper limit of the time range to fetch, as a Unix timestamp in milliseconds. */
                 dateTo?: number;
-                /** @description [ 1 .. 1000 ] The maximum number of events to retrieve */
+                /** @description The maximum number of events to retrieve (1-1000). */
                 limit?: number;
-                /** @description When */
+                /** @description Whether to return the raw event data as it was sent (the docs' description is cut after "When"). */
                 raw?: boolean;
                 /** @description The token of the page to retrieve. You can check the tokens of the next/previous page in the response to this endpoint. If not provided, the first page is retrieved. */
                 pageToken?: string;
@@ -4338,52 +4839,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description A page of the profile's events. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        meta?: {
-                            links?: {
-                                url?: string;
-                                rel?: string;
-                            }[];
-                            cursors?: {
-                                after?: string;
-                                before?: string;
-                            };
-                            limit?: number;
-                            count?: number;
-                        };
-                        data?: {
-                            action?: {
-                                name?: string;
-                                label?: string;
-                                description?: string;
-                            };
-                            description?: string;
-                            eventUUID?: string;
-                            unique?: number;
-                            icon?: string;
-                            time?: number;
-                            label?: string;
-                            client?: {
-                                uuid?: string;
-                                id?: number;
-                                firstname?: string;
-                                lastname?: string;
-                                email?: string;
-                                avatarUrl?: string;
-                            };
-                            userAgent?: {
-                                system?: string;
-                                browser?: string;
-                            };
-                            modifiedBy?: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ActivityPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4391,7 +4853,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListEventsSingleProfile: {
+    listProfileEventsByIdentifier: {
         parameters: {
             query?: {
                 /** @description The token of the page to retrieve. You can check the tokens of the next/previous page in the response to this endpoint. If not provided, the first page is retrieved. */
@@ -4399,75 +4861,24 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Profile identifier type */
+                /** @description Profile identifier type. */
                 identifierType: "id" | "uuid" | "email" | "custom_identify";
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Value of the identifier selected in */
-                    identifierValue: string;
-                    additionalData?: {
-                        actions?: string;
-                        dateFrom?: string;
-                        dateTo?: string;
-                        limit?: string;
-                        raw?: string;
-                        pageToken?: string;
-                        sortBy?: string;
-                    };
-                };
+                "application/json": components["schemas"]["ActivityEventsByProfileRequest"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description A page of the profile's events. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        meta?: {
-                            links?: {
-                                url?: string;
-                                rel?: string;
-                            }[];
-                            cursors?: {
-                                after?: string;
-                                before?: string;
-                            };
-                            limit?: number;
-                            count?: number;
-                        };
-                        data?: {
-                            action?: {
-                                name?: string;
-                                label?: string;
-                                description?: string;
-                            };
-                            description?: string;
-                            eventUUID?: string;
-                            unique?: number;
-                            icon?: string;
-                            time?: number;
-                            label?: string;
-                            client?: {
-                                uuid?: string;
-                                id?: number;
-                                firstname?: string;
-                                lastname?: string;
-                                email?: string;
-                                avatarUrl?: string;
-                            };
-                            userAgent?: {
-                                system?: string;
-                                browser?: string;
-                            };
-                            modifiedBy?: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ActivityPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4475,7 +4886,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListExistingEventIconMappings: {
+    listEventIconMappings: {
         parameters: {
             query?: never;
             header?: never;
@@ -4484,18 +4895,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The event-icon mappings of the workspace. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        businessProfileId?: number;
-                        action?: string;
-                        icon?: string;
-                    }[];
+                    "application/json": components["schemas"]["ActivityIconMapping"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4510,29 +4916,20 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Icon details. */
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Action name. Can be up to 32 characters long and must match the following regular expression: */
-                    action?: string;
-                    /** @description URL of the icon */
-                    icon?: string;
-                };
+                "application/json": components["schemas"]["ActivityIconMappingInput"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The created mapping. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        businessProfileId?: number;
-                        action?: string;
-                        icon?: string;
-                    };
+                    "application/json": components["schemas"]["ActivityIconMapping"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4540,39 +4937,30 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    modifyExistingIconMapping: {
+    updateEventIconMapping: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the icon */
+                /** @description ID of the icon mapping. */
                 iconID: number;
             };
             cookie?: never;
         };
+        /** @description Updated mapping data. */
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Action name. Can be up to 32 characters long and must match the following regular expression: */
-                    action?: string;
-                    /** @description URL of the icon */
-                    icon?: string;
-                };
+                "application/json": components["schemas"]["ActivityIconMappingInput"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The icon mappings. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        businessProfileId?: number;
-                        action?: string;
-                        icon?: string;
-                    }[];
+                    "application/json": components["schemas"]["ActivityIconMapping"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4580,7 +4968,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListExistingEventLabelMappings: {
+    listEventLabelMappings: {
         parameters: {
             query?: never;
             header?: never;
@@ -4589,18 +4977,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The event-label mappings of the workspace. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        businessProfileId?: number;
-                        action?: string;
-                        label?: string;
-                    }[];
+                    "application/json": components["schemas"]["ActivityLabelMapping"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4615,29 +4998,20 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Details of the label mapping. */
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Action name. Can be up to 32 characters long and must match the following regular expression: */
-                    action?: string;
-                    /** @description Event name shown in a Profile card. Can include jinja inserts, which are returned unprocessed. This description is not used when searching for events in Analytics or for Automation trigger purposes. */
-                    label?: string;
-                };
+                "application/json": components["schemas"]["ActivityLabelMappingInput"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The created mapping. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        businessProfileId?: number;
-                        action?: string;
-                        label?: string;
-                    };
+                    "application/json": components["schemas"]["ActivityLabelMapping"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4645,39 +5019,30 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    modifyExistingLabelMapping: {
+    updateEventLabelMapping: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the mapping */
+                /** @description ID of the mapping. */
                 labelId: number;
             };
             cookie?: never;
         };
+        /** @description Updated information. */
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Action name. Can be up to 32 characters long and must match the following regular expression: */
-                    action?: string;
-                    /** @description Event name shown in a Profile card. Can include jinja inserts, which are returned unprocessed. This description is not used when searching for events in Analytics or for Automation trigger purposes. */
-                    label?: string;
-                };
+                "application/json": components["schemas"]["ActivityLabelMappingInput"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The updated mapping. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id?: number;
-                        businessProfileId?: number;
-                        action?: string;
-                        label?: string;
-                    };
+                    "application/json": components["schemas"]["ActivityLabelMapping"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5473,14 +5838,14 @@ export interface operations {
             403: components["responses"]["AnalyticsError"];
         };
     };
-    retrieveCatalogsWorkspace: {
+    listCatalogs: {
         parameters: {
             query?: {
                 /** @description A search string. You can search the catalogs by their name or the first or last name of the author. */
                 searchBy?: string;
                 /** @description The parameter to order the results by. Order is always ascending. */
                 orderBy?: "id" | "author" | "lastModified" | "creationDate";
-                /** @description The offset for the search. For example, if your */
+                /** @description The offset for the search: the number of results to skip. */
                 offset?: number;
                 /** @description The maximum number of items to include in the response. */
                 limit?: number;
@@ -5491,26 +5856,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The catalogs of the workspace. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            id?: number;
-                            name?: string;
-                            businessProfileId?: number;
-                            author?: string;
-                            lastModified?: string;
-                            creationDate?: string;
-                        }[];
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogListResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5518,7 +5870,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    createNewEmptyCatalog: {
+    createCatalog: {
         parameters: {
             query?: never;
             header?: never;
@@ -5527,33 +5879,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Catalog name. */
-                    name?: string;
-                };
+                "application/json": components["schemas"]["CatalogCreate"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The created catalog. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            id?: number;
-                            name?: string;
-                            businessProfileId?: number;
-                            author?: string;
-                            lastModified?: string;
-                            creationDate?: string;
-                        };
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5568,28 +5904,20 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Catalog IDs. */
         requestBody: {
             content: {
                 "application/json": number[];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The result for each catalog. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            id?: number;
-                            result?: boolean;
-                        }[];
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogBatchDeleteResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5597,38 +5925,25 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveMetadataCatalog: {
+    getCatalog: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The catalog's metadata. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            id?: number;
-                            name?: string;
-                            businessProfileId?: number;
-                            author?: string;
-                            lastModified?: string;
-                            creationDate?: string;
-                        };
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5636,31 +5951,25 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deleteSingleCatalog: {
+    deleteCatalog: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The catalog was deleted. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: boolean;
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogDeleteResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5671,19 +5980,22 @@ export interface operations {
     downloadCatalogCsv: {
         parameters: {
             query?: {
-                /** @description The delimiter to use in csv. You can use */
+                /**
+                 * @description The delimiter to use in the CSV file.
+                 * @example ;
+                 */
                 delimiter?: string;
             };
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The catalog as CSV. */
+            /** @description The catalog's items as CSV. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5705,19 +6017,19 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    disableFilteringCatalogSelectedFields: {
+    disableCatalogFiltering: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description Filtering was disabled. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5731,12 +6043,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    enableFilteringCatalogSelectedFields: {
+    enableCatalogFiltering: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
@@ -5744,12 +6056,13 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The fields (catalog keys) to enable filtering on. */
                     fields?: string[];
                 };
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description Filtering was enabled. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5763,51 +6076,32 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveEntriesSingleCatalog: {
+    listCatalogItems: {
         parameters: {
             query?: {
-                /** @description Filter by the value of the unique identifier of the item (exact match) */
+                /** @description Filter by the value of the unique identifier of the item (exact match). */
                 itemKey?: string;
-                /** @description The offset for the search. For example, if your */
+                /** @description The offset for the search: the number of results to skip. */
                 offset?: number;
                 /** @description The maximum number of items to include in the response. */
                 limit?: number;
             };
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The catalog's items. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            bag?: {
-                                id?: number;
-                                name?: string;
-                                businessProfileId?: number;
-                                author?: string;
-                                lastModified?: string;
-                                creationDate?: string;
-                            };
-                            itemKey?: string;
-                            id?: number;
-                            value?: string;
-                            creationDate?: string;
-                        }[];
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogItemListResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5815,31 +6109,23 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    addSingleItemCatalog: {
+    addCatalogItem: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The value of the unique key of the item. IMPORTANT: This value is not visible in the Synerise Portal. If you want it to be visible in the Catalogs UI, you must add it again as a parameter in the */
-                    itemKey: string;
-                    value?: {
-                        itemCategory?: string;
-                        itemColor?: string;
-                        itemVersion?: string;
-                    };
-                };
+                "application/json": components["schemas"]["CatalogItemCreate"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The item was added. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5853,46 +6139,27 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveSingleItemCatalogUsingId: {
+    getCatalogItem: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
-                /** @description ID of the item. This is the ID of the entry in the Synerise */
+                /** @description ID of the item. This is the ID of the entry in the Synerise database, not the unique identifier that you're using in your catalog. */
                 itemId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The item. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            bag?: {
-                                id?: number;
-                                name?: string;
-                                businessProfileId?: number;
-                                author?: string;
-                                lastModified?: string;
-                                creationDate?: string;
-                            };
-                            itemKey?: string;
-                            id?: number;
-                            value?: string;
-                            creationDate?: string;
-                        };
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogItemResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5900,33 +6167,27 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deleteSingleItemId: {
+    deleteCatalogItem: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
-                /** @description ID of the item. This is the ID of the entry in the Synerise */
+                /** @description ID of the item. This is the ID of the entry in the Synerise database, not the unique identifier that you're using in your catalog. */
                 itemId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The item was deleted. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: boolean;
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogDeleteResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5934,31 +6195,23 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    addNumberItemsOnce: {
+    addCatalogItemsBatch: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The value of the unique key of the item. IMPORTANT: This value is not visible in the Synerise Portal. If you want it to be visible in the Catalogs UI, you must add it again as a parameter in the */
-                    itemKey: string;
-                    value?: {
-                        itemCategory?: string;
-                        itemColor?: string;
-                        itemVersion?: string;
-                    };
-                }[];
+                "application/json": components["schemas"]["CatalogItemCreate"][];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The items were added. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5972,45 +6225,27 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveSingleItemCatalogUsingItem: {
+    getCatalogItemByKey: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
+                /** @description The value of the unique identifier of the item in the catalog (for example a product's SKU). */
                 itemKey: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The item. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            bag?: {
-                                id?: number;
-                                name?: string;
-                                businessProfileId?: number;
-                                author?: string;
-                                lastModified?: string;
-                                creationDate?: string;
-                            };
-                            itemKey?: string;
-                            id?: number;
-                            value?: string;
-                            creationDate?: string;
-                        };
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogItemResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6018,32 +6253,27 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deleteSingleItemItemkeyUniqueIdentifier: {
+    deleteCatalogItemByKey: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
+                /** @description The value of the unique identifier of the item in the catalog (for example a product's SKU). */
                 itemKey: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The item was deleted. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: boolean;
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogDeleteResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6051,12 +6281,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    uploadItemsCatalogCsvFile: {
+    uploadCatalogItemsCsv: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
@@ -6066,13 +6296,16 @@ export interface operations {
                 "multipart/form-data": {
                     /** @description The name of the CSV column that contains unique identifiers. */
                     itemKey: string;
-                    /** @description CSV file. */
+                    /**
+                     * Format: binary
+                     * @description CSV file.
+                     */
                     file: string;
                 };
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The items were uploaded. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6086,31 +6319,25 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveListKeysCatalog: {
+    listCatalogKeys: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The catalog's keys. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: string[];
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogKeysResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6118,46 +6345,29 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    addNewMapping: {
+    createCatalogMapping: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description ID of the catalog */
+                /** @description ID of the catalog. */
                 catalogId: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The */
-                    action?: string;
-                    /** @description The parameter in the event that corresponds to the catalog column with the unique identifiers */
-                    paramKey?: string;
-                };
+                "application/json": components["schemas"]["CatalogMappingCreate"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The created mapping. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            bpActionParamKey?: string;
-                            bagId?: number;
-                            businessProfileId?: number;
-                            action?: string;
-                            paramKey?: string;
-                        };
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogMappingResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6165,12 +6375,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveSingleItemCatalogUsingValue: {
+    getCatalogItemDetail: {
         parameters: {
             query: {
-                /** @description Name of the catalog */
+                /** @description Name of the catalog. */
                 catalogName: string;
-                /** @description Value of the unique identifier of the item in the catalog. When you retrieve an item using this endpoint, the identifier is in the */
+                /** @description Value of the unique identifier of the item in the catalog. The response shows it as `data.itemId`. */
                 key: string;
             };
             header?: never;
@@ -6179,23 +6389,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The item. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            itemId?: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogItemDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6203,10 +6403,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveItemsCatalogsWorkspace: {
+    listAllCatalogItems: {
         parameters: {
             query?: {
-                /** @description The offset for the search. For example, if your */
+                /** @description The offset for the search: the number of results to skip. */
                 offset?: number;
                 /** @description The maximum number of items to include in the response. */
                 limit?: number;
@@ -6217,32 +6417,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The items. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            bag?: {
-                                id?: number;
-                                name?: string;
-                                businessProfileId?: number;
-                                author?: string;
-                                lastModified?: string;
-                                creationDate?: string;
-                            };
-                            itemKey?: string;
-                            id?: number;
-                            value?: string;
-                            creationDate?: string;
-                        }[];
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogItemListResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6250,7 +6431,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveMappingsWorkspace: {
+    listCatalogMappings: {
         parameters: {
             query?: never;
             header?: never;
@@ -6259,25 +6440,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The mappings of the workspace. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: {
-                            bpActionParamKey?: string;
-                            bagId?: number;
-                            businessProfileId?: number;
-                            action?: string;
-                            paramKey?: string;
-                        }[];
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogMappingListResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6285,31 +6454,25 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deleteSingleMapping: {
+    deleteCatalogMapping: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description The unique identifier of the mapping */
+                /** @description The unique identifier of the mapping. */
                 bpActionParamKey: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The mapping was deleted. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data?: boolean;
-                        metaData?: {
-                            totalCount?: number;
-                            requestTime?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["CatalogDeleteResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8475,7 +8638,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    uploadBatchEventsAiEngine: {
+    sendAiEventsBatch: {
         parameters: {
             query?: never;
             header?: never;
@@ -8484,34 +8647,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description A request can only include events of the same type.
-                     * @enum {string}
-                     */
-                    eventType?: "item.search.click" | "product.search.click" | "recommendation.click" | "recommendation.view";
-                    items?: ({
-                        correlationId?: string;
-                        clientUUID?: string;
-                        position?: number;
-                        searchType?: string;
-                        item?: string;
-                        EventTimestamp?: string;
-                    } & {
-                        [key: string]: unknown;
-                    })[];
-                };
+                "application/json": components["schemas"]["AiEventBatch"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the event(s) are queued for the AI engine (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example an invalid Api-Version header). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8524,7 +8671,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    uploadItemSearchClickEventAi: {
+    sendAiItemSearchClickEvent: {
         parameters: {
             query?: never;
             header?: never;
@@ -8533,35 +8680,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    correlationId: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    clientUUID: string;
-                    /** @description Position of the clicked item in the result list (count starts with 1) */
-                    position: number;
-                    /**
-                     * @description Type of the search
-                     * @enum {string}
-                     */
-                    searchType: "full-text-search" | "autocomplete";
-                    /** @description itemId (also called */
-                    item: string;
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    EventTimestamp?: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["AiItemSearchClickEvent"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the event(s) are queued for the AI engine (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example an invalid Api-Version header). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8574,7 +8704,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    uploadProductSearchClickEventAi: {
+    sendAiProductSearchClickEvent: {
         parameters: {
             query?: never;
             header?: never;
@@ -8583,35 +8713,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    correlationId: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    clientUUID: string;
-                    /** @description Position of the clicked item in the result list (count starts with 1) */
-                    position: number;
-                    /**
-                     * @description Type of the search
-                     * @enum {string}
-                     */
-                    searchType: "full-text-search" | "autocomplete";
-                    /** @description itemId (also called */
-                    productId: string;
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    EventTimestamp?: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["AiProductSearchClickEvent"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the event(s) are queued for the AI engine (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example an invalid Api-Version header). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8624,7 +8737,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    uploadRecommendationClickEventAiEngine: {
+    sendAiRecommendationClickEvent: {
         parameters: {
             query?: never;
             header?: never;
@@ -8633,32 +8746,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    correlationId: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    clientUUID: string;
-                    /** @description itemId (also called */
-                    item: string;
-                    /** @description ID of the campaign related to the event */
-                    campaignId?: string;
-                    /** @description ID of the user session */
-                    sessionId?: string;
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    EventTimestamp?: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["AiRecommendationClickEvent"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the event(s) are queued for the AI engine (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example an invalid Api-Version header). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8671,7 +8770,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    uploadRecommendationViewEventAiEngine: {
+    sendAiRecommendationViewEvent: {
         parameters: {
             query?: never;
             header?: never;
@@ -8680,30 +8779,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    correlationId: string;
-                    /** @description UUID of the Profile. It is a unique identifier. The value can't include any characters that match the pattern (ECMA flavor): */
-                    clientUUID: string;
-                    /** @description items An array of items included in the recommendation. The items are identified by their */
-                    items: string[];
-                    /** @description Time when the event occurred, in ISO 8601. This time isn't affected and doesn't affect the timezone of your workspace - you can send events with a timezone different than that of the workspace. Synerise calculates the times into UTC standard when saving events in the database. If not defined, the backend inserts the time of receiving the event. A time with a "Z" at the end (for example, If you want to send time in a different timezone, you can do this by appending Note that if the timezone is ahead (+) of UTC, the UTC time is calculated by subtraction. When the timezone is behind (-) UTC, the UTC time is calculated by addition. */
-                    EventTimestamp?: string;
-                    /** @description ID of the campaign related to the event */
-                    campaignId?: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["AiRecommendationViewEvent"];
             };
         };
         responses: {
-            /** @description Accepted: the data is queued for processing. */
+            /** @description Accepted: the event(s) are queued for the AI engine (the docs show no response body). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request was rejected. */
+            /** @description The request was rejected (for example an invalid Api-Version header). */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -22,7 +22,7 @@ export const securitySchemes = {
 
 export const operations = [
   {
-    "operationId": "retrieveListActivitiesWorkspace",
+    "operationId": "listWorkspaceActivities",
     "method": "GET",
     "path": "/activities-api/activities",
     "security": [
@@ -34,7 +34,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveListActivitiesSingleProfile",
+    "operationId": "listProfileActivities",
     "method": "GET",
     "path": "/activities-api/activities/{clientId}",
     "security": [
@@ -46,7 +46,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveListExistingEventDescriptionMappings",
+    "operationId": "listEventDescriptionMappings",
     "method": "GET",
     "path": "/activities-api/descriptions",
     "security": [
@@ -70,7 +70,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "modifyExistingDescriptionMapping",
+    "operationId": "updateEventDescriptionMapping",
     "method": "PUT",
     "path": "/activities-api/descriptions/{descriptionId}",
     "security": [
@@ -94,7 +94,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveListEventsSingleProfile",
+    "operationId": "listProfileEventsByIdentifier",
     "method": "POST",
     "path": "/activities-api/events/by/{identifierType}",
     "security": [
@@ -102,11 +102,11 @@ export const operations = [
         "JWT"
       ]
     ],
-    "idempotent": false,
+    "idempotent": true,
     "evidence": "inferred"
   },
   {
-    "operationId": "retrieveListExistingEventIconMappings",
+    "operationId": "listEventIconMappings",
     "method": "GET",
     "path": "/activities-api/icons",
     "security": [
@@ -130,7 +130,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "modifyExistingIconMapping",
+    "operationId": "updateEventIconMapping",
     "method": "PUT",
     "path": "/activities-api/icons/{iconID}",
     "security": [
@@ -142,7 +142,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "retrieveListExistingEventLabelMappings",
+    "operationId": "listEventLabelMappings",
     "method": "GET",
     "path": "/activities-api/labels",
     "security": [
@@ -166,7 +166,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "modifyExistingLabelMapping",
+    "operationId": "updateEventLabelMapping",
     "method": "PUT",
     "path": "/activities-api/labels/{labelId}",
     "security": [
@@ -490,7 +490,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveCatalogsWorkspace",
+    "operationId": "listCatalogs",
     "method": "GET",
     "path": "/catalogs/bags",
     "security": [
@@ -502,7 +502,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "createNewEmptyCatalog",
+    "operationId": "createCatalog",
     "method": "POST",
     "path": "/catalogs/bags",
     "security": [
@@ -526,7 +526,7 @@ export const operations = [
     "evidence": "sdk"
   },
   {
-    "operationId": "retrieveMetadataCatalog",
+    "operationId": "getCatalog",
     "method": "GET",
     "path": "/catalogs/bags/{catalogId}",
     "security": [
@@ -538,7 +538,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "deleteSingleCatalog",
+    "operationId": "deleteCatalog",
     "method": "DELETE",
     "path": "/catalogs/bags/{catalogId}",
     "security": [
@@ -562,7 +562,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "disableFilteringCatalogSelectedFields",
+    "operationId": "disableCatalogFiltering",
     "method": "PATCH",
     "path": "/catalogs/bags/{catalogId}/disable/filtering",
     "security": [
@@ -574,7 +574,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "enableFilteringCatalogSelectedFields",
+    "operationId": "enableCatalogFiltering",
     "method": "PATCH",
     "path": "/catalogs/bags/{catalogId}/enable/filtering",
     "security": [
@@ -586,7 +586,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "retrieveEntriesSingleCatalog",
+    "operationId": "listCatalogItems",
     "method": "GET",
     "path": "/catalogs/bags/{catalogId}/items",
     "security": [
@@ -598,7 +598,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "addSingleItemCatalog",
+    "operationId": "addCatalogItem",
     "method": "POST",
     "path": "/catalogs/bags/{catalogId}/items",
     "security": [
@@ -610,7 +610,7 @@ export const operations = [
     "evidence": "sdk"
   },
   {
-    "operationId": "retrieveSingleItemCatalogUsingId",
+    "operationId": "getCatalogItem",
     "method": "GET",
     "path": "/catalogs/bags/{catalogId}/items/{itemId}",
     "security": [
@@ -622,7 +622,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "deleteSingleItemId",
+    "operationId": "deleteCatalogItem",
     "method": "DELETE",
     "path": "/catalogs/bags/{catalogId}/items/{itemId}",
     "security": [
@@ -634,7 +634,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "addNumberItemsOnce",
+    "operationId": "addCatalogItemsBatch",
     "method": "POST",
     "path": "/catalogs/bags/{catalogId}/items/batch",
     "security": [
@@ -646,7 +646,7 @@ export const operations = [
     "evidence": "sdk"
   },
   {
-    "operationId": "retrieveSingleItemCatalogUsingItem",
+    "operationId": "getCatalogItemByKey",
     "method": "GET",
     "path": "/catalogs/bags/{catalogId}/items/itemKey/{itemKey}",
     "security": [
@@ -658,7 +658,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "deleteSingleItemItemkeyUniqueIdentifier",
+    "operationId": "deleteCatalogItemByKey",
     "method": "DELETE",
     "path": "/catalogs/bags/{catalogId}/items/itemKey/{itemKey}",
     "security": [
@@ -670,7 +670,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "uploadItemsCatalogCsvFile",
+    "operationId": "uploadCatalogItemsCsv",
     "method": "POST",
     "path": "/catalogs/bags/{catalogId}/items/upload",
     "security": [
@@ -682,7 +682,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveListKeysCatalog",
+    "operationId": "listCatalogKeys",
     "method": "GET",
     "path": "/catalogs/bags/{catalogId}/keys",
     "security": [
@@ -694,7 +694,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "addNewMapping",
+    "operationId": "createCatalogMapping",
     "method": "POST",
     "path": "/catalogs/bags/{catalogId}/mappings",
     "security": [
@@ -706,7 +706,7 @@ export const operations = [
     "evidence": "sdk"
   },
   {
-    "operationId": "retrieveSingleItemCatalogUsingValue",
+    "operationId": "getCatalogItemDetail",
     "method": "GET",
     "path": "/catalogs/itemDetail",
     "security": [
@@ -718,7 +718,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveItemsCatalogsWorkspace",
+    "operationId": "listAllCatalogItems",
     "method": "GET",
     "path": "/catalogs/items",
     "security": [
@@ -730,7 +730,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveMappingsWorkspace",
+    "operationId": "listCatalogMappings",
     "method": "GET",
     "path": "/catalogs/mappings",
     "security": [
@@ -742,7 +742,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "deleteSingleMapping",
+    "operationId": "deleteCatalogMapping",
     "method": "DELETE",
     "path": "/catalogs/mappings/{bpActionParamKey}",
     "security": [
@@ -1497,7 +1497,7 @@ export const operations = [
     }
   },
   {
-    "operationId": "uploadBatchEventsAiEngine",
+    "operationId": "sendAiEventsBatch",
     "method": "POST",
     "path": "/v4/events/ai-compat/batch",
     "security": [
@@ -1512,7 +1512,7 @@ export const operations = [
     "evidence": "sdk"
   },
   {
-    "operationId": "uploadItemSearchClickEventAi",
+    "operationId": "sendAiItemSearchClickEvent",
     "method": "POST",
     "path": "/v4/events/ai-compat/item.search.click",
     "security": [
@@ -1527,7 +1527,7 @@ export const operations = [
     "evidence": "sdk"
   },
   {
-    "operationId": "uploadProductSearchClickEventAi",
+    "operationId": "sendAiProductSearchClickEvent",
     "method": "POST",
     "path": "/v4/events/ai-compat/product.search.click",
     "security": [
@@ -1542,7 +1542,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "uploadRecommendationClickEventAiEngine",
+    "operationId": "sendAiRecommendationClickEvent",
     "method": "POST",
     "path": "/v4/events/ai-compat/recommendation.click",
     "security": [
@@ -1557,7 +1557,7 @@ export const operations = [
     "evidence": "sdk"
   },
   {
-    "operationId": "uploadRecommendationViewEventAiEngine",
+    "operationId": "sendAiRecommendationViewEvent",
     "method": "POST",
     "path": "/v4/events/ai-compat/recommendation.view",
     "security": [
