@@ -1060,10 +1060,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get autocomplete suggestions for a Profile search
+         * Autocomplete a profile search
          * @description Get autocomplete suggestions for a Profile search. The suggestions are ordered by relevance.
+         *
+         *     User role permission group which allows access to this method: CLIENT_LIST.
          */
-        get: operations["getAutocompleteSuggestionsProfileSearch"];
+        get: operations["autocompleteCrmProfiles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1080,10 +1082,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve the company that a Profile is assigned to
+         * Retrieve the company of a profile
          * @description Retrieve the company that a Profile is assigned to.
+         *
+         *     User role permission group which allows access to this method: CLIENT_LIST.
          */
-        get: operations["retrieveCompanyProfileAssigned"];
+        get: operations["getProfileCompany"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1100,10 +1104,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve the details of a Profile
+         * Retrieve the details of a profile
          * @description Retrieve the details of a Profile.
+         *
+         *     User role permission group which allows access to this method: CLIENT_INFO.
          */
-        get: operations["retrieveDetailsProfile"];
+        get: operations["getCrmProfileDetails"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1120,10 +1126,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve the date of a Profile's last activity
+         * Retrieve the date of a profile's last activity
          * @description Retrieve the date of a Profile's last activity.
+         *
+         *     User role permission group which allows access to this method: CLIENT_INFO.
          */
-        get: operations["retrieveDateProfileSLastActivity"];
+        get: operations["getProfileLastActivity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1140,10 +1148,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * You can retrieve the list of Profiles from a materialization
-         * @description You can retrieve the list of Profiles from a materialization.
+         * List the profiles of a materialization
+         * @description You can retrieve the list of Profiles from a materialization (a snapshot of a segmentation taken when the materialization was created).
+         *
+         *     User role permission group which allows access to this method: CLIENT_LIST.
          */
-        get: operations["listProfilesOfMaterialization"];
+        get: operations["listMaterializationProfiles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1160,10 +1170,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a detailed list of Profiles that are identified as companies
+         * List company profiles
          * @description Retrieve a detailed list of Profiles that are identified as companies.
+         *
+         *     User role permission group which allows access to this method: CLIENT_LIST.
          */
-        get: operations["retrieveDetailedListProfilesIdentifiedCompanies"];
+        get: operations["listCrmCompanies"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1180,10 +1192,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve the name of the attribute that is used to identify company-type Profiles
+         * Retrieve the attribute that identifies company profiles
          * @description Retrieve the name of the attribute that is used to identify company-type Profiles.
+         *
+         *     User role permission group which allows access to this method: CLIENT_LIST.
          */
-        get: operations["retrieveNameAttributeUsedIdentifyCompanyType"];
+        get: operations["getCompanyIdentifierAttribute"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1202,10 +1216,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Identifies a Profile as a company
+         * Identify a profile as a company
          * @description Identifies a Profile as a company.
+         *
+         *     User role permission group which allows access to this method: CLIENT_MANAGEMENT.
          */
-        post: operations["identifiesProfileCompany"];
+        post: operations["identifyProfileAsCompany"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1220,10 +1236,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve the details of a company Profile
+         * Retrieve the details of a company profile
          * @description Retrieve the details of a company Profile.
+         *
+         *     User role permission group which allows access to this method: CLIENT_INFO.
          */
-        get: operations["retrieveDetailsCompanyProfile"];
+        get: operations["getCrmCompanyDetails"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1240,10 +1258,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of Profiles assigned to a company
+         * List the profiles assigned to a company
          * @description Retrieve a list of Profiles assigned to a company.
+         *
+         *     The API key needs two permissions: CRM_LIST_CLIENT_READ and CRM_DETAILS_CLIENT_READ.
+         *
+         *     User role permission group which allows access to this method: CLIENT_LIST.
          */
-        get: operations["listProfilesOfCompany"];
+        get: operations["listCompanyProfiles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1260,8 +1282,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of profiles
+         * List profiles
          * @description Retrieve a list of profiles. You can sort and filter the results.
+         *
+         *     User role permission group which allows access to this method: CLIENT_LIST.
          */
         get: operations["listCrmProfiles"];
         put?: never;
@@ -1280,10 +1304,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of Profiles from a segmentation
+         * List the profiles of a segmentation
          * @description Retrieve a list of Profiles from a segmentation. Unlike ad-hoc segmentations, these are available from the Analytics > Segmentations menu.
+         *
+         *     User role permission group which allows access to this method: CLIENT_LIST.
          */
-        get: operations["listProfilesOfSegmentation"];
+        get: operations["listSegmentationProfiles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1300,10 +1326,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve a list of Profiles from a local (ad-hoc) segmentation
+         * List the profiles of a local segmentation
          * @description Retrieve a list of Profiles from a local (ad-hoc) segmentation.
+         *
+         *     User role permission group which allows access to this method: CLIENT_LIST.
          */
-        get: operations["listProfilesOfLocalSegmentation"];
+        get: operations["listLocalSegmentationProfiles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1320,16 +1348,20 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve all notes associated with a single profile
+         * List the notes of a profile
          * @description Retrieve all notes associated with a single profile.
+         *
+         *     User role permission group which allows access to this method: CLIENT_NOTES.
          */
-        get: operations["retrieveNotesAssociatedSingleProfile"];
+        get: operations["listProfileNotes"];
         put?: never;
         /**
-         * Create a new note in the profile
-         * @description Create a new note in the profile
+         * Create a note in a profile
+         * @description Create a new note in the profile.
+         *
+         *     User role permission group which allows access to this method: CLIENT_NOTES.
          */
-        post: operations["createNewNoteProfile"];
+        post: operations["createProfileNote"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1345,20 +1377,26 @@ export interface paths {
         };
         /**
          * Retrieve a single note
-         * @description Retrieve a single note
+         * @description Retrieve a single note.
+         *
+         *     User role permission group which allows access to this method: CLIENT_NOTES.
          */
-        get: operations["retrieveSingleNote"];
+        get: operations["getProfileNote"];
         /**
-         * You can update an existing note
+         * Update a note
          * @description You can update an existing note.
+         *
+         *     User role permission group which allows access to this method: CLIENT_NOTES.
          */
-        put: operations["updateExistingNote"];
+        put: operations["updateProfileNote"];
         post?: never;
         /**
-         * You can delete a note
+         * Delete a note
          * @description You can delete a note. This operation is irreversible.
+         *
+         *     User role permission group which allows access to this method: CLIENT_NOTES.
          */
-        delete: operations["deleteNote"];
+        delete: operations["deleteProfileNote"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3631,6 +3669,184 @@ export interface components {
         CatalogMappingListResponse: {
             data?: components["schemas"]["CatalogMapping"][];
             metaData?: components["schemas"]["CatalogMetaData"];
+        };
+        /** @description Autocomplete suggestions for a profile search, ordered by relevance. */
+        CrmAutocompleteSuggestions: {
+            /** @description The suggested values of the requested field. */
+            entries?: string[];
+        };
+        /** @description One attribute of a profile in the CRM details view. */
+        CrmProfileDetailsAttribute: {
+            /** @description Display label of the attribute. */
+            label?: string;
+            /** @description Value of the attribute, of any JSON type (the docs' sample shows null). */
+            value?: unknown;
+        };
+        /** @description The details of a profile (or company profile) as the CRM shows them: its attributes, each with a display label and a value, and its tags. */
+        CrmProfileDetails: {
+            /** @description The profile's attributes by attribute name. */
+            base?: {
+                [key: string]: components["schemas"]["CrmProfileDetailsAttribute"];
+            };
+            /** @description Tags of the profile. */
+            tags?: string[];
+        };
+        /** @description The date of a profile's last activity. */
+        CrmLastActivity: {
+            /**
+             * Format: date-time
+             * @description Time of the profile's last activity.
+             * @example 2019-08-24T14:15:22Z
+             */
+            last_activity_date?: string;
+        };
+        /** @description A profile as the CRM service lists it (snake_case and camelCase field names as the docs show them). */
+        CrmProfile: {
+            /**
+             * Format: int64
+             * @description ID of the Profile.
+             */
+            id?: number;
+            /**
+             * Format: uuid
+             * @description UUID of the Profile.
+             */
+            uuid?: string;
+            /**
+             * @description If the Profile is anonymous, this field defines how they are identified.
+             * @example UUID
+             */
+            anonymous_type?: string;
+            /** @description Profile's e-mail address. */
+            email?: string;
+            /** @description Profile's first name. */
+            firstname?: string;
+            /** @description Profile's last name. */
+            lastName?: string;
+            /** @description A custom ID for the Profile. */
+            custom_identify?: string;
+            /** @description Profile's company. */
+            company?: string;
+            /** @description Profile's phone number. */
+            phone?: string;
+            /** @description Profile's street address. */
+            address?: string;
+            /** @description Profile's date of birth. */
+            birthdate?: string;
+            /** @description Profile's city of residence. */
+            city?: string;
+            /** @description Profile's zip code. */
+            zipCode?: string;
+            /** @description Profile's province of residence. */
+            province?: string;
+            /** @description ID of the Profile's country of residence. */
+            country_id?: string;
+            /**
+             * @description Code of Profile's country of residence.
+             * @example PL
+             */
+            countryCode?: string;
+            /** @description URL of the Profile's avatar picture. */
+            avatarUrl?: string | null;
+            /**
+             * @description Profile's sex.
+             * @enum {string}
+             */
+            sex?: "FEMALE" | "MALE" | "UNDEFINED";
+            /**
+             * Format: date
+             * @description Date of Profile's last activity.
+             */
+            last_activity_date?: string;
+            /**
+             * Format: date
+             * @description Date when the Profile was created.
+             */
+            created?: string;
+            /**
+             * Format: date
+             * @description Date when the Profile account was last updated.
+             */
+            updated?: string;
+            /**
+             * Format: date
+             * @description Date when the Profile account was deleted.
+             */
+            deletedAt?: string;
+            /** @description Custom tags. They can be used, for example, to group Profiles. */
+            tags?: string[];
+        };
+        /** @description A page of the profiles of a materialization (a snapshot of a segmentation). */
+        CrmMaterializationProfileList: {
+            /**
+             * Format: int64
+             * @description ID of the materialization.
+             */
+            materializationId?: number;
+            /** @description The profiles on this page. */
+            customers?: components["schemas"]["CrmProfile"][];
+            /** @description The offset the page was retrieved with. */
+            offset?: number;
+            /** @description The limit the page was retrieved with. */
+            limit?: number;
+        };
+        /** @description A page of CRM profiles, as returned by the CRM list operations (profile list, company list, the profiles of a company, of a segmentation and of a local segmentation). */
+        CrmProfileList: {
+            /** @description The profiles on this page. */
+            customers?: components["schemas"]["CrmProfile"][];
+            /** @description The number of all profiles in the list before filtering. */
+            all?: number;
+            /** @description The limit the page was retrieved with. */
+            limit?: number;
+            /** @description The offset the page was retrieved with. */
+            offset?: number;
+            /** @description The number of profiles that match the filters. */
+            matching?: number;
+        };
+        /** @description A note attached to a profile. */
+        Note: {
+            /** @description Text of the note (the docs' sample is HTML). */
+            body?: string;
+            /**
+             * @description When the note was created, in seconds since the Unix epoch with a fractional part.
+             * @example 1564646611.556
+             */
+            created?: number;
+            /**
+             * @description E-mail of the user who created the note.
+             * @example example@example.com
+             */
+            createdBy?: string;
+            /**
+             * Format: uuid
+             * @description Note UUID.
+             */
+            id?: string;
+            /** @description The title of the note. */
+            subject?: string;
+            /**
+             * @description When the note was last updated, in seconds since the Unix epoch with a fractional part.
+             * @example 1564646618.556
+             */
+            updated?: number;
+            /**
+             * @description E-mail of the user who last updated the note.
+             * @example example@example.com
+             */
+            updatedBy?: string;
+            /**
+             * Format: int64
+             * @description ID of a Synerise user (the docs do not describe it; read as the author's user ID).
+             * @example 11405
+             */
+            userId?: number;
+        };
+        /** @description The editable fields of a note (create and update). */
+        NoteBody: {
+            /** @description The title of the note. */
+            subject?: string;
+            /** @description Text of the note. */
+            body?: string;
         };
         /** @description A JWT issued by a login. */
         AuthToken: {
@@ -6516,14 +6732,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    getAutocompleteSuggestionsProfileSearch: {
+    autocompleteCrmProfiles: {
         parameters: {
             query: {
-                /** @description The field to get suggestions from */
+                /**
+                 * @description The field to get suggestions from.
+                 * @example lastName
+                 */
                 field: string;
-                /** @description Prefix that triggers this autocomplete rule */
+                /** @description Prefix that triggers this autocomplete rule. */
                 prefix: string;
-                /** @description The maximum number of suggestions to retrieve */
+                /** @description The maximum number of suggestions to retrieve. */
                 limit?: number;
             };
             header?: never;
@@ -6532,15 +6751,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The suggestions, ordered by relevance. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        entries?: string[];
-                    };
+                    "application/json": components["schemas"]["CrmAutocompleteSuggestions"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6548,19 +6765,19 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveCompanyProfileAssigned: {
+    getProfileCompany: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The company the profile is assigned to, as a JSON string. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6574,30 +6791,25 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveDetailsProfile: {
+    getCrmProfileDetails: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The profile's attributes and tags. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        base?: {
-                            [key: string]: unknown;
-                        };
-                        tags?: string[];
-                    };
+                    "application/json": components["schemas"]["CrmProfileDetails"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6605,27 +6817,25 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveDateProfileSLastActivity: {
+    getProfileLastActivity: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The time of the profile's last activity. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        last_activity_date?: string;
-                    };
+                    "application/json": components["schemas"]["CrmLastActivity"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6633,7 +6843,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    listProfilesOfMaterialization: {
+    listMaterializationProfiles: {
         parameters: {
             query?: {
                 /** @description The maximum number of items to retrieve. This can be used for pagination. */
@@ -6643,49 +6853,20 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description ID of the materialization */
+                /** @description ID of the materialization. */
                 materializationId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description A page of the materialization's profiles. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        materializationId?: number;
-                        customers?: {
-                            id?: number;
-                            uuid?: string;
-                            anonymous_type?: string;
-                            email?: string;
-                            firstname?: string;
-                            lastName?: string;
-                            custom_identify?: string;
-                            company?: string;
-                            phone?: string;
-                            address?: string;
-                            birthdate?: string;
-                            city?: string;
-                            zipCode?: string;
-                            province?: string;
-                            country_id?: string;
-                            countryCode?: string;
-                            avatarUrl?: string;
-                            sex?: string;
-                            last_activity_date?: string;
-                            created?: string;
-                            updated?: string;
-                            deletedAt?: string;
-                            tags?: string[];
-                        }[];
-                        offset?: number;
-                        limit?: number;
-                    };
+                    "application/json": components["schemas"]["CrmMaterializationProfileList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6693,7 +6874,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveDetailedListProfilesIdentifiedCompanies: {
+    listCrmCompanies: {
         parameters: {
             query?: {
                 /** @description The maximum number of items to retrieve. This can be used for pagination. */
@@ -6702,7 +6883,7 @@ export interface operations {
                 offset?: number;
                 /** @description Filter the results by Profile's anonymity status. */
                 recognized?: "RECOGNIZED" | "true" | "ANONYMOUS" | "false" | "NONE";
-                /** @description field:orderType Choose a parameter to sort the results. */
+                /** @description Choose a parameter to sort the results, in the format `field:orderType`. */
                 sortBy?: string;
             };
             header?: never;
@@ -6711,43 +6892,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description A page of company profiles. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        customers?: {
-                            id?: number;
-                            uuid?: string;
-                            anonymous_type?: string;
-                            email?: string;
-                            firstname?: string;
-                            lastName?: string;
-                            custom_identify?: string;
-                            company?: string;
-                            phone?: string;
-                            address?: string;
-                            birthdate?: string;
-                            city?: string;
-                            zipCode?: string;
-                            province?: string;
-                            country_id?: string;
-                            countryCode?: string;
-                            avatarUrl?: string;
-                            sex?: string;
-                            last_activity_date?: string;
-                            created?: string;
-                            updated?: string;
-                            deletedAt?: string;
-                            tags?: string[];
-                        }[];
-                        all?: number;
-                        limit?: number;
-                        offset?: number;
-                        matching?: number;
-                    };
+                    "application/json": components["schemas"]["CrmProfileList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6755,7 +6906,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveNameAttributeUsedIdentifyCompanyType: {
+    getCompanyIdentifierAttribute: {
         parameters: {
             query?: never;
             header?: never;
@@ -6764,7 +6915,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The attribute's name, as a JSON string. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6778,30 +6929,25 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    identifiesProfileCompany: {
+    identifyProfileAsCompany: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The details of the profile, now a company. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        base?: {
-                            [key: string]: unknown;
-                        };
-                        tags?: string[];
-                    };
+                    "application/json": components["schemas"]["CrmProfileDetails"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6809,30 +6955,25 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveDetailsCompanyProfile: {
+    getCrmCompanyDetails: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The company profile's attributes and tags. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        base?: {
-                            [key: string]: unknown;
-                        };
-                        tags?: string[];
-                    };
+                    "application/json": components["schemas"]["CrmProfileDetails"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6840,7 +6981,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    listProfilesOfCompany: {
+    listCompanyProfiles: {
         parameters: {
             query?: {
                 /** @description The maximum number of items to retrieve. This can be used for pagination. */
@@ -6850,54 +6991,25 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description A page of the profiles assigned to the company. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        customers?: {
-                            id?: number;
-                            uuid?: string;
-                            anonymous_type?: string;
-                            email?: string;
-                            firstname?: string;
-                            lastName?: string;
-                            custom_identify?: string;
-                            company?: string;
-                            phone?: string;
-                            address?: string;
-                            birthdate?: string;
-                            city?: string;
-                            zipCode?: string;
-                            province?: string;
-                            country_id?: string;
-                            countryCode?: string;
-                            avatarUrl?: string;
-                            sex?: string;
-                            last_activity_date?: string;
-                            created?: string;
-                            updated?: string;
-                            deletedAt?: string;
-                            tags?: string[];
-                        }[];
-                        all?: number;
-                        limit?: number;
-                        offset?: number;
-                        matching?: number;
-                    };
+                    "application/json": components["schemas"]["CrmProfileList"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     listCrmProfiles: {
@@ -6909,9 +7021,12 @@ export interface operations {
                 offset?: number;
                 /** @description Filter the results by Profile's anonymity status. */
                 recognized?: "RECOGNIZED" | "true" | "ANONYMOUS" | "false" | "NONE";
-                /** @description field:value Filter the results by parameter values. If you enter a simple string (not a */
+                /**
+                 * @description Filter the results by parameter values, in the format `field:value` (e.g. `firstName:John`). The docs' description is cut: "If you enter a simple string (not a".
+                 * @example firstName:John
+                 */
                 search?: string;
-                /** @description field:orderType Choose a parameter to sort the results. */
+                /** @description Choose a parameter to sort the results, in the format `field:orderType`. */
                 sortBy?: string;
             };
             header?: never;
@@ -6920,43 +7035,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description A page of profiles. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        customers?: {
-                            id?: number;
-                            uuid?: string;
-                            anonymous_type?: string;
-                            email?: string;
-                            firstname?: string;
-                            lastName?: string;
-                            custom_identify?: string;
-                            company?: string;
-                            phone?: string;
-                            address?: string;
-                            birthdate?: string;
-                            city?: string;
-                            zipCode?: string;
-                            province?: string;
-                            country_id?: string;
-                            countryCode?: string;
-                            avatarUrl?: string;
-                            sex?: string;
-                            last_activity_date?: string;
-                            created?: string;
-                            updated?: string;
-                            deletedAt?: string;
-                            tags?: string[];
-                        }[];
-                        all?: number;
-                        limit?: number;
-                        offset?: number;
-                        matching?: number;
-                    };
+                    "application/json": components["schemas"]["CrmProfileList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6964,7 +7049,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    listProfilesOfSegmentation: {
+    listSegmentationProfiles: {
         parameters: {
             query?: {
                 /** @description The maximum number of items to retrieve. This can be used for pagination. */
@@ -6973,57 +7058,30 @@ export interface operations {
                 offset?: number;
                 /** @description Filter the results by Profile's anonymity status. */
                 recognized?: "RECOGNIZED" | "true" | "ANONYMOUS" | "false" | "NONE";
-                /** @description field:value Filter the results by parameter values. If you enter a simple string (not a */
+                /**
+                 * @description Filter the results by parameter values, in the format `field:value` (e.g. `firstName:John`). The docs' description is cut: "If you enter a simple string (not a".
+                 * @example firstName:John
+                 */
                 search?: string;
-                /** @description field:orderType Choose a parameter to sort the results. */
+                /** @description Choose a parameter to sort the results, in the format `field:orderType`. */
                 sortBy?: string;
             };
             header?: never;
             path: {
-                /** @description UUID of the segmentation */
+                /** @description UUID of the segmentation. */
                 UUID: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description A page of the segmentation's profiles. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        customers?: {
-                            id?: number;
-                            uuid?: string;
-                            anonymous_type?: string;
-                            email?: string;
-                            firstname?: string;
-                            lastName?: string;
-                            custom_identify?: string;
-                            company?: string;
-                            phone?: string;
-                            address?: string;
-                            birthdate?: string;
-                            city?: string;
-                            zipCode?: string;
-                            province?: string;
-                            country_id?: string;
-                            countryCode?: string;
-                            avatarUrl?: string;
-                            sex?: string;
-                            last_activity_date?: string;
-                            created?: string;
-                            updated?: string;
-                            deletedAt?: string;
-                            tags?: string[];
-                        }[];
-                        all?: number;
-                        limit?: number;
-                        offset?: number;
-                        matching?: number;
-                    };
+                    "application/json": components["schemas"]["CrmProfileList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7031,7 +7089,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    listProfilesOfLocalSegmentation: {
+    listLocalSegmentationProfiles: {
         parameters: {
             query?: {
                 /** @description The maximum number of items to retrieve. This can be used for pagination. */
@@ -7040,55 +7098,28 @@ export interface operations {
                 offset?: number;
                 /** @description Filter the results by Profile's anonymity status. */
                 recognized?: "RECOGNIZED" | "true" | "ANONYMOUS" | "false" | "NONE";
-                /** @description field:value Filter the results by parameter values. If you enter a simple string (not a */
+                /**
+                 * @description Filter the results by parameter values, in the format `field:value` (e.g. `firstName:John`). The docs' description is cut: "If you enter a simple string (not a".
+                 * @example firstName:John
+                 */
                 search?: string;
             };
             header?: never;
             path: {
-                /** @description Local segmentation UUID */
+                /** @description Local segmentation UUID. */
                 UUID: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description A page of the segmentation's profiles. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        customers?: {
-                            id?: number;
-                            uuid?: string;
-                            anonymous_type?: string;
-                            email?: string;
-                            firstname?: string;
-                            lastName?: string;
-                            custom_identify?: string;
-                            company?: string;
-                            phone?: string;
-                            address?: string;
-                            birthdate?: string;
-                            city?: string;
-                            zipCode?: string;
-                            province?: string;
-                            country_id?: string;
-                            countryCode?: string;
-                            avatarUrl?: string;
-                            sex?: string;
-                            last_activity_date?: string;
-                            created?: string;
-                            updated?: string;
-                            deletedAt?: string;
-                            tags?: string[];
-                        }[];
-                        all?: number;
-                        limit?: number;
-                        offset?: number;
-                        matching?: number;
-                    };
+                    "application/json": components["schemas"]["CrmProfileList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7096,34 +7127,25 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveNotesAssociatedSingleProfile: {
+    listProfileNotes: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The notes of the profile. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        body?: string;
-                        created?: number;
-                        createdBy?: string;
-                        id?: string;
-                        subject?: string;
-                        updated?: number;
-                        updatedBy?: string;
-                        userId?: number;
-                    }[];
+                    "application/json": components["schemas"]["Note"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7131,43 +7153,29 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    createNewNoteProfile: {
+    createProfileNote: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The title of the note */
-                    subject?: string;
-                    /** @description Text of the note */
-                    body?: string;
-                };
+                "application/json": components["schemas"]["NoteBody"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The created note. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        body?: string;
-                        created?: number;
-                        createdBy?: string;
-                        id?: string;
-                        subject?: string;
-                        updated?: number;
-                        updatedBy?: string;
-                        userId?: number;
-                    };
+                    "application/json": components["schemas"]["Note"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7175,36 +7183,30 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    retrieveSingleNote: {
+    getProfileNote: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
-                /** @description Note UUID */
+                /**
+                 * @description Note UUID.
+                 * @example 69b0e925-086a-4964-b8dc-4c9e58213cf5
+                 */
                 noteId: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
+            /** @description The note. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        body?: string;
-                        created?: number;
-                        createdBy?: string;
-                        id?: string;
-                        subject?: string;
-                        updated?: number;
-                        updatedBy?: string;
-                        userId?: number;
-                    };
+                    "application/json": components["schemas"]["Note"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7212,45 +7214,34 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    updateExistingNote: {
+    updateProfileNote: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
-                /** @description Note UUID */
+                /**
+                 * @description Note UUID.
+                 * @example 69b0e925-086a-4964-b8dc-4c9e58213cf5
+                 */
                 noteId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The title of the note */
-                    subject?: string;
-                    /** @description Text of the note */
-                    body?: string;
-                };
+                "application/json": components["schemas"]["NoteBody"];
             };
         };
         responses: {
-            /** @description Success. */
+            /** @description The updated note. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        body?: string;
-                        created?: number;
-                        createdBy?: string;
-                        id?: string;
-                        subject?: string;
-                        updated?: number;
-                        updatedBy?: string;
-                        userId?: number;
-                    };
+                    "application/json": components["schemas"]["Note"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7258,21 +7249,24 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
-    deleteNote: {
+    deleteProfileNote: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Profile ID */
+                /** @description Profile ID. */
                 clientId: number;
-                /** @description Note UUID */
+                /**
+                 * @description Note UUID.
+                 * @example 69b0e925-086a-4964-b8dc-4c9e58213cf5
+                 */
                 noteId: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success (the docs show no response body). */
+            /** @description The note was deleted (the docs show no response body). */
             204: {
                 headers: {
                     [name: string]: unknown;

@@ -766,7 +766,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "getAutocompleteSuggestionsProfileSearch",
+    "operationId": "autocompleteCrmProfiles",
     "method": "GET",
     "path": "/crm/v1/autocomplete",
     "security": [
@@ -778,7 +778,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveCompanyProfileAssigned",
+    "operationId": "getProfileCompany",
     "method": "GET",
     "path": "/crm/v1/clients/{clientId}/company",
     "security": [
@@ -790,7 +790,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveDetailsProfile",
+    "operationId": "getCrmProfileDetails",
     "method": "GET",
     "path": "/crm/v1/clients/{clientId}/contacts",
     "security": [
@@ -802,7 +802,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveDateProfileSLastActivity",
+    "operationId": "getProfileLastActivity",
     "method": "GET",
     "path": "/crm/v1/clients/{clientId}/last-activity",
     "security": [
@@ -814,7 +814,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "listProfilesOfMaterialization",
+    "operationId": "listMaterializationProfiles",
     "method": "GET",
     "path": "/crm/v1/clients/list/{materializationId}",
     "security": [
@@ -826,7 +826,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveDetailedListProfilesIdentifiedCompanies",
+    "operationId": "listCrmCompanies",
     "method": "GET",
     "path": "/crm/v1/company-clients",
     "security": [
@@ -838,7 +838,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveNameAttributeUsedIdentifyCompanyType",
+    "operationId": "getCompanyIdentifierAttribute",
     "method": "GET",
     "path": "/crm/v1/company-clients-identifier",
     "security": [
@@ -850,7 +850,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "identifiesProfileCompany",
+    "operationId": "identifyProfileAsCompany",
     "method": "POST",
     "path": "/crm/v1/company-clients/{clientId}",
     "security": [
@@ -862,7 +862,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveDetailsCompanyProfile",
+    "operationId": "getCrmCompanyDetails",
     "method": "GET",
     "path": "/crm/v1/company-clients/{clientId}/contacts",
     "security": [
@@ -874,7 +874,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "listProfilesOfCompany",
+    "operationId": "listCompanyProfiles",
     "method": "GET",
     "path": "/crm/v1/company-clients/{clientId}/relations",
     "security": [
@@ -898,7 +898,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "listProfilesOfSegmentation",
+    "operationId": "listSegmentationProfiles",
     "method": "GET",
     "path": "/crm/v1/segmentations/{UUID}/clients",
     "security": [
@@ -910,7 +910,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "listProfilesOfLocalSegmentation",
+    "operationId": "listLocalSegmentationProfiles",
     "method": "GET",
     "path": "/crm/v1/segmentations/local/{UUID}/clients",
     "security": [
@@ -922,7 +922,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "retrieveNotesAssociatedSingleProfile",
+    "operationId": "listProfileNotes",
     "method": "GET",
     "path": "/notes-service/by-id/{clientId}",
     "security": [
@@ -934,7 +934,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "createNewNoteProfile",
+    "operationId": "createProfileNote",
     "method": "POST",
     "path": "/notes-service/by-id/{clientId}",
     "security": [
@@ -946,7 +946,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "retrieveSingleNote",
+    "operationId": "getProfileNote",
     "method": "GET",
     "path": "/notes-service/by-id/{clientId}/{noteId}",
     "security": [
@@ -958,7 +958,7 @@ export const operations = [
     "evidence": "docs"
   },
   {
-    "operationId": "updateExistingNote",
+    "operationId": "updateProfileNote",
     "method": "PUT",
     "path": "/notes-service/by-id/{clientId}/{noteId}",
     "security": [
@@ -970,7 +970,7 @@ export const operations = [
     "evidence": "inferred"
   },
   {
-    "operationId": "deleteNote",
+    "operationId": "deleteProfileNote",
     "method": "DELETE",
     "path": "/notes-service/by-id/{clientId}/{noteId}",
     "security": [
