@@ -165,6 +165,7 @@ import {
   createOperationFetch,
   createOperationIndex,
   createPolicyFetch,
+  idempotentRetry,
   httpErrorFor,
   InvalidInputError,
   rateLimitRulesFrom,
@@ -253,14 +254,7 @@ export function create${n.pascal}Client(options: ${n.pascal}ClientOptions = {}):
     logger: options.logger,
     timeoutMs: options.timeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
-    retry:
-      options.retry === false
-        ? false
-        : {
-            isSafeToRetry: (request) => index.findRequest(request)?.idempotent ?? false,
-            ...options.retry,
-            clock: options.retry?.clock ?? options.clock,
-          },
+    retry: idempotentRetry(index, options.retry, options.clock),
     rateLimit:
       options.rateLimit === false
         ? false

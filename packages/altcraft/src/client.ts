@@ -5,6 +5,7 @@ import {
   createOperationFetch,
   createOperationIndex,
   createPolicyFetch,
+  idempotentRetry,
   httpErrorFor,
   InvalidInputError,
   Redactor,
@@ -96,15 +97,8 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftAp
     logger: options.logger,
     timeoutMs: options.timeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
-    retry:
-      options.retry === false
-        ? false
-        : {
-            // Reads only: "The platform will not accept a repeated request if it modifies the data".
-            isSafeToRetry: (request) => index.findRequest(request)?.idempotent ?? false,
-            ...options.retry,
-            clock: options.retry?.clock ?? options.clock,
-          },
+    // Reads only: "The platform will not accept a repeated request if it modifies the data".
+    retry: idempotentRetry(index, options.retry, options.clock),
     rateLimit: false,
   });
   const transport = createOperationFetch({

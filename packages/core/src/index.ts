@@ -62,6 +62,7 @@ export {
 } from './auth.js';
 export {
   createOperationIndex,
+  idempotentRetry,
   rateLimitRulesFrom,
   type OperationIndex,
   type OperationMeta,

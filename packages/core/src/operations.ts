@@ -3,7 +3,9 @@
  * package) and the runtime needs: which credentials an operation takes, whether it is safe to repeat,
  * which vendor rate-limit scope it counts against.
  */
+import type { Clock } from './clock.js';
 import type { RateLimitRule } from './rate-limit.js';
+import type { RetryOptions } from './retry.js';
 
 export interface OperationRateLimit {
   readonly scope: string;
@@ -102,4 +104,22 @@ export function rateLimitRulesFrom(
   }
   for (const [scope, rule] of Object.entries(overrides)) if (rule) rules[scope] = rule;
   return rules;
+}
+
+/**
+ * The retry policy every vendor client uses: repeat only what the spec marks idempotent (or what
+ * `alsoSafe` vouches for, e.g. a batch whose events carry an idempotency key), with the caller's
+ * options on top and the client's clock unless the caller gave the retry its own. `false` stays off.
+ */
+export function idempotentRetry<O extends OperationMeta>(
+  index: OperationIndex<O>,
+  retry: RetryOptions | false | undefined,
+  clock?: Clock,
+  alsoSafe?: (request: Request) => boolean,
+): RetryOptions | false {
+  if (retry === false) return false;
+  const isSafeToRetry = alsoSafe
+    ? (request: Request) => alsoSafe(request) || (index.findRequest(request)?.idempotent ?? false)
+    : (request: Request) => index.findRequest(request)?.idempotent ?? false;
+  return { isSafeToRetry, ...retry, clock: retry?.clock ?? clock } as RetryOptions;
 }

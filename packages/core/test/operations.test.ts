@@ -53,3 +53,28 @@ describe('createOperationIndex', () => {
     expect(index.find('GET', 'https://api.example.com/v2/things/42/extra')).toBeUndefined();
   });
 });
+
+describe('idempotentRetry', () => {
+  it('repeats only idempotent operations (or what alsoSafe vouches for), keeps caller options, stays off when false', async () => {
+    const { idempotentRetry: retryFor, createOperationIndex: indexOf } = await import('../src/operations.js');
+    const index = indexOf(
+      [
+        { method: 'GET', path: '/read', security: [], idempotent: true },
+        { method: 'POST', path: '/write', security: [], idempotent: false },
+      ],
+      'http://retry.test',
+    );
+    const clock = { now: () => 0, sleep: async () => undefined };
+    expect(retryFor(index, false, clock)).toBe(false);
+    const policy = retryFor(index, { maxAttempts: 7 }, clock) as Exclude<ReturnType<typeof retryFor>, false>;
+    expect(policy.maxAttempts).toBe(7);
+    expect(policy.clock).toBe(clock);
+    expect(policy.isSafeToRetry?.(new Request('http://retry.test/read'))).toBe(true);
+    expect(policy.isSafeToRetry?.(new Request('http://retry.test/write', { method: 'POST' }))).toBe(false);
+    const marked = new Request('http://retry.test/write', { method: 'POST' });
+    const withBatch = retryFor(index, undefined, clock, (r) => r === marked) as Exclude<ReturnType<typeof retryFor>, false>;
+    expect(withBatch.isSafeToRetry?.(marked)).toBe(true);
+    const own = { now: () => 1, sleep: async () => undefined };
+    expect((retryFor(index, { clock: own }, clock) as { clock?: unknown }).clock).toBe(own);
+  });
+});

@@ -4,6 +4,7 @@ import {
   createOperationFetch,
   createOperationIndex,
   createPolicyFetch,
+  idempotentRetry,
   rateLimitRulesFrom,
   InvalidInputError,
   Redactor,
@@ -129,16 +130,9 @@ export function createDfineryContext(options: DfineryClientOptions): DfineryCont
     logger: options.logger,
     timeoutMs: options.timeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
-    retry:
-      options.retry === false
-        ? false
-        : {
-            // Safe to repeat: what the spec marks idempotent (events carry an event_log_id that
-            // DFINERY deduplicates on; identity and profile calls set state; exports only read).
-            isSafeToRetry: (request) => index.findRequest(request)?.idempotent ?? false,
-            ...options.retry,
-            clock: options.retry?.clock ?? options.clock,
-          },
+    // Safe to repeat: what the spec marks idempotent (events carry an event_log_id that DFINERY
+    // deduplicates on; identity and profile calls set state; exports only read).
+    retry: idempotentRetry(index, options.retry, options.clock),
     rateLimit:
       options.rateLimit === false
         ? false

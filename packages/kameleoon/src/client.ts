@@ -5,6 +5,7 @@ import {
   createOperationFetch,
   createOperationIndex,
   createPolicyFetch,
+  idempotentRetry,
   httpErrorFor,
   InvalidInputError,
   Redactor,
@@ -197,10 +198,7 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
     logger: options.logger,
     timeoutMs: options.timeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
-    retry:
-      options.retry === false
-        ? false
-        : { isSafeToRetry: (request) => index.findRequest(request)?.idempotent ?? false, ...options.retry, clock: options.retry?.clock ?? options.clock },
+    retry: idempotentRetry(index, options.retry, options.clock),
     rateLimit:
       options.rateLimit === false
         ? false

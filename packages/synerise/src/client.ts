@@ -5,6 +5,7 @@ import {
   createOperationFetch,
   createOperationIndex,
   createPolicyFetch,
+  idempotentRetry,
   InvalidInputError,
   rateLimitRulesFrom,
   Redactor,
@@ -125,14 +126,7 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
     logger: options.logger,
     timeoutMs: options.timeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
-    retry:
-      options.retry === false
-        ? false
-        : {
-            isSafeToRetry: (request) => replaySafe.has(request) || (index.findRequest(request)?.idempotent ?? false),
-            ...options.retry,
-            clock: options.retry?.clock ?? options.clock,
-          },
+    retry: idempotentRetry(index, options.retry, options.clock, (request) => replaySafe.has(request)),
     rateLimit:
       options.rateLimit === false || !options.rateLimit?.rules
         ? false
