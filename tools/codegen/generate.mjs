@@ -100,6 +100,32 @@ function fixedHeaders(parameters, doc) {
   return Object.keys(headers).length > 0 ? headers : undefined;
 }
 
+const isJson = (type) => /^application\/(?:[\w.+-]*\+)?json\b/.test(type);
+
+/**
+ * What a success answer carries, from the 2xx responses: `stream` when one is not JSON (a CSV
+ * export: read as a stream, never buffered), `json` when all are JSON (a missing or unparsable body
+ * is then a malformed answer), nothing when no 2xx documents a body.
+ */
+function successBody(op, doc) {
+  const types = Object.entries(op.responses ?? {})
+    .filter(([status]) => /^2/.test(status))
+    .flatMap(([, response]) => Object.keys(localRef(response, doc)?.content ?? {}));
+  if (types.some((t) => !isJson(t))) return "stream";
+  return types.length > 0 ? "json" : undefined;
+}
+
+/** The JSON request body's outer shape and its required top-level fields, checked before sending. */
+function requestBody(op, doc) {
+  const body = localRef(op.requestBody, doc);
+  const json = Object.entries(body?.content ?? {}).find(([type]) => isJson(type));
+  if (!json) return undefined;
+  const schema = localRef(json[1].schema, doc);
+  if (schema?.type === "array") return { type: "array" };
+  if (schema?.type !== "object") return undefined;
+  return Array.isArray(schema.required) && schema.required.length > 0 ? { type: "object", required: schema.required } : { type: "object" };
+}
+
 async function resolvePathItem(item, specPath) {
   if (!item || typeof item.$ref !== "string") return item;
   const [file, pointer = ""] = item.$ref.split("#");
@@ -132,6 +158,11 @@ export async function renderOperations(specPath, label) {
       };
       if (op["x-cdpkit-rate-limit"]) entry.rateLimit = op["x-cdpkit-rate-limit"];
       if (op["x-cdpkit-evidence"]) entry.evidence = op["x-cdpkit-evidence"];
+      const success = successBody(op, doc);
+      if (success) entry.successBody = success;
+      const body = requestBody(op, doc);
+      if (body) entry.requestBody = body;
+      if (op["x-cdpkit-follows-redirect-as-get"] === true) entry.followsAsGet = true;
       const headers = fixedHeaders([...(item.parameters ?? []), ...(op.parameters ?? [])], doc);
       if (headers) entry.headers = headers;
       operations.push(entry);

@@ -1,6 +1,10 @@
 import createClient, { type Client } from "openapi-fetch";
 import {
   bindOperations,
+  MalformedResponseError,
+  NetworkError,
+  sharedPolicyOptions,
+  type ClientBaseOptions,
   CdpkitError,
   createOperationFetch,
   createOperationIndex,
@@ -10,11 +14,7 @@ import {
   InvalidInputError,
   Redactor,
   ReplayableRequest,
-  VendorError,
-  type Clock,
-  type FetchLike,
   type InvalidInputIssue,
-  type Logger,
   type OperationInit,
   type OperationMeta,
   type OperationResult,
@@ -31,7 +31,7 @@ const PREFIX = "/api/v1.1/";
 /** The cloud host ("ru.altkraft.com"); on-premise platforms have their own. */
 export const ALTCRAFT_CLOUD_HOST = "ru.altkraft.com";
 
-export interface AltcraftClientOptions {
+export interface AltcraftClientOptions extends ClientBaseOptions {
   /** The API token (Settings > Tokens). */
   token: string;
   /**
@@ -44,18 +44,14 @@ export interface AltcraftClientOptions {
   host?: string;
   /** A full base URL instead of `host` (e.g. a proxy or a local mock). */
   baseUrl?: string;
-  fetch?: FetchLike | typeof globalThis.fetch;
-  /** Retries apply to read methods only (profiles/get, databases/list, databases/fields_get, campaigns/triggers/get). */
+  /** Retries apply to read methods only (profiles/get, databases/list, databases/fields_get, campaigns/triggers/get),
+   * and to a write the server refused with 429 or whose connection was never made. */
   retry?: RetryOptions | false;
-  timeoutMs?: number;
-  totalTimeoutMs?: number;
   /**
    * Default `true`: a non-zero `error` in the envelope (or a non-2xx answer) is thrown as a typed error.
    * `false`: returned as `{ error, response }` (`error` the parsed envelope).
    */
   throwOnError?: boolean;
-  logger?: Logger;
-  clock?: Clock;
 }
 
 export type AltcraftApi = Client<paths, "application/json">;
@@ -63,6 +59,8 @@ export type AltcraftApi = Client<paths, "application/json">;
 function validate(options: AltcraftClientOptions): void {
   const issues: InvalidInputIssue[] = [];
   if (typeof options?.token !== "string" || options.token.trim() === "") issues.push({ path: "token", message: "must be a non-empty string (your API token)" });
+  // CR, LF, NUL: a header cannot carry them, and fetch's TypeError would echo the token. Never echoed here.
+  else if (/[\r\n\0]/.test(options.token)) issues.push({ path: "token", message: "must not contain CR, LF or NUL characters" });
   if (options?.tokenIn !== undefined && options.tokenIn !== "body" && options.tokenIn !== "header") {
     issues.push({ path: "tokenIn", message: 'must be "body" or "header"' });
   }
@@ -91,12 +89,9 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftAp
   const redactor = new Redactor({ secrets: () => [options.token] });
   const policyFetch = createPolicyFetch({
     vendor: VENDOR,
-    fetch: options.fetch,
     redactor,
-    clock: options.clock,
-    logger: options.logger,
-    timeoutMs: options.timeoutMs,
-    totalTimeoutMs: options.totalTimeoutMs,
+    ...sharedPolicyOptions(options),
+    operationFor: (request) => index.findRequest(request),
     // Reads only: "The platform will not accept a repeated request if it modifies the data".
     retry: idempotentRetry(index, options.retry, options.clock),
     rateLimit: false,
@@ -119,6 +114,10 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftAp
     vendor: VENDOR,
     factory: "createAltcraftClient",
     fetchFor: transport.fetchFor,
+    operationFor: transport.operationFor,
+    redactor,
+    // Added by the client (tokenIn "body"), so not required of the caller.
+    clientFilledBodyFields: ["token"],
     prepare: (init: OperationInit | undefined, _method, path) => {
       if (tokenIn !== "body" || path === `${PREFIX}resources/push_subscribe`) return init;
       const body = init?.body;
@@ -128,16 +127,22 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftAp
     },
     finish: async (call, method, path) => {
       const altcraftMethod = path.startsWith(PREFIX) ? path.slice(PREFIX.length) : path;
-      let result: OperationResult;
-      try {
-        result = await call();
-      } catch (error) {
-        if (error instanceof SyntaxError) {
-          throw new VendorError({ vendor: VENDOR, method, redactor, message: `altcraft ${altcraftMethod}: the response is not valid JSON (${error.message})`, cause: error });
-        }
-        throw error;
-      }
+      const result: OperationResult = await call();
       const envelope = (result.data ?? result.error) as { error?: unknown } | undefined;
+      // Every documented answer is the {error, error_text, data} envelope; a 2xx without it
+      // (empty, HTML, other JSON) did not report success.
+      if (result.response.ok && !(isObject(envelope) && typeof envelope.error === "number")) {
+        throw new MalformedResponseError({
+          vendor: VENDOR,
+          method,
+          status: result.response.status,
+          url: result.response.url,
+          body: envelope,
+          redactor,
+          vendorCode: "malformed_response",
+          message: `altcraft ${altcraftMethod}: HTTP ${result.response.status} without the {error, error_text} envelope; not a success`,
+        });
+      }
       if (isObject(envelope) && typeof envelope.error === "number" && envelope.error !== 0) {
         const failure = envelopeError(envelope as { error: number; error_text?: unknown }, altcraftMethod, result.response, redactor);
         if (throwOnError) throw failure;
@@ -158,7 +163,9 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftAp
       return await post(path, init);
     } catch (error) {
       const op = operations.find((o) => o.path === path && o.method.toUpperCase() === "POST");
-      if (op && !op.idempotent && error instanceof CdpkitError && (error.kind === "network" || error.kind === "timeout")) {
+      // No connection was made: nothing reached the platform, so the outcome is known (not applied).
+      const neverSent = error instanceof NetworkError && error.phase === "connect";
+      if (op && !op.idempotent && !neverSent && error instanceof CdpkitError && (error.kind === "network" || error.kind === "timeout")) {
         throw new WriteOutcomeUnknownError(path.slice(PREFIX.length), stripToken(init?.body), error, redactor);
       }
       throw error;

@@ -5,7 +5,7 @@ import { InvalidInputError } from "./errors.js";
  * scheme says where its credential goes (header, query, cookie, bearer). A credential is a value or
  * a function, so a vendor package can plug in a login/refresh flow without changing this code.
  */
-export type Credential = string | (() => string | Promise<string>);
+export type Credential = string | ((signal?: AbortSignal) => string | Promise<string>);
 
 export interface SecuritySchemeMeta {
   readonly type: string;
@@ -24,8 +24,21 @@ export interface ApplySecurityOptions {
   readonly optionFor?: (scheme: string) => string;
 }
 
-async function resolveCredential(credential: Credential): Promise<string> {
-  return typeof credential === "function" ? credential() : credential;
+async function resolveCredential(credential: Credential, signal: AbortSignal): Promise<string> {
+  return typeof credential === "function" ? credential(signal) : credential;
+}
+
+/** Characters no header value may hold: `Headers.set` would throw a TypeError that echoes the value. */
+const FORBIDDEN = /[\r\n\0]/;
+
+/**
+ * The issue with a credential given to a client, or undefined when it is usable: a non-empty
+ * string without CR, LF or NUL. Never echoes the value.
+ */
+export function credentialIssue(path: string, value: unknown): { path: string; message: string } | undefined {
+  if (typeof value !== "string" || value.trim() === "") return { path, message: "must be a non-empty string" };
+  if (FORBIDDEN.test(value)) return { path, message: "contains a line break or NUL character, which no HTTP header or URL can carry" };
+  return undefined;
 }
 
 /**
@@ -47,8 +60,11 @@ export async function applySecurity(request: Request, options: ApplySecurityOpti
   let result = request;
   for (const name of alternative) {
     const scheme = options.schemes[name];
-    const value = await resolveCredential(options.credentials[name] as Credential);
+    const value = await resolveCredential(options.credentials[name] as Credential, request.signal);
     if (!scheme) throw new InvalidInputError({ message: `unknown security scheme "${name}"`, issues: [] });
+    // A token from a login or a callback is checked like one given up front, without echoing it.
+    const issue = credentialIssue(options.optionFor?.(name) ?? name, value);
+    if (issue) throw new InvalidInputError({ message: `${options.operation}: the credential ${issue.path} ${issue.message}`, issues: [issue] });
     if (scheme.type === "http" && scheme.scheme?.toLowerCase() === "basic") {
       result.headers.set("Authorization", `Basic ${value}`);
     } else if (scheme.type === "http" || scheme.type === "oauth2" || scheme.type === "openIdConnect") {

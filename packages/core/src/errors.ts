@@ -8,7 +8,7 @@ import { defaultRedactor, type Redactor } from './redact.js';
  * cannot leak through `message`, `toJSON()`, `String(err)` or `util.inspect(err)`.
  */
 
-export type ErrorKind = 'http' | 'vendor' | 'rate_limit' | 'timeout' | 'network' | 'invalid_input' | 'auth';
+export type ErrorKind = 'http' | 'vendor' | 'rate_limit' | 'timeout' | 'network' | 'invalid_input' | 'auth' | 'aborted';
 
 /** One rejected field of a request, as the vendor's error body names it. */
 export interface FieldIssue {
@@ -49,23 +49,75 @@ function describe(o: CdpkitErrorOptions, fallback: string): string {
   return `${head}${code}${detail}`;
 }
 
+/** Longest message an error carries: enough for a vendor's explanation, never a whole body. */
+export const MAX_MESSAGE_CHARS = 4096;
+/** Longest string kept in an error's `body` (an HTML page, a text body): an excerpt, not the page. */
+export const MAX_BODY_EXCERPT_CHARS = 8192;
+
 /**
- * A cause is shown by `util.inspect`, so one whose text holds a secret is replaced by a
- * scrubbed copy (name, message, code, stack); clean causes are kept as they are.
+ * Redacts, then cuts to `max` characters. Only a window a little longer than `max` is redacted, so a
+ * 50 MB body costs no more than its excerpt; the margin covers a secret that straddles the cut (it
+ * is replaced whole inside the window, then cut).
+ */
+export function excerpt(text: string, max: number, redactor: Redactor): string {
+  if (text.length <= max) return redactor.redactText(text);
+  const window = redactor.redactText(text.slice(0, max + 1024));
+  return `${window.slice(0, max)}… [${text.length - max} more characters]`;
+}
+
+/** A deep redacted copy whose strings are cut to excerpts: the `body` an error keeps. */
+function boundedValue(value: unknown, redactor: Redactor): unknown {
+  if (typeof value === 'string') return excerpt(value, MAX_BODY_EXCERPT_CHARS, redactor);
+  const redacted = redactor.redactValue(value);
+  return cutStrings(redacted, new WeakSet());
+}
+
+function cutStrings(value: unknown, seen: WeakSet<object>): unknown {
+  if (typeof value === 'string') return value.length > MAX_BODY_EXCERPT_CHARS ? `${value.slice(0, MAX_BODY_EXCERPT_CHARS)}…` : value;
+  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = cutStrings(value[i], seen);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = cutStrings(record[key], seen);
+  }
+  return value;
+}
+
+/**
+ * A cause is shown by `util.inspect` and walked by loggers, so every cause in the chain is replaced
+ * by a redacted copy (name, message, code, stack, its other own fields, `errors` of an
+ * AggregateError) unless nothing in it changes; a cause that is not an Error is redacted as a value.
  */
 function redactCause(cause: unknown, redactor: Redactor, depth = 0): unknown {
-  if (!(cause instanceof Error) || depth > 5) return cause;
-  const message = redactor.redactText(cause.message);
-  const stack = cause.stack === undefined ? undefined : redactor.redactText(cause.stack);
+  if (depth > 8) return undefined;
+  if (!(cause instanceof Error)) return cause === null || typeof cause !== 'object' ? redactPrimitive(cause, redactor) : redactor.redactValue(cause);
+  // Our own errors were redacted when they were built, by the client that built them; kept as they
+  // are so `instanceof` on a cause keeps working.
+  if (cause instanceof CdpkitError) return cause;
+  const message = excerpt(cause.message, MAX_MESSAGE_CHARS, redactor);
+  const stack = cause.stack === undefined ? undefined : excerpt(cause.stack, MAX_MESSAGE_CHARS * 2, redactor);
   const inner = (cause as { cause?: unknown }).cause;
   const innerRedacted = inner === undefined ? undefined : redactCause(inner, redactor, depth + 1);
-  if (message === cause.message && stack === cause.stack && innerRedacted === inner) return cause;
+  const own: Record<string, unknown> = {};
+  let ownChanged = false;
+  for (const [key, value] of Object.entries(cause)) {
+    if (key === 'cause') continue;
+    const clean = key === 'errors' && Array.isArray(value) ? value.map((e) => redactCause(e, redactor, depth + 1)) : redactor.isSensitiveKey(key) ? '[REDACTED]' : redactor.redactValue(value);
+    own[key] = clean;
+    if (JSON.stringify(clean) !== JSON.stringify(value)) ownChanged = true;
+  }
+  if (message === cause.message && stack === cause.stack && innerRedacted === inner && !ownChanged) return cause;
   const copy = new Error(message, innerRedacted === undefined ? undefined : { cause: innerRedacted });
   copy.name = cause.name;
   if (stack !== undefined) copy.stack = stack;
-  const code = (cause as { code?: unknown }).code;
-  if (code !== undefined) Object.assign(copy, { code });
+  Object.assign(copy, own);
   return copy;
+}
+
+function redactPrimitive(value: unknown, redactor: Redactor): unknown {
+  return typeof value === 'string' ? excerpt(value, MAX_MESSAGE_CHARS, redactor) : value;
 }
 
 export class CdpkitError extends Error {
@@ -83,11 +135,13 @@ export class CdpkitError extends Error {
 
   constructor(options: CdpkitErrorOptions = {}) {
     const redactor = options.redactor ?? defaultRedactor;
-    const url = options.url === undefined ? undefined : redactor.redactUrl(options.url);
-    const vendorMessage = options.vendorMessage === undefined ? undefined : redactor.redactText(options.vendorMessage);
-    const message = redactor.redactText(
-      options.message ?? describe({ ...options, url, vendorMessage }, 'request failed'),
-    );
+    const text = (value: string | undefined, max = MAX_MESSAGE_CHARS): string | undefined =>
+      value === undefined ? undefined : excerpt(String(value), max, redactor);
+    const url = options.url === undefined ? undefined : redactor.redactUrl(String(options.url).slice(0, MAX_MESSAGE_CHARS));
+    const vendorMessage = text(options.vendorMessage, 1024);
+    // A vendor code is the server's text too (DFINERY copies its message into it): scrubbed like one.
+    const vendorCode = typeof options.vendorCode === 'string' ? text(options.vendorCode, 256) : options.vendorCode;
+    const message = text(options.message ?? describe({ ...options, url, vendorMessage, vendorCode }, 'request failed'))!;
     const cause = options.cause === undefined ? undefined : redactCause(options.cause, redactor);
     super(message, cause === undefined ? undefined : { cause });
     // Only defined fields become own properties: keeps inspect output and snapshots short.
@@ -95,15 +149,15 @@ export class CdpkitError extends Error {
       kind: options.kind ?? 'http',
       vendor: options.vendor,
       status: options.status,
-      vendorCode: options.vendorCode,
+      vendorCode,
       vendorMessage,
-      requestId: options.requestId,
-      body: options.body === undefined ? undefined : redactor.redactValue(options.body),
+      requestId: text(options.requestId, 256),
+      body: options.body === undefined ? undefined : boundedValue(options.body, redactor),
       fieldErrors:
         options.fieldErrors === undefined || options.fieldErrors.length === 0
           ? undefined
-          : options.fieldErrors.map((f) => redactor.redactValue(f) as FieldIssue),
-      method: options.method,
+          : options.fieldErrors.slice(0, 100).map((f) => boundedValue(f, redactor) as FieldIssue),
+      method: text(options.method, 16),
       url,
     };
     for (const [key, value] of Object.entries(fields)) {
@@ -199,16 +253,101 @@ export class TimeoutError extends CdpkitError {
   }
 }
 
+/**
+ * How far a failed exchange got, which decides whether a write may have been applied:
+ * `connect` — no connection was made, so nothing reached the server (safe to send again);
+ * `response` — the request went out but no complete response head came back;
+ * `body` — the response head arrived and reading its body failed.
+ */
+export type NetworkPhase = 'connect' | 'response' | 'body';
+
+export interface NetworkErrorOptions extends CdpkitErrorOptions {
+  /** Default: `connect` when the cause's code says no connection was made, else `response`. */
+  phase?: NetworkPhase;
+}
+
 /** Connection refused / reset, DNS failure, socket hang-up. The original error is `cause`. */
 export class NetworkError extends CdpkitError {
-  constructor(options: CdpkitErrorOptions = {}) {
+  declare readonly phase: NetworkPhase;
+  constructor(options: NetworkErrorOptions = {}) {
     const causeText = options.cause instanceof Error ? describeCause(options.cause) : undefined;
     const where = [options.vendor, options.method, options.url].filter(Boolean).join(' ');
+    const phase = options.phase ?? (isConnectFailure(options.cause) ? 'connect' : 'response');
+    const during = phase === 'body' ? ' while reading the response body' : phase === 'connect' ? ' before anything was sent' : '';
+    const { phase: _phase, ...rest } = options;
     super({
-      message: `${where ? `${where}: ` : ''}network error${causeText ? `: ${causeText}` : ''}`,
-      ...options,
+      message: `${where ? `${where}: ` : ''}network error${during}${causeText ? `: ${causeText}` : ''}`,
+      ...rest,
       kind: 'network',
     });
+    define(this, 'phase', phase);
+  }
+}
+
+/** Codes that mean no connection was made: the request never left this machine. */
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** True when `err` (or its cause, where undici puts the socket error) says no connection was made. */
+export function isConnectFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof NetworkError) return e.phase === 'connect';
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECT_CODES.has(code)) return true;
+    // AggregateError: undici reports every address it tried.
+    const errors = (e as { errors?: unknown }).errors;
+    if (Array.isArray(errors) && errors.length > 0 && errors.every((inner) => isConnectFailure(inner))) return true;
+  }
+  return false;
+}
+
+/**
+ * A redirect the client will not follow: a write answered 301/302/303 (a POST turned into a GET is
+ * never the POST's success), a 307/308 on a request that is not safe to send again, a cross-origin
+ * redirect of a request with a body (its credentials may be inside), or too many hops.
+ */
+export interface RedirectErrorOptions extends HttpErrorOptions {
+  /** The `Location` the server named (redacted). */
+  location?: string;
+}
+
+export class RedirectError extends HttpError {
+  declare readonly location?: string;
+  constructor(options: RedirectErrorOptions) {
+    const redactor = options.redactor ?? defaultRedactor;
+    const { location, ...rest } = options;
+    super(rest);
+    if (location !== undefined) define(this, 'location', redactor.redactUrl(location));
+  }
+}
+
+/**
+ * A 2xx answer that is not the vendor's documented success: empty, not JSON, an HTML page, a JSON
+ * value without the envelope. Never returned as data and never counted as accepted.
+ */
+export class MalformedResponseError extends VendorError {}
+
+export interface ResponseTooLargeErrorOptions extends CdpkitErrorOptions {
+  limitBytes: number;
+}
+
+/** A response body longer than the client's `maxResponseBytes`; streamed exports are exempt. */
+export class ResponseTooLargeError extends VendorError {
+  declare readonly limitBytes: number;
+  constructor(options: ResponseTooLargeErrorOptions) {
+    const { limitBytes, ...rest } = options;
+    super({ message: `response body exceeds maxResponseBytes (${limitBytes} bytes)`, ...rest });
+    define(this, 'limitBytes', limitBytes);
+  }
+}
+
+/**
+ * An item the client did not send (or did not finish sending) because the caller aborted. Batch
+ * reports use it so aborted items are never mistaken for sent or for network failures; a single
+ * call rejects with the caller's own `signal.reason` instead.
+ */
+export class AbortedError extends CdpkitError {
+  constructor(options: CdpkitErrorOptions = {}) {
+    super({ message: `${options.vendor ? `${options.vendor}: ` : ''}aborted by the caller before it was sent`, ...options, kind: 'aborted' });
   }
 }
 
@@ -238,7 +377,7 @@ export class InvalidInputError extends CdpkitError {
     define(
       this,
       'issues',
-      options.issues.map((i) => ({ path: i.path, message: redactor.redactText(i.message) })),
+      options.issues.map((i) => ({ path: redactor.redactText(i.path), message: redactor.redactText(i.message) })),
     );
   }
 }
@@ -260,6 +399,10 @@ named(VendorError, 'VendorError');
 named(TimeoutError, 'TimeoutError');
 named(NetworkError, 'NetworkError');
 named(InvalidInputError, 'InvalidInputError');
+named(RedirectError, 'RedirectError');
+named(MalformedResponseError, 'MalformedResponseError');
+named(ResponseTooLargeError, 'ResponseTooLargeError');
+named(AbortedError, 'AbortedError');
 
 export interface HttpErrorInit {
   status: number;
@@ -355,10 +498,11 @@ export function isNetworkError(err: unknown): boolean {
 /** Wraps a transport failure as NetworkError (idempotent for errors that already are one). */
 export function toNetworkError(
   err: unknown,
-  context: { request?: Request; vendor?: string; redactor?: Redactor } = {},
+  context: { request?: Request; vendor?: string; redactor?: Redactor; phase?: NetworkPhase } = {},
 ): NetworkError {
   if (err instanceof NetworkError) return err;
-  const options: CdpkitErrorOptions = { cause: err };
+  const options: NetworkErrorOptions = { cause: err };
+  if (context.phase !== undefined) options.phase = context.phase;
   if (context.vendor !== undefined) options.vendor = context.vendor;
   if (context.redactor !== undefined) options.redactor = context.redactor;
   if (context.request) {

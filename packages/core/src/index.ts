@@ -1,20 +1,26 @@
 export { composeFetch, type FetchLayer, type FetchLike } from './fetch.js';
 export { createManualClock, systemClock, type Clock, type ManualClock, type ManualClockOptions } from './clock.js';
 export {
+  AbortedError,
   AuthError,
   BadRequestError,
   CdpkitError,
   ConflictError,
   HttpError,
   InvalidInputError,
+  MalformedResponseError,
   NetworkError,
+  RedirectError,
+  ResponseTooLargeError,
   NotFoundError,
   RateLimitError,
   ServerError,
   TimeoutError,
   UnprocessableEntityError,
   VendorError,
+  excerpt,
   httpErrorFor,
+  isConnectFailure,
   isNetworkError,
   toNetworkError,
   type CdpkitErrorOptions,
@@ -24,6 +30,10 @@ export {
   type HttpErrorOptions,
   type InvalidInputErrorOptions,
   type InvalidInputIssue,
+  type NetworkErrorOptions,
+  type NetworkPhase,
+  type RedirectErrorOptions,
+  type ResponseTooLargeErrorOptions,
   type RateLimitErrorOptions,
   type TimeoutErrorOptions,
 } from './errors.js';
@@ -45,6 +55,9 @@ export {
 export {
   MemoryRateLimitStore,
   withRateLimit,
+  type ObservedLimits,
+  type OnRateLimit,
+  type RateLimitEvent,
   type RateLimitOptions,
   type RateLimitRule,
   type RateLimitStore,
@@ -52,10 +65,20 @@ export {
   type TakeResult,
 } from './rate-limit.js';
 export { withTimeout, type TimeoutOptions } from './timeout.js';
-export { createPolicyFetch, withNetworkErrors, type PolicyOptions } from './policy.js';
+export {
+  createPolicyFetch,
+  sharedPolicyOptions,
+  withNetworkErrors,
+  type ClientBaseOptions,
+  type PolicyOperationFacts,
+  type PolicyOptions,
+} from './policy.js';
+export { withRedirects, type RedirectOptions } from './redirect.js';
+export { DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES } from './body.js';
 export { redactingLogger, type Logger } from './logger.js';
 export {
   applySecurity,
+  credentialIssue,
   type ApplySecurityOptions,
   type Credential,
   type SecuritySchemeMeta,
@@ -73,11 +96,13 @@ export { ReplayableRequest, type ReplayableBody } from './context.js';
 export {
   HTTP_VERBS,
   bindOperations,
+  checkSuccess,
   createOperationFetch,
   type BindOperationsOptions,
   type OperationFetch,
   type OperationFetchOptions,
   type OperationInit,
   type OperationResult,
+  type SuccessCheck,
 } from './operation-client.js';
 export { TokenCache, jwtExpiresAt, type IssuedToken, type TokenCacheOptions, type TokenCacheStats } from './token.js';

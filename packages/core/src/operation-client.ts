@@ -1,5 +1,6 @@
 import { applySecurity, type Credential, type SecuritySchemeMeta } from './auth.js';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, MalformedResponseError } from './errors.js';
+import type { Redactor } from './redact.js';
 import type { FetchLike } from './fetch.js';
 import { bodySource, rebuildRequest } from './context.js';
 import { createOperationIndex, type OperationIndex, type OperationMeta } from './operations.js';
@@ -39,6 +40,8 @@ export interface OperationFetch<O extends OperationMeta> {
   readonly fetch: FetchLike;
   /** The fetch for one operation, by verb and path template exactly as the spec writes them. */
   fetchFor(method: string, path: string): FetchLike | undefined;
+  /** The operation's facts, by verb and path template. */
+  operationFor(method: string, path: string): O | undefined;
 }
 
 export function createOperationFetch<O extends OperationMeta>(options: OperationFetchOptions<O>): OperationFetch<O> {
@@ -76,14 +79,17 @@ export function createOperationFetch<O extends OperationMeta>(options: Operation
   // openapi-fetch knows the verb and path template before it builds the Request: a fetch per
   // operation means no policy has to match the URL again.
   const byOperation = new Map<string, FetchLike>();
+  const facts = new Map<string, O>();
   for (const op of options.operations) {
     const label = `${op.method.toUpperCase()} ${op.path}`;
     byOperation.set(label, (request) => send(request, op, label));
+    facts.set(label, op);
   }
   return {
     index,
     fetch: (request) => send(request, index.findRequest(request)),
     fetchFor: (method, path) => byOperation.get(`${method.toUpperCase()} ${path}`),
+    operationFor: (method, path) => facts.get(`${method.toUpperCase()} ${path}`),
   };
 }
 
@@ -102,6 +108,12 @@ export interface BindOperationsOptions {
   /** The factory users call, named in the per-call `fetch` error, e.g. `createDfineryClient`. */
   readonly factory: string;
   readonly fetchFor: (method: string, path: string) => FetchLike | undefined;
+  /** The facts of the operation (request body shape, success body), for checks before and after. */
+  readonly operationFor?: (method: string, path: string) => OperationMeta | undefined;
+  /** Scrubs the `error` body handed back when a call does not throw (it may echo a credential). */
+  readonly redactor?: Redactor;
+  /** Body fields the client fills in itself (e.g. a token), so they are not required of the caller. */
+  readonly clientFilledBodyFields?: readonly string[];
   /** Fills vendor defaults into each call's init (e.g. a service id query parameter). It must not
    * modify `init`; returning it unchanged is fine. */
   readonly prepare?: (init: OperationInit | undefined, method: string, path: string) => OperationInit | undefined;
@@ -129,35 +141,61 @@ type RequestVerb = (method: string, path: string, init?: OperationInit) => Promi
  * and every policy, so it is refused with an `InvalidInputError` (as a rejection, like any failure).
  */
 export function bindOperations<C extends object>(client: C, options: BindOperationsOptions): C {
+  const { vendor, redactor } = options;
+  const filled = new Set(options.clientFilledBodyFields ?? []);
   const route = (method: string, path: string, init: OperationInit | undefined): OperationInit => {
     if (init?.fetch !== undefined) {
       throw new InvalidInputError({
-        vendor: options.vendor,
+        vendor,
         message: `${method} ${path}: a per-call \`fetch\` is not supported; pass \`fetch\` to ${options.factory}`,
         issues: [{ path: 'fetch', message: `pass it to ${options.factory}` }],
       });
     }
+    const opFetch = options.fetchFor(method, path);
+    // A call outside the spec would skip auth rules, retry rules, limits and timeouts: refused.
+    if (!opFetch) {
+      throw new InvalidInputError({
+        vendor,
+        message: `${method} ${path} is not an operation of the ${vendor} spec`,
+        issues: [{ path: 'path', message: `${method} ${path} is not in the spec` }],
+      });
+    }
+    const op = options.operationFor?.(method, path);
+    if (op?.requestBody) checkBody(init?.body, op, method, path, vendor, filled);
     // The caller's own init is never modified: copy unless `prepare` already made a new object.
     const given = options.prepare ? options.prepare(init, method, path) : init;
     const prepared: OperationInit = given === undefined || given === init ? { ...init } : given;
-    const opFetch = options.fetchFor(method, path);
-    if (opFetch) prepared.fetch = opFetch;
+    prepared.fetch = opFetch;
+    // Redirects are the policy fetch's to follow (withRedirects), never fetch's own.
+    prepared.redirect = 'manual';
     return prepared;
   };
-  const finish = options.finish ?? ((call) => call());
+  const userFinish = options.finish ?? ((call) => call());
+  const finish = async (call: () => Promise<OperationResult>, method: string, path: string): Promise<OperationResult> => {
+    const op = options.operationFor?.(method, path);
+    const result = await userFinish(() => checkSuccess(call, { op, method, path, vendor, redactor }), method, path);
+    // With throwOnError off, the error body reaches the caller: scrubbed like any error field.
+    return result.error !== undefined && redactor ? { ...result, error: redactor.redactValue(result.error) } : result;
+  };
   const raw = client as unknown as Record<string, unknown>;
   const bound: Record<string, unknown> = { ...raw };
   for (const verb of HTTP_VERBS) {
     const call = raw[verb] as Verb | undefined;
     if (typeof call !== 'function') continue;
     bound[verb] = (path: string, init?: OperationInit) =>
-      finish(() => attempt(() => call(path, route(verb, path, init))), verb, path);
+      attempt(() => {
+        const routed = route(verb, path, init);
+        return finish(() => call(path, routed), verb, path);
+      });
   }
   const request = raw.request as RequestVerb | undefined;
   if (typeof request === 'function') {
     bound.request = (method: string, path: string, init?: OperationInit) => {
       const verb = String(method).toUpperCase();
-      return finish(() => attempt(() => request(method, path, route(verb, path, init))), verb, path);
+      return attempt(() => {
+        const routed = route(verb, path, init);
+        return finish(() => request(method, path, routed), verb, path);
+      });
     };
   }
   for (const name of ['use', 'eject'] as const) {
@@ -165,4 +203,78 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     if (typeof fn === 'function') bound[name] = fn.bind(client);
   }
   return bound as C;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Blob) && !ArrayBuffer.isView(value);
+
+/** The body's outer shape and required fields, as the spec declares them, before anything is sent. */
+function checkBody(body: unknown, op: OperationMeta, method: string, path: string, vendor: string, filled: ReadonlySet<string>): void {
+  const shape = op.requestBody!;
+  // A string or bytes body is the caller's own serialisation: sent as given.
+  if (typeof body === 'string' || body instanceof Blob || ArrayBuffer.isView(body) || body instanceof ArrayBuffer) return;
+  const issues: { path: string; message: string }[] = [];
+  if (shape.type === 'array') {
+    if (!Array.isArray(body)) issues.push({ path: 'body', message: 'must be an array' });
+  } else if (!isPlainObject(body)) {
+    issues.push({ path: 'body', message: `must be an object${body === undefined ? ' (none was given)' : ''}` });
+  } else {
+    for (const field of shape.required ?? []) {
+      if (!filled.has(field) && (body[field] === undefined || body[field] === null)) issues.push({ path: `body.${field}`, message: 'is required' });
+    }
+  }
+  if (issues.length > 0) {
+    throw new InvalidInputError({
+      vendor,
+      message: `${method} ${path}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      issues,
+    });
+  }
+}
+
+export interface SuccessCheck {
+  readonly op: OperationMeta | undefined;
+  readonly method: string;
+  readonly path: string;
+  readonly vendor: string;
+  readonly redactor?: Redactor | undefined;
+}
+
+/**
+ * Runs an openapi-fetch call and refuses a 2xx that is not a success: a body that does not parse as
+ * JSON (an HTML page, a truncated answer), or an empty one where the spec documents JSON, is a
+ * MalformedResponseError, never data. bindOperations applies it to every call; a
+ * helper that calls the raw client applies it itself.
+ */
+export async function checkSuccess(call: () => Promise<OperationResult>, check: SuccessCheck): Promise<OperationResult> {
+  const { op, method, path, vendor, redactor } = check;
+  let result: OperationResult;
+  try {
+    result = await call();
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new MalformedResponseError({
+        vendor,
+        method,
+        ...(redactor ? { redactor } : {}),
+        message: `${vendor} ${method} ${path}: the response body is not valid JSON (${error.message})`,
+        vendorCode: 'malformed_response',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const { response } = result;
+  if (op?.successBody === 'json' && response.ok && response.status !== 204 && method !== 'HEAD' && result.data === undefined) {
+    throw new MalformedResponseError({
+      vendor,
+      method,
+      status: response.status,
+      url: response.url,
+      ...(redactor ? { redactor } : {}),
+      message: `${vendor} ${method} ${path}: HTTP ${response.status} with an empty body where the spec documents a JSON answer`,
+      vendorCode: 'malformed_response',
+    });
+  }
+  return result;
 }

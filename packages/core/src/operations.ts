@@ -26,6 +26,13 @@ export interface OperationMeta {
   /** Required headers whose value the spec fixes (a single-value enum), e.g. `Api-Version: 4.4`:
    * the operation fetch sets them when the caller did not. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** What a 2xx carries: `json` (then an empty or unparsable body is malformed), `stream` (a
+   * non-JSON answer such as a CSV export: never buffered or size-capped). Absent: no body documented. */
+  readonly successBody?: 'json' | 'stream';
+  /** The JSON request body's outer type and required top-level fields, checked before sending. */
+  readonly requestBody?: { readonly type: 'object' | 'array'; readonly required?: readonly string[] };
+  /** A 301/302/303 answer points at the result, fetched with GET (`x-cdpkit-follows-redirect-as-get`). */
+  readonly followsAsGet?: boolean;
 }
 
 export interface OperationIndex<O extends OperationMeta> {

@@ -4,8 +4,10 @@ import { composeFetch, type FetchLayer, type FetchLike } from './fetch.js';
 import { redactingLogger, type Logger } from './logger.js';
 import { withRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { Redactor } from './redact.js';
-import { withRetry, type RetryOptions } from './retry.js';
+import { defaultIsSafeToRetry, withRetry, type RetryOptions } from './retry.js';
 import { attemptDeadline, totalDeadline } from './timeout.js';
+import { withRedirects } from './redirect.js';
+import type { OnRateLimit } from './rate-limit.js';
 import { bodySource, effectiveSignal, rebuildRequest } from './context.js';
 
 export interface PolicyOptions {
@@ -26,11 +28,28 @@ export interface PolicyOptions {
   /** Every line passes through the redactor. */
   logger?: Logger;
   redactor?: Redactor;
+  /** Cap on a buffered response body; streamed bodies are exempt. Default 32 MiB. */
+  maxResponseBytes?: number;
+  /** Redirect hops followed (where safe, see withRedirects). Default 5. */
+  maxRedirects?: number;
+  /** The operation a request is for, when the caller knows its facts (streamed answer, download redirect). */
+  operationFor?: (request: Request) => PolicyOperationFacts | undefined;
+  /** Decides every wait the budget imposes, client-side or after a 429 (see OnRateLimit). */
+  onRateLimit?: OnRateLimit;
+}
+
+/** The facts of an operation the policies read (a subset of OperationMeta). */
+export interface PolicyOperationFacts {
+  /** `stream`: the success answer is a stream (a CSV export): never buffered, never size-capped. */
+  readonly successBody?: 'json' | 'stream';
+  /** A 301/302/303 answer to this non-GET request points at its result (e.g. `curl -L` exports). */
+  readonly followsAsGet?: boolean;
 }
 
 /**
  * The one call a vendor package makes. Order, outermost first:
- * total deadline -> retry -> rate limit -> attempt timeout -> network errors -> base fetch.
+ * total deadline -> retry -> rate limit -> attempt timeout + body guard -> redirects -> network
+ * errors -> base fetch.
  * The total deadline is a mark, not a timer: the attempt timeout fires at whichever deadline
  * comes first, and retry and rate limit give up rather than wait past it.
  * Rate limiting sits inside retry so every re-send spends a token, and outside the request
@@ -49,28 +68,35 @@ export function createPolicyFetch(options: PolicyOptions): FetchLike {
         const signal = effectiveSignal(request);
         // A replayable body (see ReplayableRequest) goes in as bytes: the Request's own body
         // stream stays unread, so the same object can be sent again by a retry.
+        // Redirects are followed by withRedirects, which knows what is safe to follow.
         const body = bodySource(request);
-        if (body !== undefined) return globalThis.fetch(request, { signal, body });
-        return signal === request.signal ? globalThis.fetch(request) : globalThis.fetch(request, { signal });
+        if (body !== undefined) return globalThis.fetch(request, { signal, body, redirect: 'manual' });
+        return globalThis.fetch(request, { signal, redirect: 'manual' });
       }
     : (request) => {
         const body = bodySource(request);
         // Another fetch only sees the Request: once a retry finds its body read, rebuild it from
-        // the replayable bytes.
-        return (userFetch as FetchLike)(body !== undefined && request.bodyUsed ? rebuildRequest(request, {}) : request);
+        // the replayable bytes; and it must leave redirects to withRedirects.
+        const rebuild = (body !== undefined && request.bodyUsed) || request.redirect !== 'manual';
+        return (userFetch as FetchLike)(rebuild ? rebuildRequest(request, { redirect: 'manual' }) : request);
       };
 
   const layers: FetchLayer[] = [];
   const totalTimeoutMs = options.totalTimeoutMs ?? 120_000;
   if (totalTimeoutMs > 0) layers.push(totalDeadline(totalTimeoutMs));
 
-  if (options.retry !== false) {
-    const retry = options.retry ?? {};
+  const operationFor = options.operationFor ?? (() => undefined);
+  const retryOptions = options.retry === false ? undefined : (options.retry ?? {});
+  const isSafeToRepeat = retryOptions?.isSafeToRetry ?? defaultIsSafeToRetry;
+  if (retryOptions) {
+    const retry = retryOptions;
     const userOnRetry = retry.onRetry;
     layers.push(
       withRetry({
         vendor,
         redactor,
+        ...(options.onRateLimit ? { onRateLimit: options.onRateLimit } : {}),
+        bufferResponse: (request) => operationFor(request)?.successBody !== 'stream',
         ...retry,
         ...(retry.clock ?? options.clock ? { clock: retry.clock ?? options.clock } : {}),
         onRetry: (info) => {
@@ -90,6 +116,7 @@ export function createPolicyFetch(options: PolicyOptions): FetchLike {
       withRateLimit({
         vendor,
         redactor,
+        ...(options.onRateLimit ? { onRateLimit: options.onRateLimit } : {}),
         ...rateLimit,
         ...(rateLimit.clock ?? options.clock ? { clock: rateLimit.clock ?? options.clock } : {}),
         onWait: (info) => {
@@ -101,9 +128,24 @@ export function createPolicyFetch(options: PolicyOptions): FetchLike {
   }
 
   const timeoutMs = options.timeoutMs ?? 30_000;
-  // One timer per attempt, for the earlier of the attempt's and the total deadline.
-  if (timeoutMs > 0 || totalTimeoutMs > 0) layers.push(attemptDeadline(timeoutMs, { vendor, redactor }, sideChannel));
-
+  // One timer per attempt, for the earlier of the attempt's and the total deadline; the body guard
+  // (typed read failures, size caps) on every response, deadline or not.
+  layers.push(
+    attemptDeadline(
+      timeoutMs,
+      { vendor, redactor, ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}) },
+      sideChannel,
+    ),
+  );
+  layers.push(
+    withRedirects({
+      vendor,
+      redactor,
+      isSafeToRepeat,
+      followsAsGet: (request) => operationFor(request)?.followsAsGet === true,
+      ...(options.maxRedirects !== undefined ? { maxRedirects: options.maxRedirects } : {}),
+    }),
+  );
   layers.push(withNetworkErrors({ vendor, redactor }));
   return composeFetch(base, ...layers);
 }
@@ -121,4 +163,40 @@ export function withNetworkErrors(context: { vendor?: string; redactor?: Redacto
       throw toNetworkError(err, { ...context, request });
     }
   };
+}
+
+/**
+ * Options every vendor client takes, with the same meaning and defaults everywhere. A vendor's own
+ * options extend this; `sharedPolicyOptions` hands the transport part to createPolicyFetch.
+ */
+export interface ClientBaseOptions {
+  /** The fetch every policy wraps. Default `globalThis.fetch`. */
+  fetch?: FetchLike | typeof globalThis.fetch;
+  /** Retries of what is safe to repeat (see the package README). `false` turns them off. */
+  retry?: RetryOptions | false;
+  /** Per attempt, covering headers and body. Default 30 s; 0 disables. */
+  timeoutMs?: number;
+  /** Across all attempts and waits. Default 120 s; 0 disables. */
+  totalTimeoutMs?: number;
+  /** Cap on a buffered response body (streamed exports are exempt). Default 32 MiB. */
+  maxResponseBytes?: number;
+  /** Redirect hops followed where safe (never a credential to another origin). Default 5. */
+  maxRedirects?: number;
+  /** Decides every wait the rate limit imposes: `true` wait, `false` fail now, `undefined` default rule. */
+  onRateLimit?: OnRateLimit;
+  /** Every line is redacted before it reaches the logger. */
+  logger?: Logger;
+  /** Injectable clock for retry and rate-limit waits (tests). */
+  clock?: Clock;
+}
+
+type SharedPolicyOptions = Pick<PolicyOptions, 'fetch' | 'timeoutMs' | 'totalTimeoutMs' | 'maxResponseBytes' | 'maxRedirects' | 'onRateLimit' | 'logger' | 'clock'>;
+
+/** The part of a client's options that goes to createPolicyFetch unchanged. */
+export function sharedPolicyOptions(options: ClientBaseOptions): SharedPolicyOptions {
+  const out: SharedPolicyOptions = {};
+  for (const key of ['fetch', 'timeoutMs', 'totalTimeoutMs', 'maxResponseBytes', 'maxRedirects', 'onRateLimit', 'logger', 'clock'] as const) {
+    if (options[key] !== undefined) (out as Record<string, unknown>)[key] = options[key];
+  }
+  return out;
 }

@@ -25,7 +25,22 @@ export interface RateLimitStore {
   take(key: string, rule: RateLimitRule, now: number): Promise<TakeResult>;
   /** Server headers feed the bucket: remaining 0 + resetAt blocks the key until resetAt;
    * a remaining below the local count of free tokens lowers it. */
-  observe(key: string, info: { remaining?: number; resetAt?: number }, now: number): Promise<void>;
+  observe(key: string, info: ObservedLimits, now: number): Promise<void>;
+}
+
+/** What a response said about the budget. */
+export interface ObservedLimits {
+  /** Requests left in the server's current window (from remaining/reset headers). */
+  remaining?: number;
+  /** Epoch ms at which that window ends. */
+  resetAt?: number;
+  /**
+   * Set on a 429: the epoch ms before which the server will refuse (its Retry-After, else the 429's
+   * own reset). It replaces whatever window earlier responses described — those were evidently
+   * wrong — and governs the block alone: a window announced by earlier 200s (e.g. reset in an
+   * hour) never stretches a short 429 into a long lock-out.
+   */
+  refusedUntil?: number;
 }
 
 interface Bucket {
@@ -36,6 +51,8 @@ interface Bucket {
   head: number;
   /** The server's own count for its current window, decremented locally on every take. */
   server: { remaining: number; resetAt: number } | undefined;
+  /** A 429 said: nothing before this epoch ms. */
+  refusedUntil: number;
 }
 
 /**
@@ -54,7 +71,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   #bucket(key: string): Bucket {
     let bucket = this.#buckets.get(key);
     if (!bucket) {
-      bucket = { rule: undefined, returns: [], head: 0, server: undefined };
+      bucket = { rule: undefined, returns: [], head: 0, server: undefined, refusedUntil: 0 };
       this.#buckets.set(key, bucket);
     }
     return bucket;
@@ -75,6 +92,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const bucket = this.#bucket(key);
     bucket.rule = rule;
     this.#expire(bucket, now);
+    if (bucket.refusedUntil > now) return Promise.resolve({ granted: false, waitMs: bucket.refusedUntil - now });
     const { server } = bucket;
     if (server && server.remaining <= 0) return Promise.resolve({ granted: false, waitMs: server.resetAt - now });
     const used = bucket.returns.length - bucket.head;
@@ -88,8 +106,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return Promise.resolve({ granted: false, waitMs: Math.max(1, freeAt - now) });
   }
 
-  observe(key: string, info: { remaining?: number; resetAt?: number }, now: number): Promise<void> {
-    const { remaining, resetAt } = info;
+  observe(key: string, info: ObservedLimits, now: number): Promise<void> {
+    const { remaining, resetAt, refusedUntil } = info;
+    if (refusedUntil !== undefined) {
+      const bucket = this.#bucket(key);
+      // Several 429s in flight: the latest word about when to come back holds.
+      bucket.refusedUntil = Math.max(bucket.refusedUntil > now ? bucket.refusedUntil : 0, refusedUntil);
+      bucket.server = undefined;
+      return Promise.resolve();
+    }
     if (remaining === undefined) return Promise.resolve();
     const bucket = this.#bucket(key);
     this.#expire(bucket, now);
@@ -131,6 +156,28 @@ export interface RateLimitWaitInfo {
   waitMs: number;
 }
 
+/** Handed to `onRateLimit` before any wait the budget imposes. */
+export interface RateLimitEvent {
+  /** `client`: our own limiter has no token yet; `server`: the server answered 429. */
+  source: 'client' | 'server';
+  /** The bucket (client) or undefined (a server 429 on an unlimited operation). */
+  key?: string;
+  /** How long the wait would be. */
+  waitMs: number;
+  method: string;
+  /** Redacted. */
+  url: string;
+  /** Attempts made so far for this call (server) or waits so far (client), from 1. */
+  attempt: number;
+}
+
+/**
+ * Decides a wait the budget imposes, as octokit's throttling does: `true` waits (even past
+ * `maxWaitMs` / `maxRetryAfterMs`, though never past the total timeout), `false` fails now with a
+ * RateLimitError, `undefined` keeps the default rule (wait when within the configured maximum).
+ */
+export type OnRateLimit = (event: RateLimitEvent) => boolean | undefined | void | Promise<boolean | undefined | void>;
+
 export interface RateLimitOptions {
   /** Scope name -> rule. */
   rules: Record<string, RateLimitRule>;
@@ -144,6 +191,8 @@ export interface RateLimitOptions {
   maxWaitMs?: number;
   /** Called before every wait for a token. */
   onWait?: (info: RateLimitWaitInfo) => void;
+  /** Decides each wait for a token (see OnRateLimit). */
+  onRateLimit?: OnRateLimit;
   /** Named in errors. */
   vendor?: string;
   redactor?: Redactor;
@@ -179,12 +228,16 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     const releaseQueue = await semaphore(queues, key, 1).acquire(effectiveSignal(request), deadlineWait(request));
     try {
       let waited = 0;
+      let waits = 0;
       let result = await store.take(key, rule, clock.now());
       while (!result.granted) {
-        const overMax = waited + result.waitMs > maxWaitMs;
+        const decision = options.onRateLimit
+          ? await options.onRateLimit({ source: 'client', key, waitMs: result.waitMs, method: request.method, url: redactor.redactUrl(request.url), attempt: ++waits })
+          : undefined;
+        const overMax = decision === false || (decision !== true && waited + result.waitMs > maxWaitMs);
         if (overMax || pastDeadline(request, result.waitMs)) {
           const now = clock.now();
-          const bound = overMax ? `over maxWaitMs ${maxWaitMs}` : 'after the total timeout';
+          const bound = decision === false ? 'declined by onRateLimit' : overMax ? `over maxWaitMs ${maxWaitMs}` : 'after the total timeout';
           throw new RateLimitError({
             status: 429,
             message: `${options.vendor ? `${options.vendor} ` : ''}client-side rate limit for "${key}": next request allowed in ${Math.ceil(result.waitMs)} ms, ${bound}`,
@@ -250,10 +303,11 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     const now = clock.now();
     const info = parseRateLimitHeaders(response.headers, now);
     if (response.status === 429) {
-      // A 429 means the budget is spent even if the server did not say so in headers.
+      // A 429 means the budget is spent even if the server did not say so in headers; its own
+      // Retry-After (else its own reset) says for how long.
       const retryAfter = parseRetryAfter(response.headers, now);
-      const resetAt = info.resetAt ?? (retryAfter !== undefined ? now + retryAfter : undefined);
-      if (resetAt !== undefined) await store.observe(key, { remaining: 0, resetAt }, now);
+      const refusedUntil = retryAfter !== undefined ? now + retryAfter : info.resetAt;
+      if (refusedUntil !== undefined) await store.observe(key, { refusedUntil }, now);
       return;
     }
     if (info.remaining === undefined) return;

@@ -9,6 +9,9 @@
 
 export const REDACTED = '[REDACTED]';
 
+/** Longest quoted JSON value the name-based net matches as one string (see redactText). */
+const MAX_VALUE = 8192;
+
 export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   'authorization',
   'proxy-authorization',
@@ -46,7 +49,7 @@ function escapeRegExp(text: string): string {
 export class Redactor {
   readonly #secrets: Iterable<string> | (() => Iterable<string>) | undefined;
   readonly #keys: ReadonlySet<string>;
-  readonly #keyPattern: string;
+  readonly #patterns: { json: RegExp; query: RegExp; header: RegExp } | undefined;
 
   constructor(options: RedactorOptions = {}) {
     this.#secrets = options.secrets;
@@ -54,7 +57,7 @@ export class Redactor {
     this.#keys = new Set(keys.map(normalizeKey));
     // Matches the spellings of the sensitive names in free text (`access_token`,
     // `access-token`, `accessToken`, any case).
-    this.#keyPattern = [...keys]
+    const keyPattern = [...keys]
       .sort((a, b) => b.length - a.length)
       .map((k) =>
         k
@@ -63,6 +66,13 @@ export class Redactor {
           .join('[-_]?'),
       )
       .join('|');
+    this.#patterns = keyPattern
+      ? {
+          json: new RegExp(`("(?:${keyPattern})"[ \\t]*:[ \\t]*)("(?:[^"\\\\\\n]|\\\\.){0,${MAX_VALUE}}"|[^,}\\]\\s]+)`, 'gi'),
+          query: new RegExp(`(^|[?&;\\s"'(,])((?:${keyPattern})=)([^&#\\s"',;)]+)`, 'gi'),
+          header: new RegExp(`(^|\\n)([ \\t]*(?:${keyPattern})[ \\t]*:[ \\t]*)(?!"|\\[REDACTED\\])([^\\n]+)`, 'gi'),
+        }
+      : undefined;
   }
 
   /** True when values under this header / query / JSON key must never be shown. */
@@ -96,25 +106,28 @@ export class Redactor {
    * Replaces known secret values, `Bearer <x>` / `Basic <x>` credentials, and values of
    * sensitive names written as `name=value` (query strings, form bodies), `"name": "value"`
    * (JSON text) or `name: value` (header dumps).
+   * Linear in the text: every pattern is anchored on a literal (a scheme word, a sensitive
+   * name) and no quantifier can overlap another over the same characters, so a hostile body
+   * (100,000 newlines, an unterminated JSON string) costs one pass, not one pass per line.
    */
   redactText(text: string): string {
     if (typeof text !== 'string' || text.length === 0) return text;
     let out = this.#scrubSecrets(text);
     // Auth schemes are matched in their usual spellings only, so prose like "token is" survives.
-    out = out.replace(/\b(Bearer|bearer|BEARER|Basic|basic|BASIC|Token)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`);
-    const keys = this.#keyPattern;
-    if (keys) {
-      // JSON: "token": "abc" / "token":123
-      out = out.replace(
-        new RegExp(`("(?:${keys})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^,}\\]\\s]+)`, 'gi'),
-        `$1"${REDACTED}"`,
-      );
+    out = out.replace(/\b(Bearer|bearer|BEARER|Basic|basic|BASIC|Token)[ \t]+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`);
+    const patterns = this.#patterns;
+    if (patterns) {
+      // JSON: "token": "abc" / "token":123. A string value is matched up to MAX_VALUE characters so an
+      // unterminated one cannot make every occurrence scan to the end of the text; a longer value is
+      // still cut off by the unquoted branch, which stops at the first delimiter.
+      out = out.replace(patterns.json, `$1"${REDACTED}"`);
       // query / form: token=abc
-      out = out.replace(new RegExp(`(^|[?&;\\s"'(,])((?:${keys})=)([^&#\\s"',;)]+)`, 'gi'), (m, pre: string, name: string, value: string) =>
+      out = out.replace(patterns.query, (m, pre: string, name: string, value: string) =>
         value === REDACTED ? m : `${pre}${name}${REDACTED}`,
       );
-      // header dump: "authorization: xyz" at the start of a line
-      out = out.replace(new RegExp(`(^|\\n)(\\s*(?:${keys})\\s*:\\s*)(?!"|\\[REDACTED\\])([^\\n]+)`, 'gi'), `$1$2${REDACTED}`);
+      // header dump: "authorization: xyz" at the start of a line. Horizontal blanks only: `\s*`
+      // would also eat the newlines of the next lines and make this quadratic.
+      out = out.replace(patterns.header, `$1$2${REDACTED}`);
     }
     return out;
   }

@@ -1,7 +1,9 @@
 import { systemClock, type Clock } from './clock.js';
 import { bodySource, deadlineOf, effectiveSignal, inheritSignal } from './context.js';
 import { timeoutErrorFor } from './timeout.js';
-import { isNetworkError, TimeoutError, toNetworkError } from './errors.js';
+import { isConnectFailure, isNetworkError, NetworkError, TimeoutError, toNetworkError } from './errors.js';
+import { preloadBody } from './body.js';
+import type { OnRateLimit } from './rate-limit.js';
 import type { FetchLayer } from './fetch.js';
 import { parseRateLimitHeaders, parseRetryAfter } from './headers.js';
 import { defaultRedactor, type Redactor } from './redact.js';
@@ -40,6 +42,13 @@ export interface RetryOptions {
   redactor?: Redactor;
   /** Named in errors. */
   vendor?: string;
+  /** Decides a wait after a 429 (see OnRateLimit); `true` waits even past maxRetryAfterMs. */
+  onRateLimit?: OnRateLimit;
+  /**
+   * Read the body of a response to a repeatable request inside the attempt, so a connection that
+   * drops mid-body is retried too. Default: always; false for streamed answers (exports).
+   */
+  bufferResponse?: (request: Request) => boolean;
 }
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -72,11 +81,16 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
 
   const backoff = (attempt: number): number => random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
 
+  const bufferResponse = options.bufferResponse ?? (() => true);
+
   return (next) => {
     if (maxAttempts === 1) return next;
     return async (request) => {
-      // Nothing to repeat: hand the request through untouched (no clone, no buffering).
-      if (!isSafe(request)) return next(request);
+      // A request that is not safe to repeat is still sent again when the server refused it (429)
+      // or when no connection was made: in both cases nothing was applied.
+      const safe = isSafe(request);
+      if (!safe && request.body !== null && bodySource(request) === undefined) return next(request);
+      const buffer = safe && bufferResponse(request);
 
       const signal = effectiveSignal(request);
       const hasBody = request.body !== null;
@@ -94,16 +108,30 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
         let reason: string;
         try {
           const response = await next(attemptRequest);
-          if (last || !retryOn.has(response.status)) return response;
+          if (last || !retryOn.has(response.status) || (!safe && response.status !== 429)) {
+            if (buffer) await preloadBody(response);
+            return response;
+          }
           const serverWait = serverRequestedWait(response, clock.now());
+          const decision =
+            response.status === 429 && options.onRateLimit
+              ? await options.onRateLimit({
+                  source: 'server',
+                  waitMs: serverWait ?? backoff(attempt),
+                  method: request.method,
+                  url: redactor.redactUrl(request.url),
+                  attempt,
+                })
+              : undefined;
+          if (decision === false) return response;
           if (serverWait !== undefined) {
             // Asked to wait longer than we accept: let the caller see the answer now.
-            if (serverWait > maxRetryAfterMs) return response;
+            if (serverWait > maxRetryAfterMs && decision !== true) return response;
             delay = serverWait;
           } else {
             delay = backoff(attempt);
           }
-          if (waited + delay > maxTotalWaitMs || pastDeadline(request, delay)) return response;
+          if ((waited + delay > maxTotalWaitMs && decision !== true) || pastDeadline(request, delay)) return response;
           reason = `HTTP ${response.status}`;
           // Free the connection; this response is being replaced.
           await response.body?.cancel().catch(() => {});
@@ -114,6 +142,8 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
           if (!network && !attemptTimeout) throw err;
           const final = network ? toNetworkError(err, retryErrorContext(request, options, redactor)) : err;
           if (last) throw final;
+          // Unsafe: only a connection never made is worth another try.
+          if (!safe && !(final instanceof NetworkError && final.phase === 'connect') && !isConnectFailure(err)) throw final;
           delay = backoff(attempt);
           if (waited + delay > maxTotalWaitMs) throw final;
           if (pastDeadline(request, delay)) throw totalTimeout(request, options, redactor, final);

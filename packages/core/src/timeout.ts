@@ -2,6 +2,7 @@ import { TimeoutError } from './errors.js';
 import { deadlineOf, effectiveSignal, rebuildRequest, setDeadline, setEffectiveSignal } from './context.js';
 import type { FetchLayer, FetchLike } from './fetch.js';
 import type { Redactor } from './redact.js';
+import { bodyErrorExplainer, DEFAULT_MAX_RESPONSE_BYTES, guardBody } from './body.js';
 
 export interface TimeoutOptions {
   /** One attempt: waiting for headers AND reading the body. Put this layer inside retry. */
@@ -68,16 +69,22 @@ export function totalDeadline(ms: number): FetchLayer {
   };
 }
 
+export interface AttemptOptions extends TimeoutOptions {
+  /** Cap on a buffered 2xx body (streams are exempt). Default DEFAULT_MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
+}
+
 /**
  * One attempt's deadline: `requestMs` (0 = none) or what is left of the total deadline marked by
- * `totalDeadline`, whichever ends first. `sideChannel`: pass the signal beside the request (see
- * context.ts); only valid when the base fetch reads `effectiveSignal`, as in createPolicyFetch.
+ * `totalDeadline`, whichever ends first; and the body guard (body.ts) on every response, deadline
+ * or not. `sideChannel`: pass the signal beside the request (see context.ts); only valid when the
+ * base fetch reads `effectiveSignal`, as in createPolicyFetch.
  */
-export function attemptDeadline(requestMs: number, options: TimeoutOptions, sideChannel: boolean): FetchLayer {
+export function attemptDeadline(requestMs: number, options: AttemptOptions, sideChannel: boolean): FetchLayer {
   return (next) => (request) => {
     const total = deadlineOf(request);
     if (total === undefined) {
-      return requestMs > 0 ? runWithin(next, request, requestMs, 'request', requestMs, options, sideChannel) : next(request);
+      return requestMs > 0 ? runWithin(next, request, requestMs, 'request', requestMs, options, sideChannel) : runUnbounded(next, request, options, sideChannel);
     }
     const left = total.at - Date.now();
     if (left <= 0) return Promise.reject(timeoutErrorFor(request, total.ms, 'total', options));
@@ -94,7 +101,7 @@ async function runWithin(
   ms: number,
   scope: 'request' | 'total',
   reportMs: number,
-  options: TimeoutOptions,
+  options: AttemptOptions,
   sideChannel: boolean,
 ): Promise<Response> {
   const caller = sideChannel ? effectiveSignal(request) : request.signal;
@@ -120,11 +127,7 @@ async function runWithin(
     caller.removeEventListener('abort', onCallerAbort);
   };
   /** The caller's reason wins; then our deadline; otherwise the error as it came. */
-  const explain = (err: unknown): unknown => {
-    if (caller.aborted) return caller.reason;
-    if (timedOut) return timedOut;
-    return err;
-  };
+  const explain = bodyErrorExplainer(request, caller, () => timedOut, options);
 
   let response: Response;
   let pending: Promise<Response>;
@@ -156,145 +159,26 @@ async function runWithin(
       (late) => late.body?.cancel().catch(() => {}),
       () => {},
     );
-    throw explain(err);
+    if (caller.aborted) throw caller.reason;
+    if (timedOut) throw timedOut;
+    throw err;
   }
 
   if (sideChannel) setEffectiveSignal(request, caller);
-  // Nothing to read, or openapi-fetch will not read it (Content-Length: 0): done now.
-  if (response.body === null || response.headers.get('content-length') === '0') {
-    finish();
-    return response;
-  }
-  return guardBody(response, { original: response.body, signal: controller.signal, finish, explain });
+  return guardBody(response, { signal: controller.signal, finish, explain, request, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, ...context(options) });
 }
 
-const BODY_METHODS = ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text'] as const;
-type BodyMethod = (typeof BODY_METHODS)[number];
-
-interface Guard {
-  original: ReadableStream<Uint8Array>;
-  signal: AbortSignal;
-  finish: () => void;
-  explain: (err: unknown) => unknown;
-  stream?: ReadableStream<Uint8Array>;
+function context(options: AttemptOptions): { vendor?: string; redactor?: Redactor } {
+  const out: { vendor?: string; redactor?: Redactor } = {};
+  if (options.vendor !== undefined) out.vendor = options.vendor;
+  if (options.redactor !== undefined) out.redactor = options.redactor;
+  return out;
 }
 
-const GUARD = Symbol('cdpkit.bodyGuard');
-type Guarded = Response & { [GUARD]: Guard };
-
-/** One shared reader per body method (no closures per response): races the read with the deadline. */
-function guardedReader(name: BodyMethod): (this: Guarded) => Promise<unknown> {
-  const read = Response.prototype[name] as (this: Response) => Promise<unknown>;
-  return function (this: Guarded) {
-    const guard = this[GUARD];
-    const { signal, finish, explain, original } = guard;
-    return new Promise<unknown>((resolve, reject) => {
-      const onAbort = (): void => {
-        finish();
-        reject(explain(signal.reason));
-        original.cancel(signal.reason).catch(() => {});
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      read.call(this).then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          finish();
-          resolve(value);
-        },
-        (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          finish();
-          reject(explain(err));
-        },
-      );
-    });
-  };
-}
-
-const GUARDED_READERS = Object.fromEntries(BODY_METHODS.map((name) => [name, guardedReader(name)])) as Record<
-  BodyMethod,
-  (this: Guarded) => Promise<unknown>
->;
-
-function guardedBody(this: Guarded): ReadableStream<Uint8Array> {
-  const guard = this[GUARD];
-  return (guard.stream ??= guardStream(guard.original, guard.signal, guard.finish, guard.explain));
-}
-
-/**
- * Extends the deadline over reading the body: a server that sends headers at once and then
- * trickles the body would otherwise hang the caller past the timeout. The body readers
- * (`json()`, `text()`, ...) are raced against the deadline and the `body` stream is wrapped on
- * first access. Why not always re-wrap the stream in a new Response: that costs ~15% of
- * loopback throughput, and this keeps the response object (url, redirected, type) intact.
- * The readers are shared functions assigned as own properties (cheaper than a closure each).
- */
-function guardBody(response: Response, guard: Guard): Response {
-  const guarded = response as Guarded;
-  guarded[GUARD] = guard;
-  const target = guarded as unknown as Record<BodyMethod, unknown>;
-  for (const name of BODY_METHODS) {
-    if (typeof Response.prototype[name] === 'function') target[name] = GUARDED_READERS[name];
-  }
-  Object.defineProperty(guarded, 'body', { configurable: true, get: guardedBody });
-  return guarded;
-}
-
-/** A stream that ends with the deadline: errors with the TimeoutError (or caller reason). */
-function guardStream(
-  body: ReadableStream<Uint8Array>,
-  signal: AbortSignal,
-  finish: () => void,
-  explain: (err: unknown) => unknown,
-): ReadableStream<Uint8Array> {
-  // The reader is taken on first pull so that touching `response.body` alone does not lock
-  // the original stream (json() keeps working, as on a plain Response).
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  let streamController: ReadableStreamDefaultController<Uint8Array> | undefined;
-  let done = false;
-  const fail = (reason: unknown): void => {
-    if (done) return;
-    done = true;
-    finish();
-    signal.removeEventListener('abort', onAbort);
-    streamController?.error(explain(reason));
-    (reader ? reader.cancel(reason) : body.cancel(reason)).catch(() => {});
-  };
-  const onAbort = (): void => fail(signal.reason);
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        streamController = controller;
-      },
-      async pull(controller) {
-        if (!reader) {
-          if (signal.aborted) return fail(signal.reason);
-          signal.addEventListener('abort', onAbort, { once: true });
-          reader = body.getReader();
-        }
-        try {
-          const chunk = await reader.read();
-          if (done) return;
-          if (chunk.done) {
-            done = true;
-            finish();
-            signal.removeEventListener('abort', onAbort);
-            controller.close();
-          } else {
-            controller.enqueue(chunk.value);
-          }
-        } catch (err) {
-          fail(err);
-        }
-      },
-      cancel(reason) {
-        done = true;
-        finish();
-        signal.removeEventListener('abort', onAbort);
-        return reader ? reader.cancel(reason) : body.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+/** No deadline at all: the body is still guarded (typed read failures, size caps, the caller's signal). */
+async function runUnbounded(next: FetchLike, request: Request, options: AttemptOptions, sideChannel: boolean): Promise<Response> {
+  const caller = sideChannel ? effectiveSignal(request) : request.signal;
+  const response = await next(request);
+  const explain = bodyErrorExplainer(request, caller, () => undefined, options);
+  return guardBody(response, { signal: caller, finish: () => {}, explain, request, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, ...context(options) });
 }

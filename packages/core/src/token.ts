@@ -53,11 +53,16 @@ export class TokenCache {
     return { ...this.#stats };
   }
 
-  /** The cached token if it is not due, else the result of the one login or refresh in flight. */
-  async get(): Promise<string> {
+  /**
+   * The cached token if it is not due, else the result of the one login or refresh in flight.
+   * `signal`: this caller stops waiting at once when it aborts (with its reason); the login goes
+   * on for the others waiting on it.
+   */
+  async get(signal?: AbortSignal): Promise<string> {
     const current = this.#current;
     if (current && !this.#isDue(current)) return current.token;
-    return (await this.#renew(current)).token;
+    const pending = this.#renew(current);
+    return (await (signal ? raceAbort(pending, signal) : pending)).token;
   }
 
   /**
@@ -103,6 +108,24 @@ export class TokenCache {
   }
 }
 
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
 function checkIssued(value: IssuedToken, from: string): IssuedToken {
   if (!value || typeof value.token !== 'string' || value.token === '') {
     throw new TypeError(`TokenCache: ${from} returned no token`);
@@ -119,10 +142,19 @@ export function jwtExpiresAt(token: string): number | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
-    const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    const payload: unknown = JSON.parse(decodeBase64Url(parts[1]));
     const exp = (payload as { exp?: unknown } | null)?.exp;
     return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** base64url -> UTF-8 text without Buffer, so the package runs in browsers and edge runtimes. */
+function decodeBase64Url(text: string): string {
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(text.length / 4) * 4, '=');
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new TextDecoder().decode(bytes);
 }

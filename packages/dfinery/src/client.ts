@@ -1,6 +1,8 @@
 import createClient, { type Client } from "openapi-fetch";
 import {
   bindOperations,
+  sharedPolicyOptions,
+  type ClientBaseOptions,
   createOperationFetch,
   createOperationIndex,
   createPolicyFetch,
@@ -10,14 +12,16 @@ import {
   Redactor,
   ReplayableRequest,
   type Clock,
-  type FetchLike,
   type Logger,
+  type OperationFetch,
+  type OperationMeta,
   type OperationResult,
   type RateLimitRule,
   type RateLimitStore,
   type RetryOptions,
 } from "@cdpkit/core";
-import { checkEnvelope, errorForResponse, malformedResponse } from "./envelope.js";
+import { checkEnvelope, errorForResponse } from "./envelope.js";
+import { fillEventLogIds } from "./events.js";
 import type { paths } from "./generated/openapi.js";
 import { operations, securitySchemes, servers } from "./generated/operations.js";
 
@@ -36,7 +40,7 @@ export interface DfineryRateLimitOptions {
   maxWaitMs?: number;
 }
 
-export interface DfineryClientOptions {
+export interface DfineryClientOptions extends ClientBaseOptions {
   /** Your DFINERY service id, sent as the `service_id` query parameter on every call. */
   serviceId: string;
   /** Import API token (events, identities, user profiles), sent in the `access_token` header. */
@@ -45,20 +49,10 @@ export interface DfineryClientOptions {
   exportToken?: string;
   /** Default `https://openapi.dfinery.ai`. */
   baseUrl?: string;
-  /** The fetch every policy wraps. Default `globalThis.fetch`. */
-  fetch?: FetchLike | typeof globalThis.fetch;
-  /** Retries of requests safe to repeat. `false` turns them off. */
-  retry?: RetryOptions | false;
   /** Client-side limits, defaulting to DFINERY's documented per-service limits. `false` turns them off. */
   rateLimit?: DfineryRateLimitOptions | false;
-  /** Per attempt, covering headers and body. Default 30 s. */
-  timeoutMs?: number;
-  /** Across all attempts and waits. Default 120 s. */
-  totalTimeoutMs?: number;
   /** Throw a typed error for non-2xx responses instead of returning `{ error, response }`. */
   throwOnError?: boolean;
-  logger?: Logger;
-  clock?: Clock;
 }
 
 /** The spec's paths with `service_id` made optional: the client fills it in. */
@@ -93,6 +87,9 @@ function validateOptions(options: DfineryClientOptions): void {
     const value = options?.[key];
     if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
       issues.push({ path: key, message: "must be a non-empty string when given" });
+    } else if (typeof value === "string" && /[\r\n\0]/.test(value)) {
+      // A header cannot carry them, and fetch's TypeError would echo the token: refuse it here, unechoed.
+      issues.push({ path: key, message: "must not contain CR, LF or NUL characters" });
     }
   }
   if (options && options.importToken === undefined && options.exportToken === undefined) {
@@ -124,12 +121,9 @@ export function createDfineryContext(options: DfineryClientOptions): DfineryCont
 
   const policyFetch = createPolicyFetch({
     vendor: VENDOR,
-    fetch: options.fetch,
     redactor,
-    clock: options.clock,
-    logger: options.logger,
-    timeoutMs: options.timeoutMs,
-    totalTimeoutMs: options.totalTimeoutMs,
+    ...sharedPolicyOptions(options),
+    operationFor: (request) => index.findRequest(request),
     // Safe to repeat: what the spec marks idempotent (events carry an event_log_id that DFINERY
     // deduplicates on; identity and profile calls set state; exports only read).
     retry: idempotentRetry(index, options.retry, options.clock),
@@ -162,7 +156,7 @@ export function createDfineryContext(options: DfineryClientOptions): DfineryCont
     Request: ReplayableRequest,
   });
 
-  const api = bindDfineryOperations(base, options, redactor, transport.fetchFor);
+  const api = bindDfineryOperations(base, options, redactor, transport);
   return { api, options, redactor, clock: options.clock };
 }
 
@@ -174,25 +168,24 @@ function bindDfineryOperations(
   base: Client<paths>,
   options: DfineryClientOptions,
   redactor: Redactor,
-  fetchFor: (method: string, path: string) => FetchLike | undefined,
+  transport: Pick<OperationFetch<OperationMeta>, "fetchFor" | "operationFor">,
 ): DfineryApi {
   const bound = bindOperations(base, {
     vendor: VENDOR,
     factory: "createDfineryClient",
-    fetchFor,
-    prepare: (init) => {
+    fetchFor: transport.fetchFor,
+    operationFor: transport.operationFor,
+    redactor,
+    prepare: (init, method, path) => {
       const params = (init?.params ?? {}) as { query?: Record<string, unknown> };
-      return { ...init, params: { ...params, query: { service_id: options.serviceId, ...params.query } } };
+      const prepared = { ...init, params: { ...params, query: { service_id: options.serviceId, ...params.query } } };
+      // Every event gets an event_log_id (in a copy), so a retried POST cannot be stored twice.
+      return method === "POST" && path === "/api/v1/events" ? { ...prepared, body: fillEventLogIds(init?.body) } : prepared;
     },
-    finish: async (call, method) => {
-      let result: OperationResult;
-      try {
-        result = await call();
-      } catch (error) {
-        if (error instanceof SyntaxError) throw malformedResponse(error, method, redactor);
-        throw error;
-      }
-      if (result.error === undefined && result.response.ok) {
+    finish: async (call, method, path) => {
+      const result: OperationResult = await call();
+      // Exports answer CSV (a stream); every other operation answers the import envelope.
+      if (result.error === undefined && result.response.ok && transport.operationFor(method, path)?.successBody !== "stream") {
         checkEnvelope(result.data, result.response, method, redactor);
       } else if (options.throwOnError) {
         throw errorForResponse(result.response, result.error, method, redactor);

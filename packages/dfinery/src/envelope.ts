@@ -2,6 +2,7 @@ import {
   AuthError,
   CdpkitError,
   httpErrorFor,
+  MalformedResponseError,
   parseRateLimitHeaders,
   parseRetryAfter,
   RateLimitError,
@@ -57,10 +58,19 @@ function common(response: Response, method: string, redactor: Redactor) {
 
 /**
  * HTTP 200 with `"status": false` is a failure: throw it as a typed error carrying the vendor code and
- * name (e.g. 40402 TOO_MANY_EVENTS). Responses that are not the import envelope pass untouched.
+ * name (e.g. 40402 TOO_MANY_EVENTS). A 2xx that is not the envelope at all (empty, an HTML page, some
+ * other JSON) is a MalformedResponseError: only `"status": true` means the request was taken.
  */
 export function checkEnvelope(body: unknown, response: Response, method: string, redactor: Redactor): void {
-  if (!isImportEnvelope(body) || body.status !== false) return;
+  if (!isImportEnvelope(body)) {
+    throw new MalformedResponseError({
+      ...common(response, method, redactor),
+      vendorCode: "malformed_response",
+      body,
+      message: `DFINERY answered ${method} ${new URL(response.url || "http://x/").pathname} with HTTP ${response.status} but not its {"status": ...} envelope: not counted as a success`,
+    });
+  }
+  if (body.status !== false) return;
   const code = normaliseCode(body.code);
   const name = body.message ?? (typeof code === "number" ? DFINERY_CODES[code as DfineryCode] : undefined);
   const init = {
@@ -101,16 +111,5 @@ export function errorForResponse(response: Response, body: unknown, method: stri
     vendorCode,
     vendorMessage,
     headers: response.headers,
-  });
-}
-
-/** A 2xx body that claims JSON but does not parse. */
-export function malformedResponse(cause: SyntaxError, method: string, redactor: Redactor): CdpkitError {
-  return new VendorError({
-    vendor: VENDOR,
-    method,
-    redactor,
-    message: `DFINERY sent a response body that is not valid JSON (${cause.message})`,
-    cause,
   });
 }

@@ -1,5 +1,4 @@
-import { randomUUID } from "node:crypto";
-import { CdpkitError, InvalidInputError, NetworkError } from "@cdpkit/core";
+import { AbortedError, CdpkitError, InvalidInputError, NetworkError, type InvalidInputIssue } from "@cdpkit/core";
 import type { DfineryContext } from "./client.js";
 import { errorForResponse } from "./envelope.js";
 import type { paths } from "./generated/openapi.js";
@@ -17,6 +16,14 @@ export type DfineryEventInput = Omit<DfineryEvent, "event_log_id" | "event_datet
 /** Documented per-request limits of POST /api/v1/events (more is answered with 40402 TOO_MANY_EVENTS). */
 export const MAX_EVENTS_PER_REQUEST = 100;
 export const MAX_ITEMS_PER_REQUEST = 100;
+/**
+ * Largest serialised event sendEvents sends (UTF-8 bytes of its JSON). DFINERY documents no size
+ * limit (its docs and our vendor notes give only the 100-event / 100-item counts), so this is a
+ * conservative default: 1 MB read as 10^6 bytes, the request-body limit of the strictest CDP API
+ * we cover (Synerise's "can't be more than 1 MB"), far above any event that fits DFINERY's
+ * registered-property model. A larger event is refused before sending instead of failing its batch.
+ */
+export const MAX_EVENT_BYTES = 1_000_000;
 
 export interface SendEventsOptions {
   /** Batches in flight at once. Default 2; the rate limiter still applies to each. */
@@ -42,6 +49,73 @@ export interface SendEventsReport {
 }
 
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})$/;
+const DATE_FIELDS = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:[Zz]|[+-](\d{2}):?(\d{2}))?)?$/;
+
+/**
+ * True when a `yyyy-MM-dd[THH:mm[:ss[.SSS]][zone]]` string names a real day and time: `Date.parse`
+ * rolls `2025-02-30` over to March 2 and the pattern alone lets `2025-13-45T99:99:99Z` through.
+ */
+export function isRealDateTime(text: string): boolean {
+  const m = DATE_FIELDS.exec(text);
+  if (!m) return false;
+  const [y, mo, d, h, mi, s, oh, om] = m.slice(1).map((f) => (f === undefined ? 0 : Number(f))) as number[];
+  const day = new Date(Date.UTC(y!, mo! - 1, d!));
+  return (
+    day.getUTCFullYear() === y && day.getUTCMonth() === mo! - 1 && day.getUTCDate() === d &&
+    h! <= 23 && mi! <= 59 && s! <= 59 && oh! <= 23 && om! <= 59
+  );
+}
+
+// --- JSON safety of one event. The same helper is in the Synerise and Kameleoon packages (to move to core). ---
+const encoder = new TextEncoder();
+/** UTF-8 length without Buffer: the package bundles for browsers. */
+export function utf8Bytes(text: string): number {
+  return encoder.encode(text).length;
+}
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const childPath = (at: string, key: string) => (IDENTIFIER.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`);
+
+/**
+ * What JSON.stringify would throw on (a cycle, a BigInt) or silently turn into `null` (NaN,
+ * Infinity, an invalid Date) anywhere in `value`, each with its path. Values are never echoed.
+ */
+export function jsonIssues(value: unknown, path: string, max = 10): InvalidInputIssue[] {
+  const issues: InvalidInputIssue[] = [];
+  const ancestors = new Set<object>();
+  const visit = (v: unknown, at: string): void => {
+    if (issues.length >= max) return;
+    if (typeof v === "bigint") issues.push({ path: at, message: "is a BigInt, which JSON cannot carry (convert it with Number() or String())" });
+    else if (typeof v === "number") {
+      if (!Number.isFinite(v)) issues.push({ path: at, message: "must be a finite number (JSON would send NaN or Infinity as null)" });
+    } else if (v instanceof Date) {
+      if (Number.isNaN(v.getTime())) issues.push({ path: at, message: "is an invalid Date (JSON would send null)" });
+    } else if (v !== null && typeof v === "object") {
+      if (ancestors.has(v)) return void issues.push({ path: at, message: "is a circular reference" });
+      if (typeof (v as { toJSON?: unknown }).toJSON === "function") return; // serialised by its own toJSON
+      ancestors.add(v);
+      if (Array.isArray(v)) v.forEach((item, i) => visit(item, `${at}[${i}]`));
+      else for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key], childPath(at, key));
+      ancestors.delete(v);
+    }
+  };
+  visit(value, path);
+  return issues;
+}
+
+/** The JSON of `value` and its UTF-8 size, measured once; or why it cannot be sent. Never throws. */
+export function measureJson(value: unknown, path: string): { json: string; bytes: number } | { issues: InvalidInputIssue[] } {
+  try {
+    const issues = jsonIssues(value, path);
+    if (issues.length > 0) return { issues };
+    const json = JSON.stringify(value);
+    return { json, bytes: utf8Bytes(json) };
+  } catch (error) {
+    // A throwing getter or toJSON, or nesting deeper than the stack.
+    const reason = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown error";
+    return { issues: [{ path, message: `cannot be serialised as JSON (${reason})` }] };
+  }
+}
+
 const IDENTITY_KEYS = ["external_id", "email", "phone_no", "kakao_user_id", "line_user_id"] as const;
 
 function itemCount(event: DfineryEvent): number {
@@ -60,45 +134,89 @@ export function assertIdentity(identity: unknown, where: string): asserts identi
   }
 }
 
+function invalidEvent(issues: InvalidInputIssue[], where = "sendEvents"): InvalidInputError {
+  return new InvalidInputError({
+    vendor: "dfinery",
+    message: `${where}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+    issues,
+  });
+}
+
 /** Completes one event, or says what is wrong with it. */
 function prepare(input: DfineryEventInput, position: number, now: () => number): DfineryEvent | InvalidInputError {
-  const issues: { path: string; message: string }[] = [];
+  const issues: InvalidInputIssue[] = [];
   const at = `events[${position}]`;
-  if (typeof input?.event_name !== "string" || input.event_name === "") {
+  if (!input || typeof input !== "object" || Array.isArray(input)) return invalidEvent([{ path: at, message: "must be an object" }]);
+  if (typeof input.event_name !== "string" || input.event_name === "") {
     issues.push({ path: `${at}.event_name`, message: "must be a non-empty string" });
   }
-  let datetime: string;
-  if (input?.event_datetime instanceof Date) {
-    datetime = input.event_datetime.toISOString();
-  } else if (input?.event_datetime === undefined) {
+  if (input.event_log_id !== undefined && (typeof input.event_log_id !== "string" || input.event_log_id === "")) {
+    issues.push({ path: `${at}.event_log_id`, message: "must be a non-empty string when given (omit it to have a UUID filled in)" });
+  }
+  let datetime = "";
+  if (input.event_datetime instanceof Date) {
+    if (Number.isNaN(input.event_datetime.getTime())) issues.push({ path: `${at}.event_datetime`, message: "is an invalid Date" });
+    else datetime = input.event_datetime.toISOString();
+  } else if (input.event_datetime === undefined) {
     datetime = new Date(now()).toISOString();
   } else {
     datetime = input.event_datetime;
-    if (typeof datetime !== "string" || !DATETIME.test(datetime)) {
-      issues.push({ path: `${at}.event_datetime`, message: "must be yyyy-MM-ddTHH:mm:ss(.SSS) with a zone, or a Date" });
+    if (typeof datetime !== "string" || !DATETIME.test(datetime) || !isRealDateTime(datetime)) {
+      issues.push({ path: `${at}.event_datetime`, message: "must be a real instant as yyyy-MM-ddTHH:mm:ss(.SSS) with a zone, or a valid Date" });
     }
   }
-  const items = input?.event_items;
+  const items = input.event_items;
   if (Array.isArray(items) && items.length > MAX_ITEMS_PER_REQUEST) {
     issues.push({
       path: `${at}.event_items`,
       message: `has ${items.length} items; DFINERY takes at most ${MAX_ITEMS_PER_REQUEST} per request`,
     });
   }
-  if (issues.length > 0) {
-    return new InvalidInputError({
-      vendor: "dfinery",
-      message: `sendEvents: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
-      issues,
-    });
-  }
-  return {
+  if (issues.length > 0) return invalidEvent(issues);
+  const event = {
     ...input,
-    event_log_id: input.event_log_id ?? randomUUID(),
+    event_log_id: input.event_log_id ?? globalThis.crypto.randomUUID(),
     event_datetime: datetime,
     event_properties: input.event_properties ?? null,
     event_items: input.event_items ?? null,
   } as DfineryEvent;
+  const measured = measureJson(event, at);
+  if ("issues" in measured) return invalidEvent(measured.issues);
+  if (measured.bytes > MAX_EVENT_BYTES) {
+    return invalidEvent([{ path: at, message: `is ${measured.bytes} bytes as JSON; sendEvents sends at most ${MAX_EVENT_BYTES} per event` }]);
+  }
+  return event;
+}
+
+/**
+ * For a raw `POST /api/v1/events`: a copy of `body` in which every event without an `event_log_id`
+ * has a fresh UUID, so a retried request cannot be stored twice (DFINERY deduplicates on it). The
+ * caller's body is never modified; it is returned as is when nothing is missing or it is not an
+ * events body. Throws InvalidInputError for an `event_log_id` that is given but empty or not a string.
+ */
+export function fillEventLogIds<B>(body: B): B {
+  const events = (body as { events?: unknown } | null | undefined)?.events;
+  if (!body || typeof body !== "object" || !Array.isArray(events)) return body;
+  const issues: InvalidInputIssue[] = [];
+  let missing = false;
+  events.forEach((event: unknown, i) => {
+    if (!event || typeof event !== "object") return;
+    const id = (event as { event_log_id?: unknown }).event_log_id;
+    if (id === undefined) missing = true;
+    else if (typeof id !== "string" || id === "") {
+      issues.push({ path: `body.events[${i}].event_log_id`, message: "must be a non-empty string (omit it to have a UUID filled in)" });
+    }
+  });
+  if (issues.length > 0) throw invalidEvent(issues, "POST /api/v1/events");
+  if (!missing) return body;
+  return {
+    ...body,
+    events: events.map((event: unknown) =>
+      event && typeof event === "object" && (event as { event_log_id?: unknown }).event_log_id === undefined
+        ? { ...event, event_log_id: globalThis.crypto.randomUUID() }
+        : event,
+    ),
+  };
 }
 
 /** Greedy split keeping each request within 100 events and 100 items in total. */
@@ -120,7 +238,12 @@ export function splitIntoBatches(events: readonly DfineryEvent[]): DfineryEvent[
   return batches;
 }
 
-function asCdpkitError(error: unknown): CdpkitError {
+function asCdpkitError(error: unknown, signal: AbortSignal | undefined): CdpkitError {
+  // Aborted by the caller (before sending or in flight): not confirmed sent, and not a network failure.
+  // An answer the server gave (a status) stays what it was.
+  if (signal?.aborted && !(error instanceof CdpkitError && error.status !== undefined)) {
+    return new AbortedError({ vendor: "dfinery", cause: signal.reason });
+  }
   if (error instanceof CdpkitError) return error;
   return new NetworkError({ vendor: "dfinery", message: `sendEvents: ${String((error as Error)?.message ?? error)}`, cause: error });
 }
@@ -171,7 +294,7 @@ export async function sendEvents(
         if (error !== undefined || !response.ok) throw errorForResponse(response, error, "POST", ctx.redactor);
         results[index] = { index, events: batch, status: "accepted" };
       } catch (error) {
-        results[index] = { index, events: batch, status: "failed", error: asCdpkitError(error) };
+        results[index] = { index, events: batch, status: "failed", error: asCdpkitError(error, options.signal) };
       }
     }
   };

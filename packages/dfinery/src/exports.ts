@@ -1,6 +1,7 @@
 import { InvalidInputError, VendorError } from "@cdpkit/core";
 import type { DfineryContext } from "./client.js";
 import { errorForResponse } from "./envelope.js";
+import { isRealDateTime } from "./events.js";
 import {
   rowsFromCsv,
   type CellValue,
@@ -26,8 +27,9 @@ function checkDateRange(request: ExportEventsRequest): void {
   const issues: { path: string; message: string }[] = [];
   for (const key of ["from_date", "to_date"] as const) {
     const value = request?.[key];
-    if (typeof value !== "string" || !DATE.test(value) || Number.isNaN(Date.parse(value))) {
-      issues.push({ path: key, message: "must be a date yyyy-MM-dd" });
+    // Date.parse("2025-02-30") is March 2: the day itself must exist.
+    if (typeof value !== "string" || !DATE.test(value) || !isRealDateTime(value)) {
+      issues.push({ path: key, message: "must be a real date yyyy-MM-dd" });
     }
   }
   if (issues.length === 0 && request.from_date > request.to_date) {

@@ -1,5 +1,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import {
+  sharedPolicyOptions,
+  type ClientBaseOptions,
   AuthError,
   bindOperations,
   createOperationFetch,
@@ -11,16 +13,13 @@ import {
   Redactor,
   ReplayableRequest,
   TokenCache,
-  type Clock,
   type FetchLike,
   type InvalidInputIssue,
-  type Logger,
   type OperationInit,
   type OperationMeta,
   type OperationResult,
   type RateLimitRule,
   type RateLimitStore,
-  type RetryOptions,
 } from "@cdpkit/core";
 import { sendEventChunks, type ProductEvent, type SendEventsOptions, type SendEventsReport, type VisitEvent } from "./events.js";
 import type { paths } from "./generated/openapi.js";
@@ -50,7 +49,7 @@ export const KAMELEOON_RATE_LIMITS = {
   authenticated: { GET: { limit: 50, intervalMs: 1000 }, other: { limit: 1000, intervalMs: 1000 } },
 } as const;
 
-export interface KameleoonClientOptions {
+export interface KameleoonClientOptions extends ClientBaseOptions {
   /** Filled into every operation's `siteCode` query parameter when the call does not give one. */
   siteCode?: string;
   /** OAuth2 client credentials (optional: raises the limits; for servers only, never browsers). */
@@ -67,13 +66,7 @@ export interface KameleoonClientOptions {
    * `rules` overrides by method ("GET", "POST", ...); `false` turns them off.
    */
   rateLimit?: { rules?: Record<string, RateLimitRule>; store?: RateLimitStore; maxWaitMs?: number } | false;
-  fetch?: FetchLike | typeof globalThis.fetch;
-  retry?: RetryOptions | false;
-  timeoutMs?: number;
-  totalTimeoutMs?: number;
   throwOnError?: boolean;
-  logger?: Logger;
-  clock?: Clock;
 }
 
 /** `siteCode` becomes optional when the client was given one. */
@@ -167,6 +160,11 @@ function validate(options: KameleoonClientOptions): void {
   if (options?.auth !== undefined) {
     if (!str(options.auth?.clientId)) issues.push({ path: "auth.clientId", message: "must be a non-empty string" });
     if (!str(options.auth?.clientSecret)) issues.push({ path: "auth.clientSecret", message: "must be a non-empty string" });
+    // CR, LF, NUL: a header or form cannot carry them safely, and fetch's TypeError would echo the value.
+    for (const key of ["clientId", "clientSecret"] as const) {
+      const value = options.auth?.[key];
+      if (str(value) && /[\r\n\0]/.test(value as string)) issues.push({ path: `auth.${key}`, message: "must not contain CR, LF or NUL characters" });
+    }
     if (options.auth?.tokenUrl !== undefined && !URL.canParse(options.auth.tokenUrl)) issues.push({ path: "auth.tokenUrl", message: "must be an absolute URL" });
   }
   if (options?.region !== undefined && !(options.region in KAMELEOON_SERVERS && options.region !== ("default" as never))) {
@@ -192,12 +190,9 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
 
   const policyFetch = createPolicyFetch({
     vendor: VENDOR,
-    fetch: options.fetch,
     redactor,
-    clock: options.clock,
-    logger: options.logger,
-    timeoutMs: options.timeoutMs,
-    totalTimeoutMs: options.totalTimeoutMs,
+    ...sharedPolicyOptions(options),
+    operationFor: (request) => index.findRequest(request),
     retry: idempotentRetry(index, options.retry, options.clock),
     rateLimit:
       options.rateLimit === false
@@ -288,6 +283,8 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
     vendor: VENDOR,
     factory: "createKameleoonClient",
     fetchFor: transport.fetchFor,
+    operationFor: transport.operationFor,
+    redactor,
     prepare: (init: OperationInit | undefined, method, path) => {
       let next: OperationInit = { ...init };
       const params = (init?.params ?? {}) as { query?: Record<string, unknown> };

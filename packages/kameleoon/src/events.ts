@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { CdpkitError, InvalidInputError, toNetworkError, type OperationResult, type Redactor } from "@cdpkit/core";
+import { AbortedError, CdpkitError, InvalidInputError, toNetworkError, type InvalidInputIssue, type OperationResult, type Redactor } from "@cdpkit/core";
 import type { components } from "./generated/openapi.js";
 
 /** A visit event: `eventType` plus its parameters (`goalId`, `revenue`, `index`, `href`, ...). */
@@ -13,7 +12,55 @@ const NONCE = /^[0-9A-Fa-f]{16}$/;
 
 /** A fresh 16-hex-character nonce, as each event needs one ("nonce (required, 16 hex chars, unique per event)"). */
 export function newNonce(): string {
-  return randomBytes(8).toString("hex").toUpperCase();
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+}
+
+// --- JSON safety of one event. The same helper is in the DFINERY and Synerise packages (to move to core). ---
+const encoder = new TextEncoder();
+/** UTF-8 length without Buffer: the package bundles for browsers. */
+export function utf8Bytes(text: string): number {
+  return encoder.encode(text).length;
+}
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const childPath = (at: string, key: string) => (IDENTIFIER.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`);
+
+/**
+ * What JSON.stringify would throw on (a cycle, a BigInt) or silently turn into `null` (NaN,
+ * Infinity, an invalid Date) anywhere in `value`, each with its path. Values are never echoed.
+ */
+export function jsonIssues(value: unknown, path: string, max = 10): InvalidInputIssue[] {
+  const issues: InvalidInputIssue[] = [];
+  const ancestors = new Set<object>();
+  const visit = (v: unknown, at: string): void => {
+    if (issues.length >= max) return;
+    if (typeof v === "bigint") issues.push({ path: at, message: "is a BigInt, which JSON cannot carry (convert it with Number() or String())" });
+    else if (typeof v === "number") {
+      if (!Number.isFinite(v)) issues.push({ path: at, message: "must be a finite number (JSON would send NaN or Infinity as null)" });
+    } else if (v instanceof Date) {
+      if (Number.isNaN(v.getTime())) issues.push({ path: at, message: "is an invalid Date (JSON would send null)" });
+    } else if (v !== null && typeof v === "object") {
+      if (ancestors.has(v)) return void issues.push({ path: at, message: "is a circular reference" });
+      if (typeof (v as { toJSON?: unknown }).toJSON === "function") return; // serialised by its own toJSON
+      ancestors.add(v);
+      if (Array.isArray(v)) v.forEach((item, i) => visit(item, `${at}[${i}]`));
+      else for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key], childPath(at, key));
+      ancestors.delete(v);
+    }
+  };
+  visit(value, path);
+  return issues;
+}
+
+/** Resolves or rejects with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /**
@@ -36,6 +83,11 @@ export interface SendEventsOptions {
   format?: "lines" | "json";
   /** Lower than the 1 MB default, e.g. for tests; never above it. */
   maxBodyBytes?: number;
+  /**
+   * Stops the helper: no chunk starts after the abort, the one in flight is given up, and every event
+   * not confirmed sent is reported failed with an AbortedError whose `cause` is the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface EventsChunkResult {
@@ -63,7 +115,8 @@ export interface SendEventsContext {
   idField: "visitorCode" | "ean";
   /** A common identifier sent as a query parameter: events then need not carry one. */
   common?: string;
-  send: (body: string, format: "lines" | "json") => Promise<OperationResult>;
+  /** Sends one body; `signal` is the caller's (a transport that takes it cancels the request). */
+  send: (body: string, format: "lines" | "json", signal?: AbortSignal) => Promise<OperationResult>;
   errorFor: (result: OperationResult) => CdpkitError;
   redactor: Redactor;
 }
@@ -90,18 +143,24 @@ export async function sendEventChunks<E extends { nonce?: string }>(events: read
   const ready: { position: number; event: E; text: string; bytes: number }[] = [];
   events.forEach((given, position) => {
     const raw = given as unknown as Record<string, unknown>;
+    const at = `events[${position}]`;
+    const fail = (message: string, issueList: InvalidInputIssue[]) =>
+      report.failed.push({ position, event: given, error: new InvalidInputError({ vendor: "kameleoon", redactor: ctx.redactor, message, issues: issueList }) });
     const issues = raw && typeof raw === "object" ? problems(raw, ctx) : ["must be an object"];
-    const fail = (message: string, issueList: string[]) =>
-      report.failed.push({
-        position,
-        event: given,
-        error: new InvalidInputError({ vendor: "kameleoon", redactor: ctx.redactor, message, issues: issueList.map((m) => ({ path: `events[${position}]`, message: m })) }),
-      });
-    if (issues.length > 0) return void fail(`event ${position} was not sent: ${issues.join("; ")}`, issues);
+    if (issues.length > 0) return void fail(`event ${position} was not sent: ${issues.join("; ")}`, issues.map((m) => ({ path: at, message: m })));
     const event = { ...given, nonce: given.nonce ?? newNonce() } as E;
-    const text = format === "lines" ? encodeEventLine(event as unknown as Record<string, unknown>) : JSON.stringify(event);
-    const bytes = Buffer.byteLength(text);
-    if (bytes + 2 > maxBytes) return void fail(`event ${position} was not sent: it alone is larger than the ${maxBytes}-byte body limit`, [`larger than ${maxBytes} bytes`]);
+    // Encoded and measured once; nothing here may throw (a cycle, a BigInt, a throwing getter).
+    let text: string;
+    try {
+      const unsafe = jsonIssues(event, at);
+      if (unsafe.length > 0) return void fail(`event ${position} was not sent: ${unsafe.map((i) => `${i.path} ${i.message}`).join("; ")}`, unsafe);
+      text = format === "lines" ? encodeEventLine(event as unknown as Record<string, unknown>) : JSON.stringify(event);
+    } catch (error) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown error";
+      return void fail(`event ${position} was not sent: it cannot be encoded (${reason})`, [{ path: at, message: `cannot be encoded (${reason})` }]);
+    }
+    const bytes = utf8Bytes(text);
+    if (bytes + 2 > maxBytes) return void fail(`event ${position} was not sent: it alone is larger than the ${maxBytes}-byte body limit`, [{ path: at, message: `larger than ${maxBytes} bytes` }]);
     ready.push({ position, event, text, bytes });
   });
 
@@ -124,27 +183,37 @@ export async function sendEventChunks<E extends { nonce?: string }>(events: read
   // The docs disagree on the limit (10, 8, 3, 1 MB): should the server still answer 413, nothing was
   // taken, so the chunk is sent again as two halves (down to single events, which then fail).
   const queue = [...chunks];
+  const signal = options.signal;
+  const aborted = () => new AbortedError({ vendor: "kameleoon", redactor: ctx.redactor, cause: signal?.reason });
   for (let index = 0; queue.length > 0; index++) {
     const chunk = queue.shift()!;
-    const body = format === "json" ? `[${chunk.map((c) => c.text).join(",")}]` : chunk.map((c) => c.text).join("\n");
+    // Sizes are known per event: the body's bytes are their sum plus one separator each (and "[]").
+    const bodyBytes = chunk.reduce((n, c) => n + c.bytes, 0) + chunk.length - 1 + (format === "json" ? 2 : 0);
     let error: CdpkitError | undefined;
     let httpStatus: number | undefined;
-    try {
-      const result = await ctx.send(body, format);
-      httpStatus = result.response.status;
-      if (!result.response.ok) error = ctx.errorFor(result);
-    } catch (thrown) {
-      error = thrown instanceof CdpkitError ? thrown : toNetworkError(thrown, { vendor: "kameleoon", redactor: ctx.redactor });
-      // throwOnError: the HTTP status travels in the error.
-      if (error.status !== undefined) httpStatus = error.status;
+    if (signal?.aborted) {
+      error = aborted(); // not started: nothing of it was sent
+    } else {
+      const body = format === "json" ? `[${chunk.map((c) => c.text).join(",")}]` : chunk.map((c) => c.text).join("\n");
+      try {
+        const result = await untilAborted(ctx.send(body, format, signal), signal);
+        httpStatus = result.response.status;
+        if (!result.response.ok) error = ctx.errorFor(result);
+      } catch (thrown) {
+        // Given up on by the caller: not confirmed sent. An answer the server gave keeps its own error.
+        if (signal?.aborted && !(thrown instanceof CdpkitError && thrown.status !== undefined)) error = aborted();
+        else error = thrown instanceof CdpkitError ? thrown : toNetworkError(thrown, { vendor: "kameleoon", redactor: ctx.redactor });
+        // throwOnError: the HTTP status travels in the error.
+        if (error.status !== undefined) httpStatus = error.status;
+      }
     }
     if (httpStatus === 413 && chunk.length > 1) {
       const half = Math.ceil(chunk.length / 2);
       queue.unshift(chunk.slice(0, half), chunk.slice(half));
-      report.chunks.push({ index, positions: chunk.map((c) => c.position), bytes: Buffer.byteLength(body), status: "split", httpStatus });
+      report.chunks.push({ index, positions: chunk.map((c) => c.position), bytes: bodyBytes, status: "split", httpStatus });
       continue;
     }
-    report.chunks.push({ index, positions: chunk.map((c) => c.position), bytes: Buffer.byteLength(body), status: error ? "failed" : "accepted", ...(httpStatus !== undefined ? { httpStatus } : {}), ...(error ? { error } : {}) });
+    report.chunks.push({ index, positions: chunk.map((c) => c.position), bytes: bodyBytes, status: error ? "failed" : "accepted", ...(httpStatus !== undefined ? { httpStatus } : {}), ...(error ? { error } : {}) });
     for (const c of chunk) {
       if (error) report.failed.push({ position: c.position, event: c.event, error });
       else report.accepted.push({ position: c.position, event: c.event });

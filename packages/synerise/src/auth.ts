@@ -53,12 +53,28 @@ export type LoginPath =
   | "/sauth/v3/auth/login/client/anonymous";
 
 const nonEmpty = (value: unknown): value is string => typeof value === "string" && value.trim() !== "";
+/** CR, LF, NUL: a header cannot carry them, and fetch's TypeError would echo the whole value. */
+const CONTROL = /[\r\n\0]/;
+/** The auth fields holding a credential; each is checked for CR/LF/NUL (never echoed). */
+const CREDENTIAL_KEYS = ["apiKey", "password", "identityProviderToken", "token"] as const;
+/** Issued JWTs kept for the redactor: a renewed token's predecessor stays valid (and may be echoed) for minutes. */
+export const REMEMBERED_TOKENS = 8;
+
+/** Names every credential option (path given, e.g. "trackerKey") holding CR, LF or NUL. */
+export function controlCharIssue(path: string, value: unknown): InvalidInputIssue[] {
+  return typeof value === "string" && CONTROL.test(value) ? [{ path, message: "must not contain CR, LF or NUL characters" }] : [];
+}
 
 /** Names what is wrong with an auth option; never echoes a value. */
 export function authIssues(auth: unknown): InvalidInputIssue[] {
   if (auth === undefined) return [];
   if (typeof auth !== "object" || auth === null) return [{ path: "auth", message: "must be an object with a `type`" }];
   const a = auth as Record<string, unknown>;
+  const unsafe = CREDENTIAL_KEYS.flatMap((k) => (nonEmpty(a[k]) ? controlCharIssue(`auth.${k}`, a[k]) : []));
+  return [...typeIssues(a), ...unsafe];
+}
+
+function typeIssues(a: Record<string, unknown>): InvalidInputIssue[] {
   const need = (...keys: string[]): InvalidInputIssue[] =>
     keys.filter((k) => !nonEmpty(a[k])).map((k) => ({ path: `auth.${k}`, message: `is required for auth type "${String(a.type)}" (a non-empty string)` }));
   switch (a.type) {
@@ -157,8 +173,10 @@ export interface JwtSource {
   invalidate(token: string | undefined): boolean;
   /** Logins and refreshes so far (always zero for a ready JWT). */
   readonly stats: { readonly logins: number; readonly invalidated: number };
-  /** The last token handed out, for the redactor. */
+  /** The last token handed out. */
   readonly current: string | undefined;
+  /** The last REMEMBERED_TOKENS tokens handed out, newest last, for the redactor. */
+  readonly issued: readonly string[];
 }
 
 export function jwtSource(
@@ -167,19 +185,31 @@ export function jwtSource(
   options: { refreshBeforeMs?: number; clock?: Clock },
 ): JwtSource {
   let current: string | undefined;
+  const issued: string[] = [];
+  const remember = (value: string): string => {
+    current = value;
+    if (!issued.includes(value)) {
+      issued.push(value);
+      if (issued.length > REMEMBERED_TOKENS) issued.shift();
+    }
+    return value;
+  };
   if (auth.type === "jwt") {
     const given = auth.token;
     return {
       async token() {
         const value = typeof given === "function" ? await given() : given;
-        current = value;
-        return value;
+        // A function's token is not seen at creation: refuse one a header cannot carry, unechoed.
+        const unsafe = controlCharIssue("auth.token", value);
+        if (unsafe.length > 0) throw invalidAuth(unsafe);
+        return remember(value);
       },
       invalidate: () => false,
       stats: { logins: 0, invalidated: 0 },
       get current() {
         return current;
       },
+      issued,
     };
   }
   const cache = new TokenCache({
@@ -189,8 +219,7 @@ export function jwtSource(
   });
   return {
     async token() {
-      current = await cache.get();
-      return current;
+      return remember(await cache.get());
     },
     invalidate(token) {
       cache.invalidate(token);
@@ -203,6 +232,7 @@ export function jwtSource(
     get current() {
       return current;
     },
+    issued,
   };
 }
 

@@ -1,5 +1,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import {
+  sharedPolicyOptions,
+  type ClientBaseOptions,
   AuthError,
   bindOperations,
   createOperationFetch,
@@ -10,18 +12,15 @@ import {
   rateLimitRulesFrom,
   Redactor,
   ReplayableRequest,
-  VendorError,
-  type Clock,
   type FetchLike,
   type InvalidInputIssue,
-  type Logger,
   type OperationMeta,
   type OperationResult,
   type RateLimitRule,
   type RateLimitStore,
   type RetryOptions,
 } from "@cdpkit/core";
-import { authIssues, authSecrets, invalidAuth, jwtSource, type JwtSource, type LoginCall, type SyneriseAuth } from "./auth.js";
+import { authIssues, authSecrets, controlCharIssue, invalidAuth, jwtSource, type JwtSource, type LoginCall, type SyneriseAuth } from "./auth.js";
 import { syneriseError } from "./errors.js";
 import { sendEventBatches, type SendEventsOptions, type SendEventsReport, type SyneriseEvent } from "./events.js";
 import type { paths } from "./generated/openapi.js";
@@ -33,7 +32,7 @@ const operations: readonly OperationMeta[] = generated;
 /** `https://api.synerise.com`, the spec's server. */
 export const SYNERISE_BASE_URL: string = servers[0];
 
-export interface SyneriseClientOptions {
+export interface SyneriseClientOptions extends ClientBaseOptions {
   /** How the client gets its JWT (see SyneriseAuth). Optional when only tracker-key operations are used. */
   auth?: SyneriseAuth;
   /** The tracker key, sent as the `token` query parameter on operations that accept it and when no JWT is configured. */
@@ -42,20 +41,12 @@ export interface SyneriseClientOptions {
   refreshBeforeMs?: number;
   /** Default `https://api.synerise.com`. */
   baseUrl?: string;
-  /** The fetch every policy wraps. Default `globalThis.fetch`. */
-  fetch?: FetchLike | typeof globalThis.fetch;
   /** Retries of requests safe to repeat (GET, PUT, DELETE, logins, event batches whose events all carry an `eventSalt`). `false` turns them off. */
   retry?: RetryOptions | false;
   /** Client-side limits; Synerise documents none, so none apply unless you give rules by scope. `false` turns them off. */
   rateLimit?: { rules?: Record<string, RateLimitRule>; store?: RateLimitStore; maxWaitMs?: number } | false;
-  /** Per attempt, covering headers and body. Default 30 s. */
-  timeoutMs?: number;
-  /** Across all attempts and waits. Default 120 s. */
-  totalTimeoutMs?: number;
   /** Throw a typed error (with the body's field errors) for non-2xx responses instead of returning `{ error, response }`. */
   throwOnError?: boolean;
-  logger?: Logger;
-  clock?: Clock;
 }
 
 /** Makes `Api-Version` optional in every operation's headers: the client fills it in from the spec. */
@@ -94,6 +85,8 @@ function validateOptions(options: SyneriseClientOptions): void {
   const issues: InvalidInputIssue[] = [...authIssues(options?.auth)];
   if (options?.trackerKey !== undefined && (typeof options.trackerKey !== "string" || options.trackerKey.trim() === "")) {
     issues.push({ path: "trackerKey", message: "must be a non-empty string when given" });
+  } else {
+    issues.push(...controlCharIssue("trackerKey", options?.trackerKey));
   }
   if (options?.auth === undefined && options?.trackerKey === undefined) {
     issues.push({ path: "auth", message: "give auth (workspace API key, user, profile or a JWT), trackerKey, or both" });
@@ -113,19 +106,16 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
   const index = createOperationIndex(operations, baseUrl);
   let jwt: JwtSource | undefined;
   const redactor = new Redactor({
-    secrets: () => [...authSecrets(options.auth), options.trackerKey, jwt?.current].filter((s): s is string => !!s),
+    secrets: () => [...authSecrets(options.auth), options.trackerKey, ...(jwt?.issued ?? [])].filter((s): s is string => !!s),
   });
   // Requests the events helper marked as safe to repeat (every event carries an eventSalt).
   const replaySafe = new WeakSet<Request>();
 
   const policyFetch = createPolicyFetch({
     vendor: VENDOR,
-    fetch: options.fetch,
     redactor,
-    clock: options.clock,
-    logger: options.logger,
-    timeoutMs: options.timeoutMs,
-    totalTimeoutMs: options.totalTimeoutMs,
+    ...sharedPolicyOptions(options),
+    operationFor: (request) => index.findRequest(request),
     retry: idempotentRetry(index, options.retry, options.clock, (request) => replaySafe.has(request)),
     rateLimit:
       options.rateLimit === false || !options.rateLimit?.rules
@@ -206,15 +196,7 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
 
   const base = createClient<paths>({ baseUrl, fetch: transport.fetch, Request: ReplayableRequest });
   const finish = async (call: () => Promise<OperationResult>, method: string): Promise<OperationResult> => {
-    let result: OperationResult;
-    try {
-      result = await call();
-    } catch (error) {
-      if (error instanceof SyntaxError) {
-        throw new VendorError({ vendor: VENDOR, method, redactor, message: `Synerise sent a response body that is not valid JSON (${error.message})`, cause: error });
-      }
-      throw error;
-    }
+    const result = await call();
     if (options.throwOnError && (result.error !== undefined || !result.response.ok)) {
       throw syneriseError(result.response, result.error, method, redactor);
     }
@@ -224,6 +206,8 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
     vendor: VENDOR,
     factory: "createSyneriseClient",
     fetchFor: transport.fetchFor,
+    operationFor: transport.operationFor,
+    redactor,
     finish,
   }) as unknown as SyneriseApi;
 

@@ -1,10 +1,11 @@
-import { randomUUID } from "node:crypto";
 import {
+  AbortedError,
   CdpkitError,
   InvalidInputError,
   systemClock,
   toNetworkError,
   type Clock,
+  type InvalidInputIssue,
   type OperationResult,
   type Redactor,
 } from "@cdpkit/core";
@@ -32,6 +33,11 @@ export interface SendEventsOptions {
   /** Lower limits, e.g. for tests; never above the documented ones. */
   maxEventsPerBatch?: number;
   maxBatchBytes?: number;
+  /**
+   * Stops the helper: no chunk starts after the abort, the one in flight is given up, and every event
+   * not confirmed sent is reported failed with an AbortedError whose `cause` is the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface EventChunkResult {
@@ -56,12 +62,87 @@ export interface SendEventsReport {
 }
 
 export interface SendEventBatchesContext extends SendEventsOptions {
-  post: (body: SyneriseEvent[], safeToRepeat: boolean) => Promise<OperationResult>;
+  /** Sends one chunk; `signal` is the caller's (a transport that takes it cancels the request). */
+  post: (body: SyneriseEvent[], safeToRepeat: boolean, signal?: AbortSignal) => Promise<OperationResult>;
   redactor: Redactor;
   clock?: Clock;
 }
 
 const IDENTIFIERS = ["id", "uuid", "customId", "email"] as const;
+
+// --- JSON safety of one event. The same helper is in the DFINERY and Kameleoon packages (to move to core). ---
+const encoder = new TextEncoder();
+/** UTF-8 length without Buffer: the package bundles for browsers. */
+export function utf8Bytes(text: string): number {
+  return encoder.encode(text).length;
+}
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const childPath = (at: string, key: string) => (IDENTIFIER.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`);
+
+/**
+ * What JSON.stringify would throw on (a cycle, a BigInt) or silently turn into `null` (NaN,
+ * Infinity, an invalid Date) anywhere in `value`, each with its path. Values are never echoed.
+ */
+export function jsonIssues(value: unknown, path: string, max = 10): InvalidInputIssue[] {
+  const issues: InvalidInputIssue[] = [];
+  const ancestors = new Set<object>();
+  const visit = (v: unknown, at: string): void => {
+    if (issues.length >= max) return;
+    if (typeof v === "bigint") issues.push({ path: at, message: "is a BigInt, which JSON cannot carry (convert it with Number() or String())" });
+    else if (typeof v === "number") {
+      if (!Number.isFinite(v)) issues.push({ path: at, message: "must be a finite number (JSON would send NaN or Infinity as null)" });
+    } else if (v instanceof Date) {
+      if (Number.isNaN(v.getTime())) issues.push({ path: at, message: "is an invalid Date (JSON would send null)" });
+    } else if (v !== null && typeof v === "object") {
+      if (ancestors.has(v)) return void issues.push({ path: at, message: "is a circular reference" });
+      if (typeof (v as { toJSON?: unknown }).toJSON === "function") return; // serialised by its own toJSON
+      ancestors.add(v);
+      if (Array.isArray(v)) v.forEach((item, i) => visit(item, `${at}[${i}]`));
+      else for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key], childPath(at, key));
+      ancestors.delete(v);
+    }
+  };
+  visit(value, path);
+  return issues;
+}
+
+/** The JSON of `value` and its UTF-8 size, measured once; or why it cannot be sent. Never throws. */
+export function measureJson(value: unknown, path: string): { json: string; bytes: number } | { issues: InvalidInputIssue[] } {
+  try {
+    const issues = jsonIssues(value, path);
+    if (issues.length > 0) return { issues };
+    const json = JSON.stringify(value);
+    return { json, bytes: utf8Bytes(json) };
+  } catch (error) {
+    // A throwing getter or toJSON, or nesting deeper than the stack.
+    const reason = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown error";
+    return { issues: [{ path, message: `cannot be serialised as JSON (${reason})` }] };
+  }
+}
+
+const DATE_FIELDS = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:[Zz]|[+-](\d{2}):?(\d{2}))?)?$/;
+/** False for an ISO-looking time whose fields name no real instant (`2025-13-45T99:99:99Z`, Feb 30). */
+function isRealDateTime(text: string): boolean {
+  const m = DATE_FIELDS.exec(text);
+  if (!m) return false;
+  const [y, mo, d, h, mi, s, oh, om] = m.slice(1).map((f) => (f === undefined ? 0 : Number(f))) as number[];
+  const day = new Date(Date.UTC(y!, mo! - 1, d!));
+  return (
+    day.getUTCFullYear() === y && day.getUTCMonth() === mo! - 1 && day.getUTCDate() === d &&
+    h! <= 23 && mi! <= 59 && s! <= 59 && oh! <= 23 && om! <= 59
+  );
+}
+
+/** Resolves or rejects with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
 
 function problems(event: unknown): string[] {
   if (!event || typeof event !== "object" || Array.isArray(event)) return ["must be an object"];
@@ -71,6 +152,7 @@ function problems(event: unknown): string[] {
   // The docs' own 400 sample: "label ... length must be between 1 and 64".
   else if (e.label.length > 64) out.push("label must be at most 64 characters");
   if (typeof e.type !== "string" || e.type === "") out.push("type must be a non-empty string");
+  if (typeof e.time === "string" && /^\d{4}-\d{2}-\d{2}/.test(e.time) && !isRealDateTime(e.time)) out.push("time is not a real date and time");
   const client = e.client as Record<string, unknown> | undefined;
   if (!client || typeof client !== "object" || !IDENTIFIERS.some((k) => client[k] !== undefined && client[k] !== null && client[k] !== "")) {
     out.push("client must carry one of id, uuid, customId, email");
@@ -94,59 +176,51 @@ export async function sendEventBatches(events: readonly SyneriseEvent[], ctx: Se
   const clock = ctx.clock ?? systemClock;
   const report: SendEventsReport = { ok: true, accepted: [], failed: [], chunks: [] };
 
-  // Prepare: validate, fill salt/time, measure, group by identifier type (order kept in each group).
-  const groups = new Map<string, { position: number; event: SyneriseEvent; json: string }[]>();
+  // Prepare: validate, fill salt/time, measure (each event's JSON once), group by identifier type (order kept in each group).
+  type Entry = { position: number; event: SyneriseEvent; json: string; bytes: number };
+  const groups = new Map<string, Entry[]>();
+  const reject = (position: number, event: SyneriseEvent, message: string, issues: InvalidInputIssue[]) =>
+    report.failed.push({
+      position,
+      event,
+      error: new InvalidInputError({ vendor: "synerise", redactor: ctx.redactor, message: `sendEvents: event ${position} was not sent: ${message}`, issues }),
+    });
   events.forEach((given, position) => {
     const issues = problems(given);
     if (issues.length > 0) {
-      report.failed.push({
-        position,
-        event: given,
-        error: new InvalidInputError({
-          vendor: "synerise",
-          redactor: ctx.redactor,
-          message: `sendEvents: event ${position} was not sent: ${issues.join("; ")}`,
-          issues: issues.map((message) => ({ path: `events[${position}]`, message })),
-        }),
-      });
-      return;
+      return void reject(position, given, issues.join("; "), issues.map((message) => ({ path: `events[${position}]`, message })));
     }
     const event: SyneriseEvent = fill
-      ? { ...given, eventSalt: given.eventSalt ?? randomUUID(), time: given.time ?? new Date(clock.now()).toISOString() }
+      ? { ...given, eventSalt: given.eventSalt ?? globalThis.crypto.randomUUID(), time: given.time ?? new Date(clock.now()).toISOString() }
       : given;
-    const json = JSON.stringify(event);
-    if (Buffer.byteLength(json) + 2 > maxBytes) {
-      report.failed.push({
-        position,
-        event,
-        error: new InvalidInputError({
-          vendor: "synerise",
-          redactor: ctx.redactor,
-          message: `sendEvents: event ${position} was not sent: it alone is larger than the ${maxBytes}-byte request limit`,
-          issues: [{ path: `events[${position}]`, message: `larger than ${maxBytes} bytes` }],
-        }),
-      });
-      return;
+    const measured = measureJson(event, `events[${position}]`);
+    if ("issues" in measured) {
+      return void reject(position, event, measured.issues.map((i) => `${i.path} ${i.message}`).join("; "), measured.issues);
+    }
+    if (measured.bytes + 2 > maxBytes) {
+      return void reject(position, event, `it alone is larger than the ${maxBytes}-byte request limit`, [
+        { path: `events[${position}]`, message: `larger than ${maxBytes} bytes` },
+      ]);
     }
     const key = identifierType(event);
     const group = groups.get(key) ?? [];
-    group.push({ position, event, json });
+    group.push({ position, event, json: measured.json, bytes: measured.bytes });
     groups.set(key, group);
   });
 
   // Chunk: at most maxEvents events and maxBytes bytes of `[e1,e2,...]` each.
-  const chunks: { position: number; event: SyneriseEvent; json: string }[][] = [];
+  const chunks: Entry[][] = [];
   for (const group of groups.values()) {
-    let current: typeof group = [];
+    let current: Entry[] = [];
     let bytes = 2;
     for (const entry of group) {
-      const size = Buffer.byteLength(entry.json) + (current.length > 0 ? 1 : 0);
+      const size = entry.bytes + (current.length > 0 ? 1 : 0);
       if (current.length > 0 && (current.length >= maxEvents || bytes + size > maxBytes)) {
         chunks.push(current);
         current = [];
         bytes = 2;
       }
-      bytes += Buffer.byteLength(entry.json) + (current.length > 0 ? 1 : 0);
+      bytes += entry.bytes + (current.length > 0 ? 1 : 0);
       current.push(entry);
     }
     if (current.length > 0) chunks.push(current);
@@ -156,17 +230,25 @@ export async function sendEventBatches(events: readonly SyneriseEvent[], ctx: Se
   const sendChunk = async (index: number): Promise<void> => {
     const chunk = chunks[index]!;
     const body = chunk.map((c) => c.event);
-    const bytes = 2 + chunk.reduce((n, c) => n + Buffer.byteLength(c.json), 0) + chunk.length - 1;
+    const bytes = 2 + chunk.reduce((n, c) => n + c.bytes, 0) + chunk.length - 1;
     const positions = chunk.map((c) => c.position);
     const safe = body.every((e) => typeof e.eventSalt === "string" && e.eventSalt !== "");
+    const signal = ctx.signal;
+    const aborted = () => new AbortedError({ vendor: "synerise", redactor: ctx.redactor, cause: signal?.reason });
     let error: CdpkitError | undefined;
     let httpStatus: number | undefined;
-    try {
-      const result = await ctx.post(body, safe);
-      httpStatus = result.response.status;
-      if (result.error !== undefined || !result.response.ok) error = syneriseError(result.response, result.error, "POST", ctx.redactor);
-    } catch (thrown) {
-      error = thrown instanceof CdpkitError ? thrown : toNetworkError(thrown, { vendor: "synerise", redactor: ctx.redactor });
+    if (signal?.aborted) {
+      error = aborted(); // not started: nothing of it was sent
+    } else {
+      try {
+        const result = await untilAborted(ctx.post(body, safe, signal), signal);
+        httpStatus = result.response.status;
+        if (result.error !== undefined || !result.response.ok) error = syneriseError(result.response, result.error, "POST", ctx.redactor);
+      } catch (thrown) {
+        // Given up on by the caller: not confirmed sent. An answer the server gave keeps its own error.
+        if (signal?.aborted && !(thrown instanceof CdpkitError && thrown.status !== undefined)) error = aborted();
+        else error = thrown instanceof CdpkitError ? thrown : toNetworkError(thrown, { vendor: "synerise", redactor: ctx.redactor });
+      }
     }
     results[index] = { index, positions, bytes, status: error ? "failed" : "accepted", ...(httpStatus !== undefined ? { httpStatus } : {}), ...(error ? { error } : {}) };
     for (const c of chunk) {

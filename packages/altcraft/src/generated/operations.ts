@@ -31,7 +31,15 @@ export const operations = [
       []
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "data"
+      ]
+    }
   },
   {
     "operationId": "importProfilesBatch",
@@ -44,7 +52,14 @@ export const operations = [
       []
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id"
+      ]
+    }
   },
   {
     "operationId": "getProfile",
@@ -57,7 +72,14 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id"
+      ]
+    }
   },
   {
     "operationId": "getAllProfiles",
@@ -70,7 +92,11 @@ export const operations = [
       []
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "deleteProfile",
@@ -83,7 +109,14 @@ export const operations = [
       []
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id"
+      ]
+    }
   },
   {
     "operationId": "listDatabases",
@@ -96,7 +129,11 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "getDatabaseFields",
@@ -109,7 +146,11 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "startTrigger",
@@ -122,7 +163,14 @@ export const operations = [
       []
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
   },
   {
     "operationId": "importAndStartTrigger",
@@ -135,7 +183,11 @@ export const operations = [
       []
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "addTrigger",
@@ -148,7 +200,11 @@ export const operations = [
       []
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "getTrigger",
@@ -161,7 +217,14 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
   },
   {
     "operationId": "pushSubscribe",
@@ -176,7 +239,11 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "traffic"
+    "evidence": "traffic",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   }
 ] as const;
 

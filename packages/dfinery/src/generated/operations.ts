@@ -36,7 +36,15 @@ export const operations = [
       "scope": "events",
       "source": "docs.dfinery.ai api-guide \"Request Limit\" (vendor-notes/dfinery.md): \"Event 1,000,000/min\""
     },
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "common",
+        "events"
+      ]
+    }
   },
   {
     "operationId": "upsertIdentity",
@@ -54,7 +62,15 @@ export const operations = [
       "scope": "identity",
       "source": "docs.dfinery.ai api-guide \"Request Limit\" (vendor-notes/dfinery.md): \"Identity 10,000/min\""
     },
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "identity",
+        "request_datetime"
+      ]
+    }
   },
   {
     "operationId": "deleteIdentity",
@@ -72,7 +88,15 @@ export const operations = [
       "scope": "identity",
       "source": "docs.dfinery.ai api-guide \"Request Limit\" (vendor-notes/dfinery.md): \"Identity 10,000/min\"; shared with POST /api/v1/identities (both belong to the Identity API)."
     },
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "identity",
+        "request_datetime"
+      ]
+    }
   },
   {
     "operationId": "updateUserProfile",
@@ -90,7 +114,16 @@ export const operations = [
       "scope": "profile",
       "source": "docs.dfinery.ai api-guide \"Request Limit\" (vendor-notes/dfinery.md): \"Profile 10,000/min\""
     },
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "identity",
+        "user_properties",
+        "request_datetime"
+      ]
+    }
   },
   {
     "operationId": "exportEvents",
@@ -109,7 +142,17 @@ export const operations = [
       "scope": "export",
       "source": "docs.dfinery.ai api-guide \"Request Limit\" (vendor-notes/dfinery.md): \"Export 100/hour and 5 concurrent\""
     },
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "stream",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "events_condition_type",
+        "from_date",
+        "to_date"
+      ]
+    },
+    "followsAsGet": true
   },
   {
     "operationId": "exportUserProfiles",
@@ -128,7 +171,12 @@ export const operations = [
       "scope": "export",
       "source": "docs.dfinery.ai api-guide \"Request Limit\" (vendor-notes/dfinery.md): \"Export 100/hour and 5 concurrent\""
     },
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "stream",
+    "requestBody": {
+      "type": "object"
+    },
+    "followsAsGet": true
   }
 ] as const;
 

@@ -29,7 +29,8 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "forgetVisitors",
@@ -55,7 +56,10 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "requestBody": {
+      "type": "array"
+    }
   },
   {
     "operationId": "postProductEvents",
@@ -68,7 +72,10 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "requestBody": {
+      "type": "array"
+    }
   },
   {
     "operationId": "getProductCounters",
@@ -81,7 +88,8 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "getProductData",
@@ -94,7 +102,8 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "getMap",
@@ -107,7 +116,8 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "getMaps",
@@ -120,7 +130,8 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "postMaps",
@@ -133,7 +144,10 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "requestBody": {
+      "type": "object"
+    }
   }
 ] as const;
 

@@ -31,7 +31,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "stream"
   },
   {
     "operationId": "listProfileActivities",
@@ -43,7 +44,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "stream"
   },
   {
     "operationId": "listEventDescriptionMappings",
@@ -55,7 +57,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "createEventDescriptionMapping",
@@ -67,7 +70,11 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "updateEventDescriptionMapping",
@@ -79,7 +86,11 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "listOwnEvents",
@@ -91,7 +102,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listProfileEventsByIdentifier",
@@ -103,7 +115,15 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "identifierValue",
+        "additionalData"
+      ]
+    }
   },
   {
     "operationId": "listEventIconMappings",
@@ -115,7 +135,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "createEventIconMapping",
@@ -127,7 +148,11 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "updateEventIconMapping",
@@ -139,7 +164,11 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "listEventLabelMappings",
@@ -151,7 +180,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "createEventLabelMapping",
@@ -163,7 +193,11 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "updateEventLabelMapping",
@@ -175,7 +209,11 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "listAggregates",
@@ -187,7 +225,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "createAggregate",
@@ -199,7 +238,14 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "aggregate",
+        "isVisibleForClientProfile"
+      ]
+    }
   },
   {
     "operationId": "deleteAggregates",
@@ -223,7 +269,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "updateAggregate",
@@ -235,7 +282,14 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "aggregate",
+        "isVisibleForClientProfile"
+      ]
+    }
   },
   {
     "operationId": "deleteAggregate",
@@ -259,7 +313,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "calculateAggregateForCurrentProfile",
@@ -271,7 +326,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "duplicateAggregate",
@@ -295,7 +351,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "calculateOwnProfileCardAggregates",
@@ -307,7 +364,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listAggregateProjections",
@@ -319,7 +377,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listExpressions",
@@ -331,7 +390,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "createExpression",
@@ -343,7 +403,14 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "analysis",
+        "isVisibleForClientProfile"
+      ]
+    }
   },
   {
     "operationId": "deleteExpressions",
@@ -367,7 +434,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "updateExpression",
@@ -379,7 +447,14 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "analysis",
+        "isVisibleForClientProfile"
+      ]
+    }
   },
   {
     "operationId": "deleteExpression",
@@ -403,7 +478,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "calculateExpressionForProfileWithFilters",
@@ -415,7 +491,11 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "calculateExpressionForCurrentProfile",
@@ -427,7 +507,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "calculateExpressionForCurrentProfileWithFilters",
@@ -439,7 +520,11 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "duplicateExpression",
@@ -463,7 +548,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "calculateOwnProfileCardExpressions",
@@ -475,7 +561,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listExpressionProjections",
@@ -487,7 +574,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listCatalogs",
@@ -499,7 +587,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "createCatalog",
@@ -511,7 +600,11 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "deleteCatalogs",
@@ -523,7 +616,11 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "successBody": "json",
+    "requestBody": {
+      "type": "array"
+    }
   },
   {
     "operationId": "getCatalog",
@@ -535,7 +632,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "deleteCatalog",
@@ -547,7 +645,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "downloadCatalogCsv",
@@ -559,7 +658,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "stream"
   },
   {
     "operationId": "disableCatalogFiltering",
@@ -571,7 +671,8 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "enableCatalogFiltering",
@@ -583,7 +684,11 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "listCatalogItems",
@@ -595,7 +700,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "addCatalogItem",
@@ -607,7 +713,15 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "itemKey",
+        "value"
+      ]
+    }
   },
   {
     "operationId": "getCatalogItem",
@@ -619,7 +733,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "deleteCatalogItem",
@@ -631,7 +746,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "addCatalogItemsBatch",
@@ -643,7 +759,11 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "successBody": "json",
+    "requestBody": {
+      "type": "array"
+    }
   },
   {
     "operationId": "getCatalogItemByKey",
@@ -655,7 +775,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "deleteCatalogItemByKey",
@@ -667,7 +788,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "uploadCatalogItemsCsv",
@@ -679,7 +801,8 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listCatalogKeys",
@@ -691,7 +814,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "createCatalogMapping",
@@ -703,7 +827,11 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "getCatalogItemDetail",
@@ -715,7 +843,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listAllCatalogItems",
@@ -727,7 +856,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listCatalogMappings",
@@ -739,7 +869,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "deleteCatalogMapping",
@@ -751,7 +882,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "getProfileExportResults",
@@ -763,7 +895,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "autocompleteCrmProfiles",
@@ -775,7 +908,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "getProfileCompany",
@@ -787,7 +921,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "getCrmProfileDetails",
@@ -799,7 +934,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "getProfileLastActivity",
@@ -811,7 +947,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listMaterializationProfiles",
@@ -823,7 +960,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listCrmCompanies",
@@ -835,7 +973,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "getCompanyIdentifierAttribute",
@@ -847,7 +986,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "identifyProfileAsCompany",
@@ -859,7 +999,8 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "getCrmCompanyDetails",
@@ -871,7 +1012,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listCompanyProfiles",
@@ -883,7 +1025,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listCrmProfiles",
@@ -895,7 +1038,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listSegmentationProfiles",
@@ -907,7 +1051,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listLocalSegmentationProfiles",
@@ -919,7 +1064,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listProfileNotes",
@@ -931,7 +1077,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "createProfileNote",
@@ -943,7 +1090,11 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "getProfileNote",
@@ -955,7 +1106,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "updateProfileNote",
@@ -967,7 +1119,11 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "deleteProfileNote",
@@ -987,7 +1143,15 @@ export const operations = [
     "path": "/sauth/v3/auth/login/client/anonymous",
     "security": [],
     "idempotent": true,
-    "evidence": "traffic"
+    "evidence": "traffic",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "apiKey",
+        "uuid"
+      ]
+    }
   },
   {
     "operationId": "loginProfile",
@@ -995,7 +1159,15 @@ export const operations = [
     "path": "/sauth/v3/auth/login/client/conditional",
     "security": [],
     "idempotent": true,
-    "evidence": "traffic"
+    "evidence": "traffic",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "apiKey",
+        "identityProvider"
+      ]
+    }
   },
   {
     "operationId": "listTagDirectories",
@@ -1007,7 +1179,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "createTagDirectory",
@@ -1019,7 +1192,14 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "name"
+      ]
+    }
   },
   {
     "operationId": "updateTagDirectory",
@@ -1031,7 +1211,11 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "deleteTagDirectory",
@@ -1055,7 +1239,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "assignTagsToDirectory",
@@ -1067,7 +1252,10 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "requestBody": {
+      "type": "array"
+    }
   },
   {
     "operationId": "unassignTagsFromDirectory",
@@ -1079,7 +1267,10 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "requestBody": {
+      "type": "array"
+    }
   },
   {
     "operationId": "listTagDirectoryTypes",
@@ -1091,7 +1282,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "createTagDirectoryType",
@@ -1103,7 +1295,14 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "name"
+      ]
+    }
   },
   {
     "operationId": "listAssetTags",
@@ -1115,7 +1314,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "deleteAssetTags",
@@ -1127,7 +1327,10 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "requestBody": {
+      "type": "array"
+    }
   },
   {
     "operationId": "updateAssetTag",
@@ -1139,7 +1342,11 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object"
+    }
   },
   {
     "operationId": "deleteAssetTag",
@@ -1159,7 +1366,15 @@ export const operations = [
     "path": "/uauth/auth/login/user",
     "security": [],
     "idempotent": true,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "username",
+        "password"
+      ]
+    }
   },
   {
     "operationId": "selectWorkspace",
@@ -1171,7 +1386,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "listWorkspaces",
@@ -1183,7 +1399,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "getCurrentWorkspace",
@@ -1195,7 +1412,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "loginWorkspace",
@@ -1203,7 +1421,14 @@ export const operations = [
     "path": "/v4/auth/login/profile",
     "security": [],
     "idempotent": true,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "apiKey"
+      ]
+    }
   },
   {
     "operationId": "listProfiles",
@@ -1216,6 +1441,7 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
+    "successBody": "json",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1231,6 +1457,9 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1246,6 +1475,7 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
+    "successBody": "json",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1261,6 +1491,9 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1290,7 +1523,8 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "assignTagToProfile",
@@ -1302,7 +1536,8 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "docs"
+    "evidence": "docs",
+    "successBody": "json"
   },
   {
     "operationId": "removeTagFromProfile",
@@ -1327,6 +1562,7 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
+    "successBody": "json",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1342,6 +1578,9 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "array"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1372,6 +1611,9 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1387,6 +1629,9 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1402,6 +1647,7 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "docs",
+    "successBody": "json",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1417,6 +1663,7 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "docs",
+    "successBody": "json",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1432,6 +1679,7 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
+    "successBody": "json",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1447,6 +1695,9 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "inferred",
+    "requestBody": {
+      "type": "object"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1477,6 +1728,12 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "params"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1492,6 +1749,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1524,7 +1788,15 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "position",
+        "searchType",
+        "item"
+      ]
+    }
   },
   {
     "operationId": "sendAiProductSearchClickEvent",
@@ -1539,7 +1811,15 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "inferred"
+    "evidence": "inferred",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "position",
+        "searchType",
+        "productId"
+      ]
+    }
   },
   {
     "operationId": "sendAiRecommendationClickEvent",
@@ -1554,7 +1834,13 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "item"
+      ]
+    }
   },
   {
     "operationId": "sendAiRecommendationViewEvent",
@@ -1569,7 +1855,13 @@ export const operations = [
       ]
     ],
     "idempotent": false,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "items"
+      ]
+    }
   },
   {
     "operationId": "sendAppearedInLocationEvent",
@@ -1582,6 +1874,9 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1597,6 +1892,12 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "params"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1612,6 +1913,12 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "params"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1627,6 +1934,9 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "array"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1642,6 +1952,7 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
+    "successBody": "json",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1657,6 +1968,9 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1672,6 +1986,12 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "action"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1687,6 +2007,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1705,6 +2032,12 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "params"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1720,6 +2053,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1735,6 +2075,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1750,6 +2097,9 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1765,6 +2115,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1780,6 +2137,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1795,6 +2159,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1810,6 +2181,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1825,6 +2203,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1840,6 +2225,12 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "params"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1855,6 +2246,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1870,6 +2268,13 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "label",
+        "client"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1881,6 +2286,7 @@ export const operations = [
     "security": [],
     "idempotent": true,
     "evidence": "docs",
+    "successBody": "json",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1895,7 +2301,14 @@ export const operations = [
       ]
     ],
     "idempotent": true,
-    "evidence": "sdk"
+    "evidence": "sdk",
+    "successBody": "json",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "name"
+      ]
+    }
   },
   {
     "operationId": "deleteProfileTag",
@@ -1920,6 +2333,18 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "client",
+        "orderId",
+        "paymentInfo",
+        "products",
+        "revenue",
+        "value",
+        "source"
+      ]
+    },
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1935,6 +2360,9 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "sdk",
+    "requestBody": {
+      "type": "array"
+    },
     "headers": {
       "Api-Version": "4.4"
     }
