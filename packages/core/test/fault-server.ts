@@ -55,7 +55,7 @@ export async function startFaultServer(options: { now?: () => number } = {}): Pr
       json(res, 429, { error: 'limited' }, { 'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': String(resetAt) });
     }],
     // Always this status.
-    [/^\/status\/(\d+)$/, (_req, res, { params, hit }) => json(res, Number(params[0]), { error: 'scripted', hit })],
+    [/^\/status\/(\d+)$/, (req, res, { params, hit }) => json(res, Number(params[0]), { error: 'scripted', hit, echo: req.headers['x-echo'] ?? null })],
     // The first n hits answer `code`, then 200.
     [/^\/flaky\/(\d+)\/(\d+)$/, (_req, res, { params, hit }) => {
       if (hit <= Number(params[0])) return json(res, Number(params[1]), { error: 'flaky', hit });
@@ -101,6 +101,47 @@ export async function startFaultServer(options: { now?: () => number } = {}): Pr
         body,
         hit,
       });
+    }],
+    // A redirect: /redirect/<status>?to=<absolute or relative Location>
+    [/^\/redirect\/(\d+)$/, (_req, res, { params, query }) => {
+      res.writeHead(Number(params[0]), { location: query.get('to') ?? '/inspect' });
+      res.end();
+    }],
+    // A redirect to itself, forever.
+    [/^\/loop$/, (_req, res) => {
+      res.writeHead(307, { location: '/loop' });
+      res.end();
+    }],
+    // Headers and half a body, then the connection drops, for the first n hits; then 200.
+    [/^\/mid-body-reset\/(\d+)$/, (req, res, { params, hit }) => {
+      if (hit > Number(params[0])) return json(res, 200, { ok: true, hit });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"ok": true, "pad": "');
+      setTimeout(() => req.socket.destroy(), 5);
+    }],
+    // A 2xx (or ?status=) JSON string body of n bytes, chunked (no length) unless ?length=1.
+    [/^\/big\/(\d+)$/, (_req, res, { params, query }) => {
+      const size = Number(params[0]);
+      const headers: Record<string, string> = { 'content-type': query.get('type') ?? 'application/json' };
+      if (query.get('length') === '1') headers['content-length'] = String(size + 2);
+      res.writeHead(Number(query.get('status') ?? 200), headers);
+      const chunk = 'x'.repeat(64 * 1024);
+      let left = size;
+      res.write('"');
+      const pump = (): void => {
+        while (left > 0) {
+          const piece = left >= chunk.length ? chunk : chunk.slice(0, left);
+          left -= piece.length;
+          if (!res.write(piece)) return void res.once('drain', pump);
+        }
+        res.end('"');
+      };
+      pump();
+    }],
+    // 200 with an empty body, chunked (no content-length).
+    [/^\/empty-chunked$/, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      res.end();
     }],
     // 200 with budget headers: ?remaining=&resetIn=(ms from now(), as epoch ms)
     [/^\/budget$/, (_req, res, { query, hit }) => {
