@@ -105,4 +105,5 @@ export {
   type OperationResult,
   type SuccessCheck,
 } from './operation-client.js';
-export { TokenCache, jwtExpiresAt, type IssuedToken, type TokenCacheOptions, type TokenCacheStats } from './token.js';
+export { isRealDateTime, jsonIssues, measureJson, utf8Bytes } from './json.js';
+export { TokenCache, jwtExpiresAt, untilAborted, type IssuedToken, type TokenCacheOptions, type TokenCacheStats } from './token.js';

@@ -62,7 +62,7 @@ export class TokenCache {
     const current = this.#current;
     if (current && !this.#isDue(current)) return current.token;
     const pending = this.#renew(current);
-    return (await (signal ? raceAbort(pending, signal) : pending)).token;
+    return (await untilAborted(pending, signal)).token;
   }
 
   /**
@@ -108,7 +108,9 @@ export class TokenCache {
   }
 }
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts (the work goes on). */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);

@@ -55,7 +55,7 @@ export async function startFaultServer(options: { now?: () => number } = {}): Pr
       json(res, 429, { error: 'limited' }, { 'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': String(resetAt) });
     }],
     // Always this status.
-    [/^\/status\/(\d+)$/, (req, res, { params, hit }) => json(res, Number(params[0]), { error: 'scripted', hit, echo: req.headers['x-echo'] ?? null })],
+    [/^\/status\/(\d+)$/, (req, res, { params, hit }) => json(res, Number(params[0]), { error: 'scripted', hit, ...(req.headers['x-echo'] ? { echo: req.headers['x-echo'] } : {}) })],
     // The first n hits answer `code`, then 200.
     [/^\/flaky\/(\d+)\/(\d+)$/, (_req, res, { params, hit }) => {
       if (hit <= Number(params[0])) return json(res, Number(params[1]), { error: 'flaky', hit });

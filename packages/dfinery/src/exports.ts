@@ -1,7 +1,6 @@
-import { InvalidInputError, VendorError } from "@cdpkit/core";
+import { InvalidInputError, isRealDateTime, VendorError } from "@cdpkit/core";
 import type { DfineryContext } from "./client.js";
 import { errorForResponse } from "./envelope.js";
-import { isRealDateTime } from "./events.js";
 import {
   rowsFromCsv,
   type CellValue,

@@ -21,7 +21,7 @@ import {
   type RateLimitRule,
   type RateLimitStore,
 } from "@cdpkit/core";
-import { sendEventChunks, type ProductEvent, type SendEventsOptions, type SendEventsReport, type VisitEvent } from "./events.js";
+import { sendEventChunks, type ProductEvent, type SendEventsContext, type SendEventsOptions, type SendEventsReport, type VisitEvent } from "./events.js";
 import type { paths } from "./generated/openapi.js";
 import { operations as generated, securitySchemes, servers } from "./generated/operations.js";
 
@@ -263,7 +263,7 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
     operations,
     baseUrl,
     schemes: securitySchemes,
-    credentials: { OAuth2: cache ? () => cache.get() : undefined },
+    credentials: { OAuth2: cache ? (signal) => cache.get(signal) : undefined },
     fetch: send,
     onUnauthorized: ({ request }) => {
       const used = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
@@ -313,34 +313,26 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
   }) as unknown as KameleoonApi;
 
   const post = api.POST as unknown as (path: string, init: Record<string, unknown>) => Promise<OperationResult>;
+  /** Both event endpoints take the same body formats; `idField` may be given once for all events as a query parameter. */
+  const eventsContext = (path: "/visit/events" | "/product/events", idField: "visitorCode" | "ean", common: string | undefined): SendEventsContext => ({
+    idField,
+    ...(common ? { common } : {}),
+    redactor,
+    errorFor,
+    send: (body, format, signal) =>
+      post(path, {
+        params: { query: { ...(common ? { [idField]: common } : {}), ...(format === "json" ? { json: true } : {}) } },
+        body,
+        headers: { "content-type": format === "json" ? "application/json" : "text/plain; charset=utf-8" },
+        ...(signal ? { signal } : {}),
+      }),
+  });
   const client = api as KameleoonClient;
   Object.assign(client, {
     sendVisitEvents: (events: readonly VisitEvent[], opts: SendEventsOptions & { visitorCode?: string } = {}) =>
-      sendEventChunks(events, opts, {
-        idField: "visitorCode",
-        ...(opts.visitorCode ? { common: opts.visitorCode } : {}),
-        redactor,
-        errorFor,
-        send: (body, format) =>
-          post("/visit/events", {
-            params: { query: { ...(opts.visitorCode ? { visitorCode: opts.visitorCode } : {}), ...(format === "json" ? { json: true } : {}) } },
-            body,
-            headers: { "content-type": format === "json" ? "application/json" : "text/plain; charset=utf-8" },
-          }),
-      }),
+      sendEventChunks(events, opts, eventsContext("/visit/events", "visitorCode", opts.visitorCode)),
     sendProductEvents: (events: readonly ProductEvent[], opts: SendEventsOptions & { ean?: string } = {}) =>
-      sendEventChunks(events, opts, {
-        idField: "ean",
-        ...(opts.ean ? { common: opts.ean } : {}),
-        redactor,
-        errorFor,
-        send: (body, format) =>
-          post("/product/events", {
-            params: { query: { ...(opts.ean ? { ean: opts.ean } : {}), ...(format === "json" ? { json: true } : {}) } },
-            body,
-            headers: { "content-type": format === "json" ? "application/json" : "text/plain; charset=utf-8" },
-          }),
-      }),
+      sendEventChunks(events, opts, eventsContext("/product/events", "ean", opts.ean)),
     auth: {
       token: () => (cache ? cache.get() : Promise.reject(new InvalidInputError({ vendor: VENDOR, message: "createKameleoonClient: no auth configured", issues: [{ path: "auth", message: "missing" }] }))),
       get stats() {

@@ -1,4 +1,4 @@
-import { AbortedError, CdpkitError, InvalidInputError, toNetworkError, type InvalidInputIssue, type OperationResult, type Redactor } from "@cdpkit/core";
+import { AbortedError, CdpkitError, InvalidInputError, jsonIssues, toNetworkError, untilAborted, utf8Bytes, type InvalidInputIssue, type OperationResult, type Redactor } from "@cdpkit/core";
 import type { components } from "./generated/openapi.js";
 
 /** A visit event: `eventType` plus its parameters (`goalId`, `revenue`, `index`, `href`, ...). */
@@ -16,52 +16,6 @@ export function newNonce(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
 }
 
-// --- JSON safety of one event. The same helper is in the DFINERY and Synerise packages (to move to core). ---
-const encoder = new TextEncoder();
-/** UTF-8 length without Buffer: the package bundles for browsers. */
-export function utf8Bytes(text: string): number {
-  return encoder.encode(text).length;
-}
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const childPath = (at: string, key: string) => (IDENTIFIER.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`);
-
-/**
- * What JSON.stringify would throw on (a cycle, a BigInt) or silently turn into `null` (NaN,
- * Infinity, an invalid Date) anywhere in `value`, each with its path. Values are never echoed.
- */
-export function jsonIssues(value: unknown, path: string, max = 10): InvalidInputIssue[] {
-  const issues: InvalidInputIssue[] = [];
-  const ancestors = new Set<object>();
-  const visit = (v: unknown, at: string): void => {
-    if (issues.length >= max) return;
-    if (typeof v === "bigint") issues.push({ path: at, message: "is a BigInt, which JSON cannot carry (convert it with Number() or String())" });
-    else if (typeof v === "number") {
-      if (!Number.isFinite(v)) issues.push({ path: at, message: "must be a finite number (JSON would send NaN or Infinity as null)" });
-    } else if (v instanceof Date) {
-      if (Number.isNaN(v.getTime())) issues.push({ path: at, message: "is an invalid Date (JSON would send null)" });
-    } else if (v !== null && typeof v === "object") {
-      if (ancestors.has(v)) return void issues.push({ path: at, message: "is a circular reference" });
-      if (typeof (v as { toJSON?: unknown }).toJSON === "function") return; // serialised by its own toJSON
-      ancestors.add(v);
-      if (Array.isArray(v)) v.forEach((item, i) => visit(item, `${at}[${i}]`));
-      else for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key], childPath(at, key));
-      ancestors.delete(v);
-    }
-  };
-  visit(value, path);
-  return issues;
-}
-
-/** Resolves or rejects with `promise`, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
 
 /**
  * One event as a line of the line format: a URL query string, `eventType` first and `nonce` last;

@@ -168,7 +168,7 @@ export function loginFor(auth: Exclude<SyneriseAuth, { type: "jwt" }>, call: Log
 
 export interface JwtSource {
   /** The JWT for the next request. */
-  token(): Promise<string>;
+  token(signal?: AbortSignal): Promise<string>;
   /** Drops `token` after a 401; returns whether a fresh one can be obtained (a replay makes sense). */
   invalidate(token: string | undefined): boolean;
   /** Logins and refreshes so far (always zero for a ready JWT). */
@@ -218,8 +218,8 @@ export function jwtSource(
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return {
-    async token() {
-      return remember(await cache.get());
+    async token(signal) {
+      return remember(await cache.get(signal));
     },
     invalidate(token) {
       cache.invalidate(token);

@@ -1,5 +1,6 @@
 import createClient, { type Client } from "openapi-fetch";
 import {
+  checkSuccess,
   sharedPolicyOptions,
   type ClientBaseOptions,
   AuthError,
@@ -182,7 +183,7 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
     baseUrl,
     schemes: securitySchemes,
     credentials: {
-      JWT: source ? () => source.token() : undefined,
+      JWT: source ? (signal) => source.token(signal) : undefined,
       TrackerKey: options.trackerKey,
     },
     optionFor: (scheme) => (scheme === "JWT" ? "auth" : "trackerKey"),
@@ -212,15 +213,21 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
   }) as unknown as SyneriseApi;
 
   const batchFetch = transport.fetchFor("POST", "/v4/events/batch");
-  const postBatch = async (body: unknown, safe: boolean): Promise<OperationResult> => {
+  const batchOp = transport.operationFor("POST", "/v4/events/batch");
+  const postBatch = async (body: unknown, safe: boolean, signal?: AbortSignal): Promise<OperationResult> => {
     if (!batchFetch) throw new InvalidInputError({ vendor: VENDOR, message: "the spec has no POST /v4/events/batch", issues: [] });
-    return (await base.POST("/v4/events/batch" as never, {
-      body,
-      fetch: (request: Request) => {
-        if (safe) replaySafe.add(request);
-        return batchFetch(request);
-      },
-    } as never)) as OperationResult;
+    // The raw client, so this one request can be marked safe to repeat; the success check is the bound client's.
+    const call = () =>
+      base.POST("/v4/events/batch" as never, {
+        body,
+        redirect: "manual",
+        ...(signal ? { signal } : {}),
+        fetch: (request: Request) => {
+          if (safe) replaySafe.add(request);
+          return batchFetch(request);
+        },
+      } as never) as Promise<OperationResult>;
+    return checkSuccess(call, { op: batchOp, method: "POST", path: "/v4/events/batch", vendor: VENDOR, redactor });
   };
 
   const client = api as SyneriseClient;

@@ -1,4 +1,7 @@
 import {
+  isRealDateTime,
+  measureJson,
+  untilAborted,
   AbortedError,
   CdpkitError,
   InvalidInputError,
@@ -70,79 +73,6 @@ export interface SendEventBatchesContext extends SendEventsOptions {
 
 const IDENTIFIERS = ["id", "uuid", "customId", "email"] as const;
 
-// --- JSON safety of one event. The same helper is in the DFINERY and Kameleoon packages (to move to core). ---
-const encoder = new TextEncoder();
-/** UTF-8 length without Buffer: the package bundles for browsers. */
-export function utf8Bytes(text: string): number {
-  return encoder.encode(text).length;
-}
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const childPath = (at: string, key: string) => (IDENTIFIER.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`);
-
-/**
- * What JSON.stringify would throw on (a cycle, a BigInt) or silently turn into `null` (NaN,
- * Infinity, an invalid Date) anywhere in `value`, each with its path. Values are never echoed.
- */
-export function jsonIssues(value: unknown, path: string, max = 10): InvalidInputIssue[] {
-  const issues: InvalidInputIssue[] = [];
-  const ancestors = new Set<object>();
-  const visit = (v: unknown, at: string): void => {
-    if (issues.length >= max) return;
-    if (typeof v === "bigint") issues.push({ path: at, message: "is a BigInt, which JSON cannot carry (convert it with Number() or String())" });
-    else if (typeof v === "number") {
-      if (!Number.isFinite(v)) issues.push({ path: at, message: "must be a finite number (JSON would send NaN or Infinity as null)" });
-    } else if (v instanceof Date) {
-      if (Number.isNaN(v.getTime())) issues.push({ path: at, message: "is an invalid Date (JSON would send null)" });
-    } else if (v !== null && typeof v === "object") {
-      if (ancestors.has(v)) return void issues.push({ path: at, message: "is a circular reference" });
-      if (typeof (v as { toJSON?: unknown }).toJSON === "function") return; // serialised by its own toJSON
-      ancestors.add(v);
-      if (Array.isArray(v)) v.forEach((item, i) => visit(item, `${at}[${i}]`));
-      else for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key], childPath(at, key));
-      ancestors.delete(v);
-    }
-  };
-  visit(value, path);
-  return issues;
-}
-
-/** The JSON of `value` and its UTF-8 size, measured once; or why it cannot be sent. Never throws. */
-export function measureJson(value: unknown, path: string): { json: string; bytes: number } | { issues: InvalidInputIssue[] } {
-  try {
-    const issues = jsonIssues(value, path);
-    if (issues.length > 0) return { issues };
-    const json = JSON.stringify(value);
-    return { json, bytes: utf8Bytes(json) };
-  } catch (error) {
-    // A throwing getter or toJSON, or nesting deeper than the stack.
-    const reason = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown error";
-    return { issues: [{ path, message: `cannot be serialised as JSON (${reason})` }] };
-  }
-}
-
-const DATE_FIELDS = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:[Zz]|[+-](\d{2}):?(\d{2}))?)?$/;
-/** False for an ISO-looking time whose fields name no real instant (`2025-13-45T99:99:99Z`, Feb 30). */
-function isRealDateTime(text: string): boolean {
-  const m = DATE_FIELDS.exec(text);
-  if (!m) return false;
-  const [y, mo, d, h, mi, s, oh, om] = m.slice(1).map((f) => (f === undefined ? 0 : Number(f))) as number[];
-  const day = new Date(Date.UTC(y!, mo! - 1, d!));
-  return (
-    day.getUTCFullYear() === y && day.getUTCMonth() === mo! - 1 && day.getUTCDate() === d &&
-    h! <= 23 && mi! <= 59 && s! <= 59 && oh! <= 23 && om! <= 59
-  );
-}
-
-/** Resolves or rejects with `promise`, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
 
 function problems(event: unknown): string[] {
   if (!event || typeof event !== "object" || Array.isArray(event)) return ["must be an object"];
