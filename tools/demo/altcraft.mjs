@@ -4,7 +4,7 @@ import { AuthError, createAltcraftClient } from "@cdpkit/altcraft";
 
 export async function runAltcraft({ startVendorMock, line }) {
   const mock = await startVendorMock("altcraft");
-  console.log(`\nAltcraft — Prism mock of specs/altcraft/openapi.yaml at ${mock.url}`);
+  console.log(`\nAltcraft — Prism mock of specs/altcraft (bundled) at ${mock.url}`);
   try {
     const client = createAltcraftClient({ token: "demo-altcraft-token", baseUrl: mock.url });
     const email = "example@example.com";

@@ -8,8 +8,8 @@ import addFormatsModule from "ajv-formats";
 
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
-const ID = "https://cdpkit.local/specs/altcraft/openapi.yaml";
-const spec = parse(readFileSync(new URL("../../../specs/altcraft/openapi.yaml", import.meta.url), "utf8"));
+const ID = "https://cdpkit.local/specs/altcraft/openapi.bundled.yaml";
+const spec = parse(readFileSync(new URL("../src/generated/openapi.bundled.yaml", import.meta.url), "utf8"));
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema({ ...spec, $id: ID });
