@@ -115,6 +115,31 @@ function successBody(op, doc) {
   return types.length > 0 ? "json" : undefined;
 }
 
+/** The outer JSON type every documented 2xx body shares (`object` / `array`), when they agree. */
+function successType(op, doc) {
+  const types = new Set();
+  for (const [status, raw] of Object.entries(op.responses ?? {})) {
+    if (!/^2/.test(status)) continue;
+    for (const [type, media] of Object.entries(localRef(raw, doc)?.content ?? {})) {
+      if (!isJson(type)) continue;
+      types.add(outerType(localRef(media.schema, doc), doc));
+    }
+  }
+  const [only] = types;
+  return types.size === 1 && (only === "object" || only === "array") ? only : undefined;
+}
+
+function outerType(schema, doc) {
+  if (!schema) return undefined;
+  if (schema.type === "object" || schema.type === "array") return schema.type;
+  if (Array.isArray(schema.allOf)) {
+    const inner = new Set(schema.allOf.map((s) => outerType(localRef(s, doc), doc)).filter(Boolean));
+    return inner.size === 1 ? [...inner][0] : undefined;
+  }
+  if (schema.properties) return "object";
+  return undefined;
+}
+
 /** The JSON request body's outer shape and its required top-level fields, checked before sending. */
 function requestBody(op, doc) {
   const body = localRef(op.requestBody, doc);
@@ -160,6 +185,8 @@ export async function renderOperations(specPath, label) {
       if (op["x-cdpkit-evidence"]) entry.evidence = op["x-cdpkit-evidence"];
       const success = successBody(op, doc);
       if (success) entry.successBody = success;
+      const shape = success === "json" ? successType(op, doc) : undefined;
+      if (shape) entry.successType = shape;
       const body = requestBody(op, doc);
       if (body) entry.requestBody = body;
       if (op["x-cdpkit-follows-redirect-as-get"] === true) entry.followsAsGet = true;

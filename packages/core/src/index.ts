@@ -106,4 +106,16 @@ export {
   type SuccessCheck,
 } from './operation-client.js';
 export { isRealDateTime, jsonIssues, measureJson, utf8Bytes } from './json.js';
+export {
+  runBatches,
+  type Batch,
+  type BatchFailure,
+  type BatchLimits,
+  type BatchOutcome,
+  type BatchPlan,
+  type BatchProgress,
+  type BatchReport,
+  type BatchRunOptions,
+  type PreparedItem,
+} from './batch.js';
 export { TokenCache, jwtExpiresAt, untilAborted, type IssuedToken, type TokenCacheOptions, type TokenCacheStats } from './token.js';

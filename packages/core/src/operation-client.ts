@@ -276,5 +276,21 @@ export async function checkSuccess(call: () => Promise<OperationResult>, check: 
       vendorCode: 'malformed_response',
     });
   }
+  if (op?.successType !== undefined && response.ok && result.data !== undefined && jsonType(result.data) !== op.successType) {
+    throw new MalformedResponseError({
+      vendor,
+      method,
+      status: response.status,
+      url: response.url,
+      ...(redactor ? { redactor } : {}),
+      body: result.data,
+      message: `${vendor} ${method} ${path}: HTTP ${response.status} with a JSON ${jsonType(result.data)} where the spec documents an ${op.successType}`,
+      vendorCode: 'malformed_response',
+    });
+  }
   return result;
+}
+
+function jsonType(value: unknown): string {
+  return Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
 }

@@ -29,6 +29,9 @@ export interface OperationMeta {
   /** What a 2xx carries: `json` (then an empty or unparsable body is malformed), `stream` (a
    * non-JSON answer such as a CSV export: never buffered or size-capped). Absent: no body documented. */
   readonly successBody?: 'json' | 'stream';
+  /** The outer JSON type of every documented 2xx body, when they agree: an answer of another type
+   * (`[]` where an object is documented) is malformed. */
+  readonly successType?: 'object' | 'array';
   /** The JSON request body's outer type and required top-level fields, checked before sending. */
   readonly requestBody?: { readonly type: 'object' | 'array'; readonly required?: readonly string[] };
   /** A 301/302/303 answer points at the result, fetched with GET (`x-cdpkit-follows-redirect-as-get`). */

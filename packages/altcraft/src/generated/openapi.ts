@@ -104,6 +104,326 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1.1/profiles/add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a new profile to a database
+         * @description Adds a new profile to a database without looking for an existing one (use profiles/import to create or update).
+         */
+        post: operations["addProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/profiles/add_batch/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add multiple new profiles
+         * @description Adds several new profiles to a database in one request; `result` holds each profile's outcome in request order.
+         */
+        post: operations["addProfilesBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/profiles/update_batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Update multiple profiles
+         * @description Updates (only) several existing profiles of a database, found by the `matching` identifier.
+         */
+        post: operations["updateProfilesBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/subscribers/history_get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a profile's action history
+         * @description Returns the action history of one profile, found by its xxhash id (`xxh`) or by the `matching` identifier.
+         */
+        post: operations["getProfileActionHistory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/subscribers/history_get_all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the action history of many profiles
+         * @description Returns the action history of the profiles of a database for a period, a page at a time.
+         */
+        post: operations["getAllProfilesActionHistory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/relations/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Overwrite relation properties
+         * @description Replaces the properties (`weights`) of the relation between a database-A profile and a database-B profile; creates the relation when it does not exist.
+         */
+        post: operations["overwriteRelation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/profiles/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get data for multiple profiles
+         * @description Returns the data of several profiles of a database, a page at a time.
+         */
+        post: operations["listProfiles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/profiles/message_unsub": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unsubscribe a profile from a resource
+         * @description Unsubscribes the profile a sent message went to from the message's resource (status becomes unsubscribed), or only from some of its categories.
+         */
+        post: operations["unsubscribeProfileFromResource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/subscriptions/set": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add or edit a subscription
+         * @description Adds or edits a subscription of a profile to a resource; also changes its status.
+         */
+        post: operations["setSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/subscriptions/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get all subscriptions of a profile
+         * @description Returns every subscription of one profile.
+         */
+        post: operations["listProfileSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/subscriptions/list_all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get subscriptions of many profiles
+         * @description Returns the subscriptions to a resource across profiles, a page at a time (`from_id` / `next_from_id`).
+         */
+        post: operations["listAllSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/subscriptions/get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get one subscription of a profile
+         * @description Returns one subscription of a profile, named by resource, channel and the channel's identifiers.
+         */
+        post: operations["getSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/subscriptions/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete a profile's subscription (soft delete)
+         * @description Marks one subscription of a profile deleted; subscriptions/undelete restores it.
+         */
+        post: operations["deleteSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/subscriptions/undelete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a deleted subscription
+         * @description Restores a subscription that subscriptions/delete marked deleted.
+         */
+        post: operations["restoreSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/subscriptions/suspend_all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend all subscriptions of a database
+         * @description Changes the status of a database's subscriptions from "subscribed" to "suspended" (optionally only one channel and/or resource); other statuses are not affected.
+         */
+        post: operations["suspendAllSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/subscriptions/unsuspend_all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unsuspend all suspended subscriptions of a database
+         * @description Changes the status of a database's subscriptions from "suspended" back to "subscribed" (optionally only one channel and/or resource).
+         */
+        post: operations["unsuspendAllSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1.1/databases/list": {
         parameters: {
             query?: never;
@@ -138,6 +458,26 @@ export interface paths {
          * @description Returns the fields of a profile database.
          */
         post: operations["getDatabaseFields"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/databases/get/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get database information
+         * @description Returns one profile database: name, description and its suppression list.
+         */
+        post: operations["getDatabase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -244,6 +584,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1.1/resources/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the list of resources
+         * @description Lists the resources (subscription channels) visible to the token, a page at a time (`from_id` / `next_from_id`).
+         */
+        post: operations["listResources"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/segments/add/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a segment
+         * @description Creates a segment (dynamic, static or updatable) from rule blocks.
+         */
+        post: operations["createSegment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/segments/update/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Update a segment's rules
+         * @description Replaces the rules (and name) of a segment.
+         */
+        post: operations["updateSegment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/segments/get/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get segment information
+         * @description Returns a segment, its profile count and its rules.
+         */
+        post: operations["getSegment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/segments/list/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the list of segments
+         * @description Lists the segments, a page at a time (`from_id` / `next_from_id`).
+         */
+        post: operations["listSegments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/profiles/segstatic/add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a profile to a static segment
+         * @description Adds one profile to a static segment.
+         */
+        post: operations["addProfileToStaticSegment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/profiles/segstatic/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a profile from a static segment
+         * @description Removes one profile from a static segment.
+         */
+        post: operations["removeProfileFromStaticSegment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/suppresses/add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a suppression list
+         * @description Creates a new (empty) suppression list.
+         */
+        post: operations["createSuppressionList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/suppresses/get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get suppression list information
+         * @description Returns one suppression list.
+         */
+        post: operations["getSuppressionList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/suppresses/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the list of suppression lists
+         * @description Lists the suppression lists, starting at `from_id`.
+         */
+        post: operations["listSuppressionLists"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -324,6 +864,261 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @description The response format: `json` (default), `xml`, and for some export methods `csv` ("format - response format"). The cdpkit client always asks for JSON; the field passes through for callers who want another format through the raw client.
+         * @default json
+         * @enum {string}
+         */
+        Format: "json" | "xml" | "csv";
+        /** @description The same request as XML: the docs allow `Content-Type: application/xml` besides JSON for every method. The cdpkit client sends JSON; this media type is declared so the spec says what the platform accepts. */
+        XmlBody: string;
+        /** @description The outcome of one profile of a batch request, in request order ("result" parameter with occurring errors and profile IDs). */
+        ProfileBatchResult: {
+            error?: components["schemas"]["ErrorCode"];
+            /** @description Error text. */
+            error_text?: string;
+            /** @description Profile id (when this profile succeeded). */
+            profile_id?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description How a method finds the profile ("matching"): the mode in `matching` and the identifier field(s) that mode names (`email`, `phone`, `profile_id`, or `field_name` + `field_value` for `custom`). The modes a method accepts differ from method to method (its description lists them); the platform default is `email`. */
+        MatchingIdentifiers: {
+            /**
+             * @description Profile matching mode. Modes seen in the docs: `email` (profile data and subscriptions), `email_profile` (profile data only), `email_sub` (subscriptions only), `phone`, `phone_sub`, `profile_id`, `push_sub`, `custom`, `custom_sub`, `email_phone`, `email_phone_sub`. Not an enum: the accepted set depends on the method.
+             * @default email
+             */
+            matching: string;
+            /** @description The profile's email, for the email matching modes. */
+            email?: string;
+            /** @description The profile's phone, for the phone matching modes. */
+            phone?: string;
+            /** @description The profile's id, for `matching` `profile_id`. */
+            profile_id?: string;
+            /** @description The custom profile data field to match on, for `matching` `custom` (e.g. `CRM_ID`). */
+            field_name?: string;
+            /** @description The value of `field_name`, for `matching` `custom` ("int/string"). */
+            field_value?: string | number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A profile's subscription to a resource, as the subscriptions methods return it. */
+        Subscription: {
+            /** @description Subscription resource id. */
+            resource_id?: number;
+            /** @description Channel type (email, push, sms, ...). */
+            channel?: string;
+            /** @description Email address (email channel). */
+            email?: string;
+            /** @description Phone number (sms channel). */
+            phone?: string;
+            /** @description Provider type (push channel). */
+            provider?: string;
+            /** @description Subscription id (push channel). */
+            subscription_id?: string;
+            /** @description Telegram chat id or WhatsApp phone (custom channels). */
+            cc_data?: {
+                [key: string]: unknown;
+            };
+            /** @description Subscription priority (0 is the highest). */
+            priority?: number;
+            /** @description Subscription status, e.g. `subscribed`, `suspended`, `unsubscribed`. */
+            status?: string;
+            /** @description System and custom subscription fields. */
+            custom_fields?: {
+                [key: string]: unknown;
+            };
+            /** @description The resource categories the profile is subscribed to. */
+            cats?: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One action of a profile's history (subscribers/history_get, subscribers/history_get_all). */
+        ProfileActionHistoryEntry: {
+            /** @description The profile's xxhash id. */
+            xxh?: string;
+            /** @description Profile id. */
+            profile_id?: string;
+            /** @description The profile's email. */
+            email?: string;
+            /** @description Database id. */
+            list_id?: number;
+            /** @description The action, e.g. `send`, `web_version_save`. */
+            action?: string;
+            /** @description How many times the action happened. */
+            count?: number;
+            /** @description When (RFC 3339). */
+            datetime?: string;
+            /** @description Message id. */
+            message_id?: number;
+            /** @description Campaign id. */
+            campaign_id?: number;
+            /** @description Event id. */
+            event_id?: string;
+            /** @description Sent-message id. */
+            smid?: string;
+            /** @description Campaign name. */
+            campaign_name?: string;
+            /** @description Message name. */
+            message_name?: string;
+            subscription?: components["schemas"]["Subscription"];
+            /** @description Channel of the action. */
+            channel?: string;
+            /** @description The profile's subscriptions. */
+            subscriptions?: components["schemas"]["Subscription"][];
+            /** @description The profile data fields asked for in the request's `fields` (subscribers/history_get_all). */
+            fields?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Which subscription of the profile is meant: the `channel` and the channel's identifier set — `email` (email), `provider` + `subscription_id` (push), `phone` (sms), `cc_data.id` (telegram_bot), `cc_data.phone` (whatsapp). */
+        SubscriptionChannelIdentifiers: {
+            /** @description Channel type, e.g. `email`, `push`, `sms`, `telegram_bot`, `whatsapp`. */
+            channel?: string;
+            /** @description Email address (email channel). */
+            email?: string;
+            /** @description Push provider, e.g. `Firefox` (push channel). */
+            provider?: string;
+            /** @description Push subscription id (push channel). */
+            subscription_id?: string;
+            /** @description Phone number (sms channel). */
+            phone?: string;
+            /** @description Telegram bot: `{id}`, the chat id between the bot and the user; WhatsApp: `{phone}`, the user's phone. */
+            cc_data?: {
+                /** @description Chat id between the Telegram bot and the user. */
+                id?: number;
+                /** @description The WhatsApp user's phone number. */
+                phone?: string;
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One entry of subscriptions/list_all — a subscription with the profile it belongs to. */
+        SubscriptionOfProfile: components["schemas"]["Subscription"] & ({
+            /** @description Database id. */
+            db_id?: number;
+            /** @description Profile id. */
+            profile_id?: string;
+            /** @description The profile's xxhash id. */
+            _xxh?: string;
+            /** @description The subscription's hash id. */
+            hash_id?: string;
+        } & {
+            [key: string]: unknown;
+        });
+        /** @description One profile database (databases/get/). */
+        DatabaseInfo: {
+            /** @description Database id. */
+            id?: number;
+            /** @description Database name. */
+            name?: string;
+            /** @description Id of the associated suppression list. */
+            suppress_id?: number;
+            /** @description Database description. */
+            description?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One resource of resources/list. */
+        ResourceListItem: {
+            /** @description Resource id. */
+            id?: number;
+            /** @description Resource name. */
+            name?: string;
+            /** @description Access groups of the resource. */
+            groups?: ({
+                /** @description Group id. */
+                id?: number;
+                /** @description Group name. */
+                name?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One block of segmentation rules (an element of `segment`): the database it takes profiles from, how its queries combine, an optional size limit and sample percentage range, and the queries (filter conditions). */
+        SegmentRuleBlock: {
+            /** @description How the queries combine: `and` or `or`. */
+            condition?: string;
+            /** @description Limit on the number of profiles in the segment (0 = no limit). */
+            limit?: number;
+            /** @description Database id. */
+            list_id?: number;
+            /** @description Start of the sample percentage range (0-99). */
+            percent_from?: number;
+            /** @description End of the sample percentage range (1-100). */
+            percent_to?: number;
+            /** @description Filter conditions (objects with `compo`, `name`, `operator`, `type`, `value`, ...). */
+            queries?: {
+                [key: string]: unknown;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A segment and its rules (segments/get/). */
+        Segment: {
+            /** @description Profiles in the segment. */
+            count?: number;
+            /** @description Segment id. */
+            id?: number;
+            /** @description Segment name. */
+            name?: string;
+            /** @description The segmentation rule blocks. */
+            segment?: components["schemas"]["SegmentRuleBlock"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One segment of segments/list/ (the docs print the group keys capitalised, `Groups[{Id, Name}]`). */
+        SegmentListItem: {
+            /** @description Segment id. */
+            id?: number;
+            /** @description Segment name. */
+            name?: string;
+            /** @description Tags. */
+            ui_tags?: string[];
+            /** @description Access groups. */
+            Groups?: ({
+                /** @description Group id. */
+                Id?: number;
+                /** @description Group name. */
+                Name?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A suppression list (suppresses/get). */
+        SuppressionList: {
+            /** @description Suppression list id. */
+            id?: number;
+            /** @description Suppression list name. */
+            name?: string;
+            /** @description Whether this is the global suppression list. */
+            is_global?: boolean;
+            /** @description Suppression list description. */
+            description?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One suppression list of suppresses/list. */
+        SuppressionListListItem: {
+            /** @description Suppression list id. */
+            id?: number;
+            /** @description Suppression list name. */
+            name?: string;
+            /** @description Tags. */
+            ui_tags?: string[];
+            /** @description Access groups (the parameter table says `[]String`; the docs' example shows `{id, name}` objects). */
+            groups?: unknown[];
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: {
         /** @description A rejected request (HTTP status handling is not documented; the body is the envelope). */
@@ -354,6 +1149,7 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                     /** @description Profile database id. */
                     db_id: number;
                     /** @description Subscription resource id. */
@@ -373,6 +1169,7 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -402,6 +1199,7 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                     /** @description Profile database id. */
                     db_id: number;
                     /** @description Subscription resource id. */
@@ -409,6 +1207,7 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -435,6 +1234,7 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                     /** @description Profile database id. */
                     db_id: number;
                     /**
@@ -451,6 +1251,7 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -477,11 +1278,13 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                     /** @description Profile database id. */
                     db_id?: number;
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -508,6 +1311,7 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                     /** @description Profile database id. */
                     db_id: number;
                     /**
@@ -524,6 +1328,7 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -534,6 +1339,666 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    addProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    data: components["schemas"]["ProfileData"];
+                    /** @description Skip import trigger events (default false). */
+                    skip_triggers?: boolean;
+                    /** @description Skip invalid subscriptions (default false). */
+                    skip_invalid_subscriptions?: boolean;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description Id of the new profile. */
+                        profile_id?: string;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    addProfilesBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description The new profiles (profile data objects; subscriptions as `{channel, email_data{email}, resource_id}`). */
+                    data: components["schemas"]["ProfileData"][];
+                    /** @description Skip trigger events (default false). */
+                    skip_triggers?: boolean;
+                    /** @description Skip invalid subscriptions (default false). */
+                    skip_invalid_subscriptions?: boolean;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description Each profile's outcome, in request order. */
+                        result?: components["schemas"]["ProfileBatchResult"][];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    updateProfilesBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description The profile data objects to update. */
+                    data: components["schemas"]["ProfileData"][];
+                    /** @description Skip invalid subscriptions. */
+                    skip_invalid_subscriptions?: boolean;
+                    /** @description Resource id, for matching by subscription. */
+                    resource_id?: number;
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["MatchingIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getProfileActionHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    list_id: number;
+                    /** @description The profile's xxhash id (instead of matching). */
+                    xxh?: string;
+                    /** @description Period start, YYYY-MM-DD. */
+                    date_from?: string;
+                    /** @description Period end, YYYY-MM-DD. */
+                    date_to?: string;
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["MatchingIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The profile's actions. */
+                        data?: components["schemas"]["ProfileActionHistoryEntry"][];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getAllProfilesActionHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    list_id: number;
+                    /** @description Period start, YYYY-MM-DD. */
+                    date_from: string;
+                    /** @description Period end, YYYY-MM-DD. */
+                    date_to: string;
+                    /** @description The first profile of the page (xxhash). */
+                    from_id?: string;
+                    /** @description Profiles per page (default 1000). */
+                    limit?: number;
+                    /** @description Profile data fields to return with each action (as `fields`). */
+                    fields?: string[];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The actions. */
+                        data?: components["schemas"]["ProfileActionHistoryEntry"][];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    overwriteRelation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Relation id. */
+                    rel_id: number;
+                    /** @description The database-A profile, the relation's recipient (object), e.g. `{"profile_id": ...}`. */
+                    profile_a: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The database-B profile, the relation's initiator (subject). */
+                    profile_b: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The relation properties, e.g. `{"user_like": 2, "is_online": true}`. */
+                    weights: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Resource id, for email and phone matching. */
+                    resource_id?: number;
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["MatchingIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    listProfiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description The page cursor from the previous response (empty for the first page). */
+                    from_id?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    unsubscribeProfileFromResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Resource token. */
+                    rtoken: string;
+                    /** @description Id of the sent message. */
+                    smid: string;
+                    /** @description Resource categories to unsubscribe from (all when absent). */
+                    categories?: string[];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description Profile id. */
+                        profile_id?: string;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    setSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description Profile id. */
+                    profile_id: string;
+                    /** @description Resource id. */
+                    resource_id: number;
+                    /** @description Subscription status, e.g. `subscribed`; pass it only to change the status. */
+                    status?: string;
+                    /** @description Subscription priority. */
+                    priority?: number;
+                    /** @description Registration date. */
+                    date?: string;
+                    /** @description Registration IP. */
+                    ip?: string;
+                    /** @description Registration URL. */
+                    url?: string;
+                    /** @description Skip trigger events (default false). */
+                    skip_triggers?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["SubscriptionChannelIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    listProfileSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description Profile id. */
+                    profile_id: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The profile's subscriptions. */
+                        data?: components["schemas"]["Subscription"][];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    listAllSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Resource id. */
+                    resource_id: number;
+                    /** @description Database id. */
+                    db_id?: number;
+                    /** @description Channel type, e.g. `email`. */
+                    channel?: string;
+                    /** @description Subscription status, e.g. `subscribed`. */
+                    status?: string;
+                    /** @description The first subscription of the page (the previous page's `next_from_id`). */
+                    from_id?: string;
+                    /** @description Subscriptions per page. */
+                    limit?: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The subscriptions. */
+                        data?: components["schemas"]["SubscriptionOfProfile"][];
+                        /** @description The cursor of the next page. */
+                        next_from_id?: string;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description Profile id. */
+                    profile_id: string;
+                    /** @description Resource id. */
+                    resource_id: number;
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["SubscriptionChannelIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: components["schemas"]["Subscription"];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    deleteSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description Profile id. */
+                    profile_id: string;
+                    /** @description Resource id. */
+                    resource_id: number;
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["SubscriptionChannelIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    restoreSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description Profile id. */
+                    profile_id: string;
+                    /** @description Resource id. */
+                    resource_id: number;
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["SubscriptionChannelIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    suspendAllSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description Only suspend subscriptions of this channel, e.g. `email`. */
+                    channel?: string;
+                    /** @description Only suspend subscriptions to this resource. */
+                    resource_id?: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description Number of subscriptions suspended. */
+                        updated?: number;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    unsuspendAllSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description Only unsuspend subscriptions of this channel, e.g. `email`. */
+                    channel?: string;
+                    /** @description Only unsuspend subscriptions to this resource. */
+                    resource_id?: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description Number of subscriptions unsuspended. */
+                        updated?: number;
+                    };
                 };
             };
             400: components["responses"]["Failure"];
@@ -550,11 +2015,13 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                     /** @description Return databases from this id on. */
                     from_id?: number;
                     /** @description At most this many databases. */
                     limit?: number;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -583,11 +2050,13 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                     /** @description Profile database id. */
                     db_id?: number;
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -598,6 +2067,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getDatabase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database id. */
+                    id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: components["schemas"]["DatabaseInfo"];
+                    };
                 };
             };
             400: components["responses"]["Failure"];
@@ -760,6 +2264,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    format?: components["schemas"]["Format"];
                     /** @description Sent empty ("") by the sample; meaning not published. */
                     id?: string;
                     /** @description The token of the resource (the web-push channel) the subscription belongs to. */
@@ -776,6 +2281,7 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -786,6 +2292,425 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    listResources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description The first resource id of the page (default 1). */
+                    from_id?: number;
+                    /** @description Resources per page (default 1000). */
+                    limit?: number;
+                    /** @description Access group names. */
+                    groups?: string[];
+                    /** @description Access group ids. */
+                    groups_id?: number[];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The resources. */
+                        data?: components["schemas"]["ResourceListItem"][];
+                        /** @description The cursor of the next page. */
+                        next_from_id?: number;
+                        /** @description Total resources count. */
+                        total_count?: number;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    createSegment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Segment name. */
+                    name: string;
+                    /** @description The segmentation rule blocks. */
+                    segment: components["schemas"]["SegmentRuleBlock"][];
+                    /** @description Static (true) or dynamic (false) segment. */
+                    is_static?: boolean;
+                    /** @description Refresh a static segment daily (an updatable segment). */
+                    is_refresh_daily?: boolean;
+                    /** @description Database id (static segments). */
+                    list_id?: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    updateSegment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Segment id. */
+                    id: number;
+                    /** @description Segment name. */
+                    name: string;
+                    /** @description The segmentation rule blocks. */
+                    segment: components["schemas"]["SegmentRuleBlock"][];
+                    /** @description Database id (required for static segments in v75). */
+                    list_id?: number;
+                    /** @description Static (true) or dynamic (false) segment. */
+                    is_static?: boolean;
+                    /** @description Refresh a static segment daily (an updatable segment). */
+                    is_refresh_daily?: boolean;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: {
+                            /** @description Segment id. */
+                            saved_id?: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getSegment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Segment id. */
+                    id?: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: components["schemas"]["Segment"];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    listSegments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description The first segment id of the page (default 1). */
+                    from_id?: number;
+                    /** @description Segments per page (default 1000). */
+                    limit?: number;
+                    /** @description Tags to search for. */
+                    ui_tags?: string[];
+                    /** @description Access group names. */
+                    groups?: string[];
+                    /** @description Access group ids. */
+                    groups_id?: number[];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The segments. */
+                        data?: components["schemas"]["SegmentListItem"][];
+                        /** @description The cursor of the next page. */
+                        next_from_id?: number;
+                        /** @description Total segments count. */
+                        total_count?: number;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    addProfileToStaticSegment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Static segment id. */
+                    segment_id: number;
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description Profile id. */
+                    profile_id: string;
+                    /** @description Skip trigger events. */
+                    skip_triggers?: boolean;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    removeProfileFromStaticSegment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Static segment id. */
+                    segment_id: number;
+                    /** @description Database id. */
+                    db_id: number;
+                    /** @description Profile id. */
+                    profile_id: string;
+                    /** @description Skip trigger events. */
+                    skip_triggers?: boolean;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    createSuppressionList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Name of the new suppression list. */
+                    name: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: {
+                            /** @description Id of the new suppression list. */
+                            saved_id?: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getSuppressionList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Suppression list id. */
+                    id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: components["schemas"]["SuppressionList"];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    listSuppressionLists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description The first suppression list id (default 1). */
+                    from_id?: number;
+                    /** @description Suppression lists per request (default 1000). */
+                    limit?: number;
+                    /** @description Tags to search for. */
+                    ui_tags?: string[];
+                    /** @description Access group names. */
+                    groups?: string[];
+                    /** @description Access group ids. */
+                    groups_id?: number[];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The suppression lists. */
+                        data?: components["schemas"]["SuppressionListListItem"][];
+                        /** @description Total suppression lists count. */
+                        total_count?: number;
+                    };
                 };
             };
             400: components["responses"]["Failure"];

@@ -33,6 +33,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -54,6 +55,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -74,6 +76,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -94,6 +97,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -111,6 +115,361 @@ export const operations = [
     "idempotent": false,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id"
+      ]
+    }
+  },
+  {
+    "operationId": "addProfile",
+    "method": "POST",
+    "path": "/api/v1.1/profiles/add",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "data"
+      ]
+    }
+  },
+  {
+    "operationId": "addProfilesBatch",
+    "method": "POST",
+    "path": "/api/v1.1/profiles/add_batch/",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "data"
+      ]
+    }
+  },
+  {
+    "operationId": "updateProfilesBatch",
+    "method": "POST",
+    "path": "/api/v1.1/profiles/update_batch",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "data"
+      ]
+    }
+  },
+  {
+    "operationId": "getProfileActionHistory",
+    "method": "POST",
+    "path": "/api/v1.1/subscribers/history_get",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "list_id"
+      ]
+    }
+  },
+  {
+    "operationId": "getAllProfilesActionHistory",
+    "method": "POST",
+    "path": "/api/v1.1/subscribers/history_get_all",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "list_id",
+        "date_from",
+        "date_to"
+      ]
+    }
+  },
+  {
+    "operationId": "overwriteRelation",
+    "method": "POST",
+    "path": "/api/v1.1/relations/edit",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "rel_id",
+        "profile_a",
+        "profile_b",
+        "weights"
+      ]
+    }
+  },
+  {
+    "operationId": "listProfiles",
+    "method": "POST",
+    "path": "/api/v1.1/profiles/list",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id"
+      ]
+    }
+  },
+  {
+    "operationId": "unsubscribeProfileFromResource",
+    "method": "POST",
+    "path": "/api/v1.1/profiles/message_unsub",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "rtoken",
+        "smid"
+      ]
+    }
+  },
+  {
+    "operationId": "setSubscription",
+    "method": "POST",
+    "path": "/api/v1.1/subscriptions/set",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "profile_id",
+        "resource_id"
+      ]
+    }
+  },
+  {
+    "operationId": "listProfileSubscriptions",
+    "method": "POST",
+    "path": "/api/v1.1/subscriptions/list",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "profile_id"
+      ]
+    }
+  },
+  {
+    "operationId": "listAllSubscriptions",
+    "method": "POST",
+    "path": "/api/v1.1/subscriptions/list_all",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "resource_id"
+      ]
+    }
+  },
+  {
+    "operationId": "getSubscription",
+    "method": "POST",
+    "path": "/api/v1.1/subscriptions/get",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "profile_id",
+        "resource_id"
+      ]
+    }
+  },
+  {
+    "operationId": "deleteSubscription",
+    "method": "POST",
+    "path": "/api/v1.1/subscriptions/delete",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "profile_id",
+        "resource_id"
+      ]
+    }
+  },
+  {
+    "operationId": "restoreSubscription",
+    "method": "POST",
+    "path": "/api/v1.1/subscriptions/undelete",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "profile_id",
+        "resource_id"
+      ]
+    }
+  },
+  {
+    "operationId": "suspendAllSubscriptions",
+    "method": "POST",
+    "path": "/api/v1.1/subscriptions/suspend_all",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id"
+      ]
+    }
+  },
+  {
+    "operationId": "unsuspendAllSubscriptions",
+    "method": "POST",
+    "path": "/api/v1.1/subscriptions/unsuspend_all",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -131,6 +490,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "sdk",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -148,8 +508,30 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
+    }
+  },
+  {
+    "operationId": "getDatabase",
+    "method": "POST",
+    "path": "/api/v1.1/databases/get/",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
     }
   },
   {
@@ -165,6 +547,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -185,6 +568,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -202,6 +586,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -219,6 +604,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -241,6 +627,212 @@ export const operations = [
     "idempotent": false,
     "evidence": "traffic",
     "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "listResources",
+    "method": "POST",
+    "path": "/api/v1.1/resources/list",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "createSegment",
+    "method": "POST",
+    "path": "/api/v1.1/segments/add/",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "name",
+        "segment"
+      ]
+    }
+  },
+  {
+    "operationId": "updateSegment",
+    "method": "POST",
+    "path": "/api/v1.1/segments/update/",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id",
+        "name",
+        "segment"
+      ]
+    }
+  },
+  {
+    "operationId": "getSegment",
+    "method": "POST",
+    "path": "/api/v1.1/segments/get/",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "listSegments",
+    "method": "POST",
+    "path": "/api/v1.1/segments/list/",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "addProfileToStaticSegment",
+    "method": "POST",
+    "path": "/api/v1.1/profiles/segstatic/add",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "segment_id",
+        "db_id",
+        "profile_id"
+      ]
+    }
+  },
+  {
+    "operationId": "removeProfileFromStaticSegment",
+    "method": "POST",
+    "path": "/api/v1.1/profiles/segstatic/remove",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "segment_id",
+        "db_id",
+        "profile_id"
+      ]
+    }
+  },
+  {
+    "operationId": "createSuppressionList",
+    "method": "POST",
+    "path": "/api/v1.1/suppresses/add",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "name"
+      ]
+    }
+  },
+  {
+    "operationId": "getSuppressionList",
+    "method": "POST",
+    "path": "/api/v1.1/suppresses/get",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
+    "operationId": "listSuppressionLists",
+    "method": "POST",
+    "path": "/api/v1.1/suppresses/list",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }

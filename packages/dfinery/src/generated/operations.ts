@@ -38,6 +38,7 @@ export const operations = [
     },
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -64,6 +65,7 @@ export const operations = [
     },
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -90,6 +92,7 @@ export const operations = [
     },
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -116,6 +119,7 @@ export const operations = [
     },
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [

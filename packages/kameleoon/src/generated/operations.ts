@@ -30,7 +30,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "forgetVisitors",
@@ -117,7 +118,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "getMaps",
@@ -131,7 +133,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "postMaps",

@@ -58,7 +58,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "createEventDescriptionMapping",
@@ -72,6 +73,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -88,6 +90,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -103,7 +106,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listProfileEventsByIdentifier",
@@ -117,6 +121,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -136,7 +141,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "createEventIconMapping",
@@ -150,6 +156,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -166,6 +173,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "array",
     "requestBody": {
       "type": "object"
     }
@@ -181,7 +189,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "createEventLabelMapping",
@@ -195,6 +204,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -211,6 +221,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -226,7 +237,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "createAggregate",
@@ -270,7 +282,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "updateAggregate",
@@ -314,7 +327,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "calculateAggregateForCurrentProfile",
@@ -327,7 +341,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "duplicateAggregate",
@@ -352,7 +367,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "calculateOwnProfileCardAggregates",
@@ -365,7 +381,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listAggregateProjections",
@@ -378,7 +395,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "listExpressions",
@@ -391,7 +409,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "createExpression",
@@ -435,7 +454,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "updateExpression",
@@ -479,7 +499,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "calculateExpressionForProfileWithFilters",
@@ -493,6 +514,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -508,7 +530,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "calculateExpressionForCurrentProfileWithFilters",
@@ -522,6 +545,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -549,7 +573,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "calculateOwnProfileCardExpressions",
@@ -562,7 +587,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listExpressionProjections",
@@ -575,7 +601,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "listCatalogs",
@@ -588,7 +615,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "createCatalog",
@@ -602,6 +630,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "sdk",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -618,6 +647,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "sdk",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "array"
     }
@@ -633,7 +663,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "deleteCatalog",
@@ -646,7 +677,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "downloadCatalogCsv",
@@ -701,7 +733,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "addCatalogItem",
@@ -734,7 +767,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "deleteCatalogItem",
@@ -747,7 +781,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "addCatalogItemsBatch",
@@ -776,7 +811,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "deleteCatalogItemByKey",
@@ -789,7 +825,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "uploadCatalogItemsCsv",
@@ -815,7 +852,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "createCatalogMapping",
@@ -829,6 +867,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "sdk",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -844,7 +883,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listAllCatalogItems",
@@ -857,7 +897,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listCatalogMappings",
@@ -870,7 +911,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "deleteCatalogMapping",
@@ -883,7 +925,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "getProfileExportResults",
@@ -896,7 +939,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "autocompleteCrmProfiles",
@@ -909,7 +953,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "getProfileCompany",
@@ -935,7 +980,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "getProfileLastActivity",
@@ -948,7 +994,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listMaterializationProfiles",
@@ -961,7 +1008,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listCrmCompanies",
@@ -974,7 +1022,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "getCompanyIdentifierAttribute",
@@ -1000,7 +1049,8 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "getCrmCompanyDetails",
@@ -1013,7 +1063,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listCompanyProfiles",
@@ -1026,7 +1077,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listCrmProfiles",
@@ -1039,7 +1091,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listSegmentationProfiles",
@@ -1052,7 +1105,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listLocalSegmentationProfiles",
@@ -1065,7 +1119,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listProfileNotes",
@@ -1078,7 +1133,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "createProfileNote",
@@ -1092,6 +1148,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -1107,7 +1164,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "updateProfileNote",
@@ -1121,6 +1179,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -1145,6 +1204,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "traffic",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -1161,6 +1221,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "traffic",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -1180,7 +1241,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "createTagDirectory",
@@ -1194,6 +1256,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -1213,6 +1276,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -1240,7 +1304,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "assignTagsToDirectory",
@@ -1283,7 +1348,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "createTagDirectoryType",
@@ -1297,6 +1363,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -1315,7 +1382,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "deleteAssetTags",
@@ -1344,6 +1412,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object"
     }
@@ -1368,6 +1437,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "inferred",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -1387,7 +1457,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "listWorkspaces",
@@ -1400,7 +1471,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "getCurrentWorkspace",
@@ -1413,7 +1485,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "loginWorkspace",
@@ -1423,6 +1496,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "sdk",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
@@ -1442,6 +1516,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "array",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1476,6 +1551,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1524,7 +1600,8 @@ export const operations = [
     ],
     "idempotent": true,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "array"
   },
   {
     "operationId": "assignTagToProfile",
@@ -1537,7 +1614,8 @@ export const operations = [
     ],
     "idempotent": false,
     "evidence": "docs",
-    "successBody": "json"
+    "successBody": "json",
+    "successType": "object"
   },
   {
     "operationId": "removeTagFromProfile",
@@ -1563,6 +1641,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1648,6 +1727,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1664,6 +1744,7 @@ export const operations = [
     "idempotent": false,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1680,6 +1761,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "array",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -1953,6 +2035,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "array",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -2287,6 +2370,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
+    "successType": "object",
     "headers": {
       "Api-Version": "4.4"
     }
@@ -2303,6 +2387,7 @@ export const operations = [
     "idempotent": true,
     "evidence": "sdk",
     "successBody": "json",
+    "successType": "object",
     "requestBody": {
       "type": "object",
       "required": [
