@@ -48,7 +48,7 @@ async function dfinery() {
 
     const events = Array.from({ length: 250 }, (_, i) => ({ event_name: "df_view_home", event_properties: { n: i } }));
     const report = await client.sendEvents(identity, events);
-    line("sendEvents(250 events)", `${report.batches.length} requests, ${report.accepted.length} accepted, ${report.failed.length} failed`);
+    line("sendEvents(250 events)", `${report.requests.accepted + report.requests.failed} requests, ${report.accepted} accepted, ${report.failed.length} failed`);
     if (!report.ok) throw new Error("sendEvents reported failures");
 
     let rows = 0;

@@ -32,9 +32,9 @@ export async function runKameleoon({ startVendorMock, line }) {
       Array.from({ length: 500 }, (_, n) => ({ eventType: "conversion", goalId: 123, revenue: n, visitorCode: `visitor-${n}` })),
       { maxBodyBytes: 20_000 },
     );
-    line("sendVisitEvents(500, lines, 20 kB bodies)", `${visits.chunks.length} requests, ${visits.accepted.length} accepted, ${visits.failed.length} failed`);
+    line("sendVisitEvents(500, lines, 20 kB bodies)", `${visits.requests.accepted + visits.requests.failed} requests, ${visits.accepted} accepted, ${visits.failed.length} failed`);
     const products = await client.sendProductEvents([{ eventType: "PRODUCTPAGE", ean: "sku-1", name: "Shoe" }, { eventType: "PRODUCTBUY", ean: "sku-1" }], { format: "json" });
-    line("sendProductEvents(2, json)", `${products.chunks.length} request, ${products.accepted.length} accepted, ${products.failed.length} failed`);
+    line("sendProductEvents(2, json)", `${products.requests.accepted + products.requests.failed} request, ${products.accepted} accepted, ${products.failed.length} failed`);
     if (!visits.ok || !products.ok) throw new Error("event helpers reported failures");
   } finally {
     await mock.stop();

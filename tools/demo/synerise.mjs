@@ -45,8 +45,9 @@ export async function runSynerise({ startVendorMock, line }) {
     await show("GET .../definitions-manager/aggregates", () => client.GET("/analytics-backend/analytics/definitions-manager/aggregates"));
 
     const events = Array.from({ length: 2500 }, (_, n) => ({ label: "visit", type: "custom", action: "page.visit", client: { customId: `c-${n}` } }));
-    const report = await client.sendEvents(events);
-    line("sendEvents(2500 events)", `${report.chunks.length} requests (${report.chunks.map((c) => c.positions.length).join("+")}), ${report.accepted.length} accepted, ${report.failed.length} failed`);
+    const sizes = [];
+    const report = await client.sendEvents(events, { onRequest: (r) => sizes.push(r.positions.length) });
+    line("sendEvents(2500 events)", `${sizes.length} requests (${sizes.join("+")}), ${report.accepted} accepted, ${report.failed.length} failed`);
     if (!report.ok) throw new Error("sendEvents reported failures");
 
     const tracker = createSyneriseClient({ trackerKey: "demo-tracker-key", baseUrl: mock.url });

@@ -336,13 +336,14 @@ describe("create${n.pascal}Client", () => {
     }
   });
 
-  it("reaches the Prism mock of the spec, and throwOnError turns its 404 into a NotFoundError", async () => {
-    // A path the spec does not have: Prism answers 404 whatever the spec holds.
-    const request = (client: ReturnType<typeof create${n.pascal}Client>) =>
-      client.request("get" as never, "/__cdpkit_no_such_path" as never);
-    const result = (await request(create${n.pascal}Client({ baseUrl }))) as { response: Response };
-    expect(result.response.status).toBe(404);
-    await expect(request(create${n.pascal}Client({ baseUrl, throwOnError: true }))).rejects.toBeInstanceOf(NotFoundError);
+  it("refuses a call outside the spec before anything is sent, naming it", async () => {
+    // Such a call would skip the spec's auth, retry and limit rules: it never reaches the Prism mock.
+    const error = await create${n.pascal}Client({ baseUrl })
+      .request("get" as never, "/__cdpkit_no_such_path" as never)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(String(error)).toContain("GET /__cdpkit_no_such_path");
+    expect(error).not.toBeInstanceOf(NotFoundError);
   });
 });
 `;

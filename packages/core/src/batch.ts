@@ -1,6 +1,7 @@
 import { AbortedError, CdpkitError, InvalidInputError, toNetworkError, type InvalidInputIssue } from './errors.js';
 import { measureJson } from './json.js';
 import type { Redactor } from './redact.js';
+import { untilAborted } from './token.js';
 
 /**
  * One engine for every batch helper (DFINERY, Synerise and Kameleoon events, Altcraft batch imports):
@@ -49,17 +50,24 @@ export interface BatchOutcome {
   readonly rejected?: readonly { readonly entry: number; readonly error: CdpkitError }[];
 }
 
+/** What `prepare` / `encode` return for an item that cannot be sent: the issues, each naming its field. */
+export class InvalidItem {
+  constructor(readonly issues: readonly InvalidInputIssue[]) {}
+}
+
 export interface BatchPlan<Input, Item> {
   readonly vendor: string;
+  /** What an item is called in errors: `event` gives "event 3 was not sent" and paths `events[3]`. Default `item`. */
+  readonly itemName?: string;
   readonly redactor?: Redactor;
   readonly limits: BatchLimits;
   /**
    * Checks and completes one item (fills its idempotency key, a timestamp); returns the issues when it
    * cannot be sent. Must not throw; a throw is reported as the item's InvalidInputError all the same.
    */
-  prepare(input: Input, position: number): Item | InvalidInputIssue[];
+  prepare(input: Input, position: number): Item | InvalidItem;
   /** The item as it goes into the body. Default: JSON, measured once (cycles, BigInt, NaN refused). */
-  encode?(item: Item, position: number): { text: string; bytes: number } | InvalidInputIssue[];
+  encode?(item: Item, position: number): { text: string; bytes: number } | InvalidItem;
   /** Items of one request share a group (Synerise: one identifier type per request). */
   groupOf?(item: Item): string;
   weightOf?(item: Item): number;
@@ -85,6 +93,17 @@ export interface BatchRunOptions {
   readonly onProgress?: (progress: BatchProgress) => void;
   /** Keep accepted items in the report. Default: true for an array, false for other input. */
   readonly keepAccepted?: boolean;
+  /** Called when a request settles: which positions it carried, its size and outcome (logs, tests). */
+  readonly onRequest?: (request: BatchRequestResult) => void;
+}
+
+export interface BatchRequestResult {
+  readonly index: number;
+  readonly positions: readonly number[];
+  readonly bytes: number;
+  /** `split`: answered 413, its items went out again in two halves. */
+  readonly status: 'accepted' | 'failed' | 'split';
+  readonly error?: CdpkitError;
 }
 
 export interface BatchFailure<Item> {
@@ -108,7 +127,8 @@ export interface BatchReport<Item> {
   readonly requests: { readonly accepted: number; readonly failed: number; readonly split: number };
 }
 
-type Source<T> = readonly T[] | Iterable<T> | AsyncIterable<T>;
+/** What a batch helper takes: an array, or a stream of any length (read as it is sent). */
+export type ItemSource<T> = readonly T[] | Iterable<T> | AsyncIterable<T>;
 
 function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
   return value !== null && typeof value === 'object' && typeof (value as AsyncIterable<T>)[Symbol.asyncIterator] === 'function';
@@ -118,7 +138,7 @@ function isIterable<T>(value: unknown): value is Iterable<T> {
   return value !== null && typeof value === 'object' && typeof (value as Iterable<T>)[Symbol.iterator] === 'function';
 }
 
-async function* read<T>(source: Source<T>): AsyncGenerator<T> {
+async function* read<T>(source: ItemSource<T>): AsyncGenerator<T> {
   if (isAsyncIterable<T>(source)) yield* source;
   else for (const item of source as Iterable<T>) yield item;
 }
@@ -128,17 +148,17 @@ function aborted(vendor: string, signal: AbortSignal, redactor: Redactor | undef
   return new AbortedError({ vendor, cause: signal.reason, ...(redactor ? { redactor } : {}) });
 }
 
-function invalid(vendor: string, position: number, issues: InvalidInputIssue[], redactor: Redactor | undefined): InvalidInputError {
+function invalid(vendor: string, name: string, position: number, issues: readonly InvalidInputIssue[], redactor: Redactor | undefined): InvalidInputError {
   return new InvalidInputError({
     vendor,
-    message: `item ${position} was not sent: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
-    issues,
+    message: `${name} ${position} was not sent: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+    issues: [...issues],
     ...(redactor ? { redactor } : {}),
   });
 }
 
 export async function runBatches<Input, Item>(
-  source: Source<Input>,
+  source: ItemSource<Input>,
   plan: BatchPlan<Input, Item>,
   options: BatchRunOptions = {},
 ): Promise<BatchReport<Item>> {
@@ -150,6 +170,8 @@ export async function runBatches<Input, Item>(
     });
   }
   const { vendor, redactor, limits } = plan;
+  const name = plan.itemName ?? 'item';
+  const pathOf = (position: number): string => `${name}s[${position}]`;
   const { signal } = options;
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
   const keep = options.keepAccepted ?? Array.isArray(source);
@@ -159,9 +181,9 @@ export async function runBatches<Input, Item>(
   const maxWeight = limits.maxWeight ?? Infinity;
   const encode =
     plan.encode ??
-    ((item: Item, position: number): { text: string; bytes: number } | InvalidInputIssue[] => {
-      const measured = measureJson(item, `items[${position}]`);
-      return 'issues' in measured ? measured.issues : { text: measured.json, bytes: measured.bytes };
+    ((item: Item, position: number): { text: string; bytes: number } | InvalidItem => {
+      const measured = measureJson(item, pathOf(position));
+      return 'issues' in measured ? new InvalidItem(measured.issues) : { text: measured.json, bytes: measured.bytes };
     });
 
   const acceptedItems: { position: number; item: Item }[] = [];
@@ -183,14 +205,20 @@ export async function runBatches<Input, Item>(
   const fail = (position: number, item: unknown, error: CdpkitError): void => void failed.push({ position, item, error });
 
   /** Sends one batch; a 413 sends it again as two halves (down to single items, which then fail). */
+  const settle = (batch: Batch<Item>, status: BatchRequestResult['status'], error?: CdpkitError): void => {
+    requests[status]++;
+    options.onRequest?.({ index: batch.index, positions: batch.entries.map((e) => e.position), bytes: batch.bytes, status, ...(error ? { error } : {}) });
+  };
   const sendBatch = async (batch: Batch<Item>): Promise<void> => {
     if (signal?.aborted) {
-      for (const e of batch.entries) fail(e.position, e.item, aborted(vendor, signal, redactor));
-      requests.failed++;
+      const error = aborted(vendor, signal, redactor);
+      for (const e of batch.entries) fail(e.position, e.item, error);
+      settle(batch, 'failed', error);
       return;
     }
     try {
-      const outcome = await plan.send(batch, signal);
+      // The caller's abort ends the wait at once, even over a transport that ignores the signal.
+      const outcome = await untilAborted(plan.send(batch, signal), signal);
       const rejected = new Map((outcome?.rejected ?? []).map((r) => [r.entry, r.error]));
       batch.entries.forEach((e, i) => {
         const error = rejected.get(i);
@@ -198,7 +226,7 @@ export async function runBatches<Input, Item>(
         accepted++;
         if (keep) acceptedItems.push({ position: e.position, item: e.item });
       });
-      requests.accepted++;
+      settle(batch, 'accepted');
     } catch (thrown) {
       const error =
         signal?.aborted && !(thrown instanceof CdpkitError && thrown.status !== undefined)
@@ -207,7 +235,7 @@ export async function runBatches<Input, Item>(
             ? thrown
             : toNetworkError(thrown, { vendor, ...(redactor ? { redactor } : {}) });
       if (error.status === 413 && batch.entries.length > 1) {
-        requests.split++;
+        settle(batch, 'split', error);
         const half = Math.ceil(batch.entries.length / 2);
         for (const part of [batch.entries.slice(0, half), batch.entries.slice(half)]) {
           await sendBatch({ index: batchIndex++, entries: part, bytes: bodyBytes(part) });
@@ -215,7 +243,7 @@ export async function runBatches<Input, Item>(
         return;
       }
       for (const e of batch.entries) fail(e.position, e.item, error);
-      requests.failed++;
+      settle(batch, 'failed', error);
     } finally {
       progress();
     }
@@ -245,30 +273,32 @@ export async function runBatches<Input, Item>(
       const at = position++;
       readCount++;
       if (signal?.aborted) {
-        fail(at, input, aborted(vendor, signal, redactor));
-        // Stop taking items: what the caller's iterator still holds stays with the caller.
+        // Stop taking items. An array's remaining items are reported aborted (the caller handed them
+        // all over); what a stream has not yielded yet stays with the caller (`read` says how far).
+        const rest = Array.isArray(source) ? (source as readonly Input[]).slice(at) : [input];
+        const error = aborted(vendor, signal, redactor);
+        rest.forEach((item, i) => fail(at + i, item, error));
+        readCount += rest.length - 1;
         break;
       }
-      let prepared: Item | InvalidInputIssue[];
+      let prepared: Item | InvalidItem;
+      let encoded: { text: string; bytes: number } | InvalidItem;
       try {
         prepared = plan.prepare(input, at);
+        encoded = prepared instanceof InvalidItem ? prepared : encode(prepared, at);
       } catch (error) {
-        prepared = [{ path: `items[${at}]`, message: `could not be prepared (${error instanceof Error ? error.message : String(error)})` }];
+        // A plan must not throw; if it does, the item fails alone all the same.
+        encoded = prepared = new InvalidItem([{ path: pathOf(at), message: `could not be prepared (${error instanceof Error ? error.message : String(error)})` }]);
       }
-      if (Array.isArray(prepared) && !Array.isArray(input)) {
-        fail(at, input, invalid(vendor, at, prepared as InvalidInputIssue[], redactor));
+      if (encoded instanceof InvalidItem) {
+        fail(at, prepared instanceof InvalidItem ? input : prepared, invalid(vendor, name, at, encoded.issues, redactor));
         continue;
       }
       const item = prepared as Item;
-      const encoded = encode(item, at);
-      if (Array.isArray(encoded)) {
-        fail(at, item, invalid(vendor, at, encoded, redactor));
-        continue;
-      }
       const weight = plan.weightOf?.(item) ?? 0;
       if (overhead + encoded.bytes > maxBytes || weight > maxWeight) {
-        const what = weight > maxWeight ? `weighs ${weight}, over the ${maxWeight} a request may carry` : `is ${encoded.bytes} bytes, over the ${maxBytes}-byte request limit`;
-        fail(at, item, invalid(vendor, at, [{ path: `items[${at}]`, message: `alone ${what}` }], redactor));
+        const what = weight > maxWeight ? `weighs ${weight}, more than the ${maxWeight} a request may carry` : `is larger than the ${maxBytes}-byte request limit (${encoded.bytes} bytes)`;
+        fail(at, item, invalid(vendor, name, at, [{ path: pathOf(at), message: `alone ${what}` }], redactor));
         continue;
       }
       const group = plan.groupOf?.(item) ?? '';

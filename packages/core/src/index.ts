@@ -107,6 +107,7 @@ export {
 } from './operation-client.js';
 export { isRealDateTime, jsonIssues, measureJson, utf8Bytes } from './json.js';
 export {
+  InvalidItem,
   runBatches,
   type Batch,
   type BatchFailure,
@@ -115,7 +116,9 @@ export {
   type BatchPlan,
   type BatchProgress,
   type BatchReport,
+  type BatchRequestResult,
   type BatchRunOptions,
+  type ItemSource,
   type PreparedItem,
 } from './batch.js';
 export { TokenCache, jwtExpiresAt, untilAborted, type IssuedToken, type TokenCacheOptions, type TokenCacheStats } from './token.js';

@@ -15,23 +15,48 @@
  *   `ReadableStream` readers are cancelled and released, async iterators get `return()`.
  */
 
+import { MalformedResponseError, type Redactor } from '@cdpkit/core';
+
 export interface CsvParseOptions {
   /** Maximum size of one field in UTF-8 bytes (default 1 MiB). Exceeding it throws {@link CsvParseError}. */
   maxFieldBytes?: number;
+  /**
+   * Scrubs the text of a {@link CsvParseError} (the client passes its own, which knows its tokens).
+   * Default: core's key-name-only redactor.
+   */
+  redactor?: Redactor;
 }
 
-export class CsvParseError extends Error {
-  override readonly name = 'CsvParseError';
-  /** 1-based physical line on which the problem was detected (or where the offending field started). */
-  readonly line: number;
-  /** 1-based field index within the record, when known. */
-  readonly column?: number;
+export interface CsvParseErrorOptions {
+  cause?: unknown;
+  /** Scrubs the message and cause before they are stored; never kept on the error. */
+  redactor?: Redactor;
+}
 
-  constructor(message: string, line: number, column?: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.line = line;
-    if (column !== undefined) this.column = column;
+/**
+ * The export body is not valid CSV (unterminated quote, text after a closing quote, invalid UTF-8, a field over
+ * `maxFieldBytes`). A malformed vendor answer, so a {@link MalformedResponseError} (a `VendorError`, `kind: 'vendor'`)
+ * and a `CdpkitError`: one `instanceof CdpkitError` check covers it, and its message passes the redactor.
+ */
+export class CsvParseError extends MalformedResponseError {
+  declare readonly name: 'CsvParseError';
+  /** 1-based physical line on which the problem was detected (or where the offending field started). */
+  declare readonly line: number;
+  /** 1-based field index within the record, when known. */
+  declare readonly column?: number;
+
+  constructor(message: string, line: number, column?: number, options: CsvParseErrorOptions = {}) {
+    super({ vendor: 'dfinery', message, cause: options.cause, redactor: options.redactor });
+    defineField(this, 'line', line);
+    if (column !== undefined) defineField(this, 'column', column);
   }
+}
+// On the prototype, as core names its errors: keeps `name` out of the own fields (and of toJSON's field list).
+Object.defineProperty(CsvParseError.prototype, 'name', { value: 'CsvParseError', writable: true, configurable: true, enumerable: false });
+
+/** Read-only, enumerable own field: how core's errors carry theirs. */
+function defineField(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: false, configurable: true });
 }
 
 /** A parsed record together with the 1-based physical line on which it starts. */
@@ -46,12 +71,12 @@ export const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
 
 /** Parses CSV from a byte/string stream, yielding each record as an array of raw field strings. */
 export function parseCsv(source: CsvSource, options?: CsvParseOptions): AsyncGenerator<string[]> {
-  return parseWith(source, resolveMaxFieldBytes(options), toFields);
+  return parseWith(source, resolveMaxFieldBytes(options), options?.redactor, toFields);
 }
 
 /** Like {@link parseCsv}, but each record also carries the line it starts on (for error reporting downstream). */
 export function parseCsvRecords(source: CsvSource, options?: CsvParseOptions): AsyncGenerator<CsvRecord> {
-  return parseWith(source, resolveMaxFieldBytes(options), toRecord);
+  return parseWith(source, resolveMaxFieldBytes(options), options?.redactor, toRecord);
 }
 
 const toFields = (fields: string[]): string[] => fields;
@@ -91,6 +116,7 @@ class CsvTokenizer<T> {
   constructor(
     private readonly maxFieldBytes: number,
     private readonly wrap: (fields: string[], line: number) => T,
+    private readonly redactor: Redactor | undefined,
   ) {
     // A UTF-16 code unit encodes to at most 3 UTF-8 bytes, so shorter fields never need measuring.
     this.sizeCheckThreshold = Math.floor(maxFieldBytes / 3);
@@ -191,6 +217,7 @@ class CsvTokenizer<T> {
               `Unexpected character ${JSON.stringify(text.charAt(i))} after closing quote on line ${this.line}, field ${this.row.length + 1}`,
               this.line,
               this.row.length + 1,
+              { redactor: this.redactor },
             );
           }
           break;
@@ -207,6 +234,7 @@ class CsvTokenizer<T> {
           `Unterminated quoted field starting on line ${this.fieldLine}, field ${this.row.length + 1} (end of input inside quotes)`,
           this.fieldLine,
           this.row.length + 1,
+          { redactor: this.redactor },
         );
       case S_UNQUOTED:
       case S_QUOTED_QUOTE: {
@@ -253,6 +281,7 @@ class CsvTokenizer<T> {
         `Field ${this.row.length + 1} starting on line ${this.fieldLine} exceeds maxFieldBytes (${this.maxFieldBytes} bytes)`,
         this.fieldLine,
         this.row.length + 1,
+        { redactor: this.redactor },
       );
     }
   }
@@ -316,9 +345,10 @@ function openSource(source: CsvSource): ChunkPuller {
 async function* parseWith<T>(
   source: CsvSource,
   maxFieldBytes: number,
+  redactor: Redactor | undefined,
   wrap: (fields: string[], line: number) => T,
 ): AsyncGenerator<T> {
-  const tokenizer = new CsvTokenizer<T>(maxFieldBytes, wrap);
+  const tokenizer = new CsvTokenizer<T>(maxFieldBytes, wrap, redactor);
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const puller = openSource(source);
   const out: T[] = [];
@@ -339,6 +369,7 @@ async function* parseWith<T>(
       } catch (e) {
         throw new CsvParseError(`Invalid UTF-8 in input near line ${tokenizer.currentLine}`, tokenizer.currentLine, undefined, {
           cause: e,
+          redactor,
         });
       }
       tokenizer.feed(text, out);

@@ -1,4 +1,15 @@
-import { AbortedError, CdpkitError, InvalidInputError, isRealDateTime, measureJson, NetworkError, type InvalidInputIssue } from "@cdpkit/core";
+import {
+  InvalidInputError,
+  InvalidItem,
+  isRealDateTime,
+  measureJson,
+  runBatches,
+  type BatchPlan,
+  type BatchReport,
+  type BatchRunOptions,
+  type InvalidInputIssue,
+  type ItemSource,
+} from "@cdpkit/core";
 import type { DfineryContext } from "./client.js";
 import { errorForResponse } from "./envelope.js";
 import type { paths } from "./generated/openapi.js";
@@ -25,29 +36,13 @@ export const MAX_ITEMS_PER_REQUEST = 100;
  */
 export const MAX_EVENT_BYTES = 1_000_000;
 
-export interface SendEventsOptions {
-  /** Batches in flight at once. Default 2; the rate limiter still applies to each. */
+export interface SendEventsOptions extends Pick<BatchRunOptions, "signal" | "onProgress" | "onRequest" | "keepAccepted"> {
+  /** Requests in flight at once. Default 2; the rate limiter still applies to each. */
   concurrency?: number;
-  signal?: AbortSignal;
 }
 
-export interface EventBatchResult {
-  /** Position of the batch in sending order. */
-  index: number;
-  events: DfineryEvent[];
-  status: "accepted" | "failed";
-  error?: CdpkitError;
-}
-
-export interface SendEventsReport {
-  /** True when every event was accepted. */
-  ok: boolean;
-  accepted: DfineryEvent[];
-  /** Every event not accepted, with the reason: nothing is dropped. */
-  failed: { event: DfineryEvent; error: CdpkitError }[];
-  batches: EventBatchResult[];
-}
-
+/** Every event read, accepted (as sent, id and time filled in) or failed with its reason (core's one report shape). */
+export type SendEventsReport = BatchReport<DfineryEvent>;
 
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})$/;
 const IDENTITY_KEYS = ["external_id", "email", "phone_no", "kakao_user_id", "line_user_id"] as const;
@@ -68,19 +63,11 @@ export function assertIdentity(identity: unknown, where: string): asserts identi
   }
 }
 
-function invalidEvent(issues: InvalidInputIssue[], where = "sendEvents"): InvalidInputError {
-  return new InvalidInputError({
-    vendor: "dfinery",
-    message: `${where}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
-    issues,
-  });
-}
-
 /** Completes one event, or says what is wrong with it. */
-function prepare(input: DfineryEventInput, position: number, now: () => number): DfineryEvent | InvalidInputError {
+function prepare(input: DfineryEventInput, position: number, now: () => number): DfineryEvent | InvalidItem {
   const issues: InvalidInputIssue[] = [];
   const at = `events[${position}]`;
-  if (!input || typeof input !== "object" || Array.isArray(input)) return invalidEvent([{ path: at, message: "must be an object" }]);
+  if (!input || typeof input !== "object" || Array.isArray(input)) return new InvalidItem([{ path: at, message: "must be an object" }]);
   if (typeof input.event_name !== "string" || input.event_name === "") {
     issues.push({ path: `${at}.event_name`, message: "must be a non-empty string" });
   }
@@ -106,20 +93,25 @@ function prepare(input: DfineryEventInput, position: number, now: () => number):
       message: `has ${items.length} items; DFINERY takes at most ${MAX_ITEMS_PER_REQUEST} per request`,
     });
   }
-  if (issues.length > 0) return invalidEvent(issues);
-  const event = {
+  if (issues.length > 0) return new InvalidItem(issues);
+  return {
     ...input,
     event_log_id: input.event_log_id ?? globalThis.crypto.randomUUID(),
     event_datetime: datetime,
     event_properties: input.event_properties ?? null,
     event_items: input.event_items ?? null,
   } as DfineryEvent;
+}
+
+/** The event's JSON, measured once; an event JSON cannot carry faithfully, or too large, is refused. */
+function encode(event: DfineryEvent, position: number): { text: string; bytes: number } | InvalidItem {
+  const at = `events[${position}]`;
   const measured = measureJson(event, at);
-  if ("issues" in measured) return invalidEvent(measured.issues);
+  if ("issues" in measured) return new InvalidItem(measured.issues);
   if (measured.bytes > MAX_EVENT_BYTES) {
-    return invalidEvent([{ path: at, message: `is ${measured.bytes} bytes as JSON; sendEvents sends at most ${MAX_EVENT_BYTES} per event` }]);
+    return new InvalidItem([{ path: at, message: `is ${measured.bytes} bytes as JSON; sendEvents sends at most ${MAX_EVENT_BYTES} per event` }]);
   }
-  return event;
+  return { text: measured.json, bytes: measured.bytes };
 }
 
 /**
@@ -141,7 +133,9 @@ export function fillEventLogIds<B>(body: B): B {
       issues.push({ path: `body.events[${i}].event_log_id`, message: "must be a non-empty string (omit it to have a UUID filled in)" });
     }
   });
-  if (issues.length > 0) throw invalidEvent(issues, "POST /api/v1/events");
+  if (issues.length > 0) {
+    throw new InvalidInputError({ vendor: "dfinery", message: `POST /api/v1/events: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
+  }
   if (!missing) return body;
   return {
     ...body,
@@ -153,91 +147,36 @@ export function fillEventLogIds<B>(body: B): B {
   };
 }
 
-/** Greedy split keeping each request within 100 events and 100 items in total. */
-export function splitIntoBatches(events: readonly DfineryEvent[]): DfineryEvent[][] {
-  const batches: DfineryEvent[][] = [];
-  let current: DfineryEvent[] = [];
-  let items = 0;
-  for (const event of events) {
-    const n = itemCount(event);
-    if (current.length > 0 && (current.length >= MAX_EVENTS_PER_REQUEST || items + n > MAX_ITEMS_PER_REQUEST)) {
-      batches.push(current);
-      current = [];
-      items = 0;
-    }
-    current.push(event);
-    items += n;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
-function asCdpkitError(error: unknown, signal: AbortSignal | undefined): CdpkitError {
-  // Aborted by the caller (before sending or in flight): not confirmed sent, and not a network failure.
-  // An answer the server gave (a status) stays what it was.
-  if (signal?.aborted && !(error instanceof CdpkitError && error.status !== undefined)) {
-    return new AbortedError({ vendor: "dfinery", cause: signal.reason });
-  }
-  if (error instanceof CdpkitError) return error;
-  return new NetworkError({ vendor: "dfinery", message: `sendEvents: ${String((error as Error)?.message ?? error)}`, cause: error });
-}
-
 /**
- * Sends any number of events for one identity: completes each event (a UUID `event_log_id` so a
- * retry cannot double-count, a timestamp), splits them into requests within DFINERY's limits, sends
- * under the client's rate limit and reports every event as accepted or failed with its reason.
+ * Sends any number of events for one identity on core's batch engine: completes each event (a UUID
+ * `event_log_id` so a retry cannot double-count, a timestamp), packs requests within DFINERY's limits
+ * (100 events and 100 event items per request), sends under the client's rate limit and reports every
+ * event as accepted or failed with its reason. `events` may be a stream (read as it is sent).
  */
 export async function sendEvents(
   ctx: DfineryContext,
   identity: DfineryIdentity,
-  events: readonly DfineryEventInput[],
+  events: ItemSource<DfineryEventInput>,
   options: SendEventsOptions = {},
 ): Promise<SendEventsReport> {
   assertIdentity(identity, "sendEvents");
-  if (!Array.isArray(events)) {
-    throw new InvalidInputError({
-      vendor: "dfinery",
-      message: "sendEvents: events must be an array",
-      issues: [{ path: "events", message: "must be an array" }],
-    });
-  }
   const now = () => ctx.clock?.now() ?? Date.now();
-  const accepted: DfineryEvent[] = [];
-  const failed: SendEventsReport["failed"] = [];
-  const ready: DfineryEvent[] = [];
-  events.forEach((input, position) => {
-    const prepared = prepare(input, position, now);
-    if (prepared instanceof InvalidInputError) failed.push({ event: input as DfineryEvent, error: prepared });
-    else ready.push(prepared);
-  });
-
-  const batches = splitIntoBatches(ready);
-  const results: EventBatchResult[] = new Array(batches.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length) {
-      const index = next++;
-      const batch = batches[index]!;
-      try {
-        options.signal?.throwIfAborted();
-        const { error, response } = await ctx.api.POST("/api/v1/events", {
-          body: { common: { identity }, events: batch },
-          signal: options.signal,
-        });
-        // Envelope failures (HTTP 200, "status": false) were already thrown by the client.
-        if (error !== undefined || !response.ok) throw errorForResponse(response, error, "POST", ctx.redactor);
-        results[index] = { index, events: batch, status: "accepted" };
-      } catch (error) {
-        results[index] = { index, events: batch, status: "failed", error: asCdpkitError(error, options.signal) };
-      }
-    }
+  const common = JSON.stringify({ identity });
+  const plan: BatchPlan<DfineryEventInput, DfineryEvent> = {
+    vendor: "dfinery",
+    itemName: "event",
+    redactor: ctx.redactor,
+    limits: { maxItems: MAX_EVENTS_PER_REQUEST, maxWeight: MAX_ITEMS_PER_REQUEST },
+    weightOf: itemCount,
+    prepare: (input, position) => prepare(input, position, now),
+    encode,
+    send: async (batch, signal) => {
+      const body = `{"common":${common},"events":[${batch.entries.map((e) => e.text).join(",")}]}`;
+      // The body is the JSON the engine measured: sent as is. Envelope failures (HTTP 200 with
+      // "status": false) are thrown by the client.
+      const { error, response } = await ctx.api.POST("/api/v1/events", { body: body as never, bodySerializer: ((text: string) => text) as never, signal });
+      if (error !== undefined || !response.ok) throw errorForResponse(response, error, "POST", ctx.redactor);
+    },
   };
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? 2, batches.length || 1));
-  await Promise.all(Array.from({ length: concurrency }, worker));
-
-  for (const result of results) {
-    if (result.status === "accepted") accepted.push(...result.events);
-    else for (const event of result.events) failed.push({ event, error: result.error! });
-  }
-  return { ok: failed.length === 0, accepted, failed, batches: results };
+  return runBatches(events, plan, { concurrency: 2, ...options });
 }

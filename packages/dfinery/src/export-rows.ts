@@ -31,6 +31,7 @@
  *
  * Line numbers are 1-based physical lines of the CSV (the header is line 1; quoted newlines count).
  */
+import { MalformedResponseError, defaultRedactor, excerpt, type Redactor } from '@cdpkit/core';
 import { parseCsvRecords, type CsvParseOptions, type CsvSource } from './csv.js';
 
 export type ColumnType = 'string' | 'long' | 'double' | 'boolean' | 'datetime' | 'string_list' | 'long_list' | 'double_list';
@@ -48,21 +49,42 @@ export interface ExportRowOptions extends CsvParseOptions {
   onInvalid?: 'error' | 'string';
 }
 
-export class ExportParseError extends Error {
-  override readonly name = 'ExportParseError';
-  /** 1-based physical line of the record in the CSV (header = line 1). */
-  readonly line: number;
-  /** Column (header) name. */
-  readonly column: string;
-  /** The raw cell text. */
-  readonly value: string;
+export interface ExportParseErrorOptions {
+  cause?: unknown;
+  /** Scrubs message, column and value before they are stored; never kept on the error. */
+  redactor?: Redactor;
+}
 
-  constructor(message: string, line: number, column: string, value: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.line = line;
-    this.column = column;
-    this.value = value;
+/** Longest `value` an {@link ExportParseError} keeps (core's body-excerpt size); longer cells are cut. */
+const MAX_VALUE_CHARS = 8192;
+
+/**
+ * A row of the export does not fit its header or a cell does not convert to its column's type. The export is the
+ * vendor's answer, so this is a {@link MalformedResponseError} (a `VendorError`, `kind: 'vendor'`) and a
+ * `CdpkitError`; message, column and value pass the redactor (the client's own, via {@link ExportRowOptions}).
+ */
+export class ExportParseError extends MalformedResponseError {
+  declare readonly name: 'ExportParseError';
+  /** 1-based physical line of the record in the CSV (header = line 1). */
+  declare readonly line: number;
+  /** Column (header) name. */
+  declare readonly column: string;
+  /** The raw cell text (redacted; cut to an 8 KiB excerpt when longer). */
+  declare readonly value: string;
+
+  constructor(message: string, line: number, column: string, value: string, options: ExportParseErrorOptions = {}) {
+    const redactor = options.redactor ?? defaultRedactor;
+    super({ vendor: 'dfinery', message, cause: options.cause, redactor });
+    defineField(this, 'line', line);
+    defineField(this, 'column', excerpt(column, MAX_VALUE_CHARS, redactor));
+    defineField(this, 'value', excerpt(value, MAX_VALUE_CHARS, redactor));
   }
+}
+// On the prototype, as core names its errors: keeps `name` out of the own fields (and of toJSON's field list).
+Object.defineProperty(ExportParseError.prototype, 'name', { value: 'ExportParseError', writable: true, configurable: true, enumerable: false });
+
+function defineField(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: false, configurable: true });
 }
 
 const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>([
@@ -334,12 +356,13 @@ function preview(value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
 
-function invalidCell(raw: string, type: ColumnType, line: number, column: string): ExportParseError {
+function invalidCell(raw: string, type: ColumnType, line: number, column: string, redactor: Redactor | undefined): ExportParseError {
   return new ExportParseError(
     `Invalid ${type} value ${preview(raw)} in column "${column}" on line ${line}`,
     line,
     column,
     raw,
+    { redactor },
   );
 }
 
@@ -350,11 +373,12 @@ function convertOrHandle(
   column: string,
   utcOffset: string | undefined,
   keepInvalid: boolean,
+  redactor: Redactor | undefined,
 ): CellValue {
   const v = convert(raw, type, utcOffset);
   if (v !== INVALID) return v;
   if (keepInvalid) return raw;
-  throw invalidCell(raw, type as ColumnType, line, column);
+  throw invalidCell(raw, type as ColumnType, line, column, redactor);
 }
 
 function validateOptions(options: ExportRowOptions): void {
@@ -382,7 +406,7 @@ export function convertCell(
 ): CellValue {
   validateOptions(ctx.options);
   if (type !== undefined && !COLUMN_TYPES.has(type)) throw new RangeError(`Unknown column type ${JSON.stringify(type)}`);
-  return convertOrHandle(raw, type, ctx.line, ctx.column, ctx.options.utcOffset, ctx.options.onInvalid === 'string');
+  return convertOrHandle(raw, type, ctx.line, ctx.column, ctx.options.utcOffset, ctx.options.onInvalid === 'string', ctx.options.redactor);
 }
 
 /** Resolves a column's type: `options.columns` first, then {@link STANDARD_COLUMNS}; undefined = unknown. */
@@ -406,7 +430,10 @@ export function rowsFromCsv<Row extends Record<string, CellValue> = Record<strin
   options: ExportRowOptions = {},
 ): AsyncGenerator<Row> {
   validateOptions(options);
-  const records = parseCsvRecords(source, options.maxFieldBytes === undefined ? {} : { maxFieldBytes: options.maxFieldBytes });
+  const csvOptions: CsvParseOptions = {};
+  if (options.maxFieldBytes !== undefined) csvOptions.maxFieldBytes = options.maxFieldBytes;
+  if (options.redactor !== undefined) csvOptions.redactor = options.redactor;
+  const records = parseCsvRecords(source, csvOptions);
   return typedRows<Row>(records, options);
 }
 
@@ -416,6 +443,7 @@ async function* typedRows<Row extends Record<string, CellValue>>(
 ): AsyncGenerator<Row> {
   const utcOffset = options.utcOffset;
   const keepInvalid = options.onInvalid === 'string';
+  const redactor = options.redactor;
   let header: string[] | undefined;
   let types: (ColumnType | undefined)[] = [];
   for await (const { fields, line } of records) {
@@ -423,7 +451,7 @@ async function* typedRows<Row extends Record<string, CellValue>>(
       const seen = new Set<string>();
       for (const name of fields) {
         if (seen.has(name)) {
-          throw new ExportParseError(`Duplicate column "${name}" in the CSV header on line ${line}`, line, name, name);
+          throw new ExportParseError(`Duplicate column "${name}" in the CSV header on line ${line}`, line, name, name, { redactor });
         }
         seen.add(name);
       }
@@ -442,12 +470,13 @@ async function* typedRows<Row extends Record<string, CellValue>>(
         line,
         column,
         missing ? '' : (fields[width] as string),
+        { redactor },
       );
     }
     const row: Record<string, CellValue> = {};
     for (let i = 0; i < width; i++) {
       const name = header[i] as string;
-      setCell(row, name, convertOrHandle(fields[i] as string, types[i], line, name, utcOffset, keepInvalid));
+      setCell(row, name, convertOrHandle(fields[i] as string, types[i], line, name, utcOffset, keepInvalid, redactor));
     }
     yield row as Row;
   }

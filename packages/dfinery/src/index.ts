@@ -1,3 +1,4 @@
+import type { ItemSource } from "@cdpkit/core";
 import {
   createDfineryContext,
   type DfineryApi,
@@ -15,7 +16,7 @@ import type { EventExportRow, UserProfileExportRow } from "./export-rows.js";
 
 export interface DfineryHelpers {
   /** Any number of events for one identity, batched within DFINERY's limits; every event reported. */
-  sendEvents(identity: DfineryIdentity, events: readonly DfineryEventInput[], options?: SendEventsOptions): Promise<SendEventsReport>;
+  sendEvents(identity: DfineryIdentity, events: ItemSource<DfineryEventInput>, options?: SendEventsOptions): Promise<SendEventsReport>;
   /** Streams the event export as typed rows. */
   exportEvents(request: ExportEventsRequest, options?: ExportOptions): Promise<AsyncGenerator<EventExportRow>>;
   /** Streams the user-profile export as typed rows. */
@@ -45,11 +46,9 @@ export { DFINERY_CODES, normaliseCode, type DfineryCode } from "./envelope.js";
 export {
   MAX_EVENTS_PER_REQUEST,
   MAX_ITEMS_PER_REQUEST,
-  splitIntoBatches,
   type DfineryEvent,
   type DfineryEventInput,
   type DfineryIdentity,
-  type EventBatchResult,
   type SendEventsOptions,
   type SendEventsReport,
 } from "./events.js";

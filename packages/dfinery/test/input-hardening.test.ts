@@ -32,8 +32,8 @@ describe("sendEvents: a bad event fails alone, named by its path", () => {
       { event_name: "ok_9", event_datetime: "2024-02-29T23:59:59.999Z" },
     ];
     const report = await client.sendEvents(identity, events);
-    expect(report.accepted.map((e) => e.event_name)).toEqual(["ok_0", "ok_9"]);
-    expect(report.accepted.length + report.failed.length).toBe(events.length);
+    expect(report.acceptedItems!.map((a) => a.item.event_name)).toEqual(["ok_0", "ok_9"]);
+    expect(report.accepted + report.failed.length).toBe(events.length);
     for (const f of report.failed) expect(f.error).toBeInstanceOf(InvalidInputError);
     const paths = report.failed.map((f) => (f.error as InvalidInputError).issues.map((i) => i.path));
     expect(paths).toEqual([
@@ -55,7 +55,7 @@ describe("sendEvents: a bad event fails alone, named by its path", () => {
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
     const report = await client.sendEvents(identity, [{ event_name: "a", event_log_id: "" }, { event_name: "b" }]);
     expect(report.failed.map((f) => (f.error as InvalidInputError).issues[0]?.path)).toEqual(["events[0].event_log_id"]);
-    expect(report.accepted.map((e) => e.event_name)).toEqual(["b"]);
+    expect(report.acceptedItems!.map((a) => a.item.event_name)).toEqual(["b"]);
   });
 });
 
@@ -92,8 +92,8 @@ describe("abort", () => {
     controller.abort(reason);
     const report = await pending;
     expect(performance.now() - abortedAt).toBeLessThan(100);
-    expect(report.accepted).toHaveLength(100);
-    expect(report.accepted.length + report.failed.length).toBe(300);
+    expect(report.accepted).toBe(100);
+    expect(report.accepted + report.failed.length).toBe(300);
     expect(report.failed).toHaveLength(200);
     for (const f of report.failed) {
       expect(f.error).toBeInstanceOf(AbortedError);

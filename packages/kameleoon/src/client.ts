@@ -15,6 +15,7 @@ import {
   TokenCache,
   type FetchLike,
   type InvalidInputIssue,
+  type ItemSource,
   type OperationInit,
   type OperationMeta,
   type OperationResult,
@@ -86,9 +87,9 @@ export type KameleoonApi = Client<KameleoonPaths>;
 
 export interface KameleoonClient extends KameleoonApi {
   /** Visit events in the line format (or JSON), nonce per event, bodies split to stay under 1 MB. */
-  sendVisitEvents(events: readonly VisitEvent[], options?: SendEventsOptions & { visitorCode?: string }): Promise<SendEventsReport<VisitEvent>>;
+  sendVisitEvents(events: ItemSource<VisitEvent>, options?: SendEventsOptions & { visitorCode?: string }): Promise<SendEventsReport<VisitEvent>>;
   /** Product events likewise, `ean` per event or once for all. */
-  sendProductEvents(events: readonly ProductEvent[], options?: SendEventsOptions & { ean?: string }): Promise<SendEventsReport<ProductEvent>>;
+  sendProductEvents(events: ItemSource<ProductEvent>, options?: SendEventsOptions & { ean?: string }): Promise<SendEventsReport<ProductEvent>>;
   readonly auth: { token(): Promise<string>; readonly stats: { readonly requested: number; readonly invalidated: number } };
 }
 
@@ -329,9 +330,9 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
   });
   const client = api as KameleoonClient;
   Object.assign(client, {
-    sendVisitEvents: (events: readonly VisitEvent[], opts: SendEventsOptions & { visitorCode?: string } = {}) =>
+    sendVisitEvents: (events: ItemSource<VisitEvent>, opts: SendEventsOptions & { visitorCode?: string } = {}) =>
       sendEventChunks(events, opts, eventsContext("/visit/events", "visitorCode", opts.visitorCode)),
-    sendProductEvents: (events: readonly ProductEvent[], opts: SendEventsOptions & { ean?: string } = {}) =>
+    sendProductEvents: (events: ItemSource<ProductEvent>, opts: SendEventsOptions & { ean?: string } = {}) =>
       sendEventChunks(events, opts, eventsContext("/product/events", "ean", opts.ean)),
     auth: {
       token: () => (cache ? cache.get() : Promise.reject(new InvalidInputError({ vendor: VENDOR, message: "createKameleoonClient: no auth configured", issues: [{ path: "auth", message: "missing" }] }))),

@@ -10,7 +10,6 @@ export {
   encodeEventLine,
   MAX_EVENTS_BODY_BYTES,
   newNonce,
-  type EventsChunkResult,
   type ProductEvent,
   type SendEventsOptions,
   type SendEventsReport,

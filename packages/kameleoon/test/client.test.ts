@@ -32,7 +32,7 @@ describe("the nine endpoints against the Prism mock", () => {
     const lines = await client.sendVisitEvents([{ eventType: "conversion", goalId: 1, revenue: 9.5 }], { visitorCode: "v1" });
     const json = await client.sendVisitEvents([{ eventType: "page", href: "https://example.com", title: "Home", visitorCode: "v1" }], { format: "json" });
     expect([lines.ok, json.ok]).toEqual([true, true]);
-    expect(json.chunks[0]?.httpStatus).toBe(204);
+    expect([lines.accepted, json.accepted]).toEqual([1, 1]);
   });
   it("POST /product/events via sendProductEvents", async () => {
     const report = await client.sendProductEvents([{ eventType: "PRODUCTPAGE", ean: "sku-1", name: "Shoe" }, { eventType: "PRODUCTBUY", ean: "sku-1" }]);

@@ -1,4 +1,5 @@
 // OAuth2 token lifecycle, per-method limits, User-Agent and the event helpers against a local server.
+import type { BatchRequestResult } from "@cdpkit/core";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -249,7 +250,7 @@ describe("event helpers", () => {
     expect(lines).toHaveLength(30);
     expect(lines.map((l) => new URLSearchParams(l).get("title"))).toEqual(events.map((e) => e.title));
     expect(new Set(lines.map((l) => new URLSearchParams(l).get("nonce"))).size).toBe(30);
-    expect(report.accepted).toHaveLength(30);
+    expect(report.accepted).toBe(30);
     expect(report.failed.map((f) => [f.position, f.error.message])).toEqual([
       [30, expect.stringContaining("eventType must be a non-empty string")],
       [31, expect.stringContaining("visitorCode is required")],
@@ -270,14 +271,15 @@ describe("event helpers", () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
     const events = Array.from({ length: 40 }, (_, n) => ({ eventType: "conversion", goalId: 7, revenue: n, visitorCode: `visitor-${n}`, note: "x".repeat(60) }));
     const huge = { eventType: "conversion", goalId: 7, visitorCode: "big", note: "y".repeat(3000) };
-    const report = await client.sendVisitEvents([...events, huge]);
+    const requests: BatchRequestResult[] = [];
+    const report = await client.sendVisitEvents([...events, huge], { onRequest: (r) => requests.push(r) });
     const posts = seen.filter((s) => s.path === "/visit/events");
     const taken = posts.filter((p) => Buffer.byteLength(p.body) <= maxBody).flatMap((p) => p.body.split("\n"));
     expect(taken.map((l) => Number(new URLSearchParams(l).get("revenue"))).sort((a, b) => a - b)).toEqual(events.map((_, n) => n));
-    expect(report.accepted.map((a) => a.position)).toEqual(events.map((_, n) => n));
+    expect(report.acceptedItems!.map((a) => a.position)).toEqual(events.map((_, n) => n));
     expect(report.failed.map((f) => [f.position, f.error.status])).toEqual([[40, 413]]);
-    expect(report.chunks[0]).toMatchObject({ status: "split", httpStatus: 413 });
-    expect(report.chunks.filter((c) => c.status === "accepted").flatMap((c) => c.positions).sort((a, b) => a - b)).toEqual(events.map((_, n) => n));
+    expect(requests[0]).toMatchObject({ status: "split", error: { status: 413 } });
+    expect(requests.filter((c) => c.status === "accepted").flatMap((c) => c.positions).sort((a, b) => a - b)).toEqual(events.map((_, n) => n));
     // A split chunk's events were sent again with the same nonces.
     const nonces = (p: string) => p.split("\n").map((l) => new URLSearchParams(l).get("nonce"));
     expect(new Set(taken.map((l) => new URLSearchParams(l).get("nonce")))).toEqual(new Set(nonces(posts[0]!.body).filter((_, i) => i < 40)));
@@ -288,9 +290,10 @@ describe("event helpers", () => {
     maxBody = 1000;
     const small = Array.from({ length: 3 }, (_, n) => ({ eventType: "PRODUCTBUY", ean: `sku-${n}` }));
     const big = { eventType: "PRODUCTPAGE", ean: "sku-big", name: "z".repeat(2000) };
-    const report = await client.sendProductEvents([...small, big], { maxBodyBytes: 2100 });
-    expect(report.chunks.map((c) => [c.positions, c.status, c.httpStatus])).toEqual([
-      [[0, 1, 2], "accepted", 204],
+    const requests: BatchRequestResult[] = [];
+    const report = await client.sendProductEvents([...small, big], { maxBodyBytes: 2100, onRequest: (r) => requests.push(r) });
+    expect(requests.map((c) => [c.positions, c.status, c.error?.status])).toEqual([
+      [[0, 1, 2], "accepted", undefined],
       [[3], "failed", 413],
     ]);
     expect(report.failed.map((f) => f.position)).toEqual([3]);

@@ -15,6 +15,7 @@ import {
   ReplayableRequest,
   type FetchLike,
   type InvalidInputIssue,
+  type ItemSource,
   type OperationMeta,
   type OperationResult,
   type RateLimitRule,
@@ -74,7 +75,7 @@ export interface SyneriseClient extends SyneriseApi {
    * 1 MB, one identifier type per chunk, an `eventSalt` on every event so a retried chunk cannot
    * double-count. Every event ends accepted or failed with its chunk's error; nothing is dropped.
    */
-  sendEvents(events: readonly SyneriseEvent[], options?: SendEventsOptions): Promise<SendEventsReport>;
+  sendEvents(events: ItemSource<SyneriseEvent>, options?: SendEventsOptions): Promise<SendEventsReport>;
   /** The JWT the next request would carry (logging in if needed), and login counters. */
   readonly auth: {
     token(): Promise<string>;
@@ -214,12 +215,14 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
 
   const batchFetch = transport.fetchFor("POST", "/v4/events/batch");
   const batchOp = transport.operationFor("POST", "/v4/events/batch");
-  const postBatch = async (body: unknown, safe: boolean, signal?: AbortSignal): Promise<OperationResult> => {
+  const postBatch = async (body: string, safe: boolean, signal?: AbortSignal): Promise<OperationResult> => {
     if (!batchFetch) throw new InvalidInputError({ vendor: VENDOR, message: "the spec has no POST /v4/events/batch", issues: [] });
     // The raw client, so this one request can be marked safe to repeat; the success check is the bound client's.
     const call = () =>
       base.POST("/v4/events/batch" as never, {
         body,
+        // The engine hands over the JSON it measured: sent as is, not serialised again.
+        bodySerializer: (text: string) => text,
         redirect: "manual",
         ...(signal ? { signal } : {}),
         fetch: (request: Request) => {
@@ -232,7 +235,7 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
 
   const client = api as SyneriseClient;
   Object.assign(client, {
-    sendEvents: (events: readonly SyneriseEvent[], sendOptions?: SendEventsOptions) =>
+    sendEvents: (events: ItemSource<SyneriseEvent>, sendOptions?: SendEventsOptions) =>
       sendEventBatches(events, { ...sendOptions, post: postBatch, redactor, ...(options.clock ? { clock: options.clock } : {}) }),
     auth: {
       token: () => {

@@ -1,14 +1,13 @@
 import {
+  InvalidItem,
   isRealDateTime,
-  measureJson,
-  untilAborted,
-  AbortedError,
-  CdpkitError,
-  InvalidInputError,
+  runBatches,
   systemClock,
-  toNetworkError,
+  type BatchPlan,
+  type BatchReport,
+  type BatchRunOptions,
   type Clock,
-  type InvalidInputIssue,
+  type ItemSource,
   type OperationResult,
   type Redactor,
 } from "@cdpkit/core";
@@ -23,56 +22,33 @@ export const MAX_EVENTS_PER_BATCH = 1000;
 /** 1 MB read as 10^6 bytes of JSON body: the stricter reading of "1 MB". */
 export const MAX_BATCH_BYTES = 1_000_000;
 
-export interface SendEventsOptions {
+export interface SendEventsOptions extends Pick<BatchRunOptions, "signal" | "onProgress" | "onRequest" | "keepAccepted" | "concurrency"> {
   /**
    * `"fill"` (default): an event without an `eventSalt` gets a random one, and one without `time` gets
-   * the current time, so a chunk re-sent after a lost response overwrites its events instead of
-   * duplicating them — and such chunks are retried. `"keep"`: events are sent as given; a chunk is
+   * the current time, so a request re-sent after a lost response overwrites its events instead of
+   * duplicating them — and such requests are retried. `"keep"`: events are sent as given; a request is
    * then retried only if every event in it already has an `eventSalt`.
    */
   eventSalt?: "fill" | "keep";
-  /** Chunks in flight at once. Default 1 (in order). */
-  concurrency?: number;
   /** Lower limits, e.g. for tests; never above the documented ones. */
   maxEventsPerBatch?: number;
   maxBatchBytes?: number;
-  /**
-   * Stops the helper: no chunk starts after the abort, the one in flight is given up, and every event
-   * not confirmed sent is reported failed with an AbortedError whose `cause` is the signal's reason.
-   */
-  signal?: AbortSignal;
 }
 
-export interface EventChunkResult {
-  /** Position of the chunk in sending order. */
-  index: number;
-  /** Positions of its events in the array given to sendEvents. */
-  positions: number[];
-  bytes: number;
-  status: "accepted" | "failed";
-  httpStatus?: number;
-  error?: CdpkitError;
-}
-
-export interface SendEventsReport {
-  /** True when every event was accepted. */
-  ok: boolean;
-  /** The events as sent (eventSalt/time filled in), by position in the input. */
-  accepted: { position: number; event: SyneriseEvent }[];
-  /** Every event not accepted, with the reason — invalid ones are never sent; nothing is dropped. */
-  failed: { position: number; event: SyneriseEvent; error: CdpkitError }[];
-  chunks: EventChunkResult[];
-}
+/**
+ * Every event read, accepted (as sent, eventSalt/time filled in) or failed with its reason — invalid
+ * ones are never sent; nothing is dropped (core's one report shape).
+ */
+export type SendEventsReport = BatchReport<SyneriseEvent>;
 
 export interface SendEventBatchesContext extends SendEventsOptions {
-  /** Sends one chunk; `signal` is the caller's (a transport that takes it cancels the request). */
-  post: (body: SyneriseEvent[], safeToRepeat: boolean, signal?: AbortSignal) => Promise<OperationResult>;
+  /** Sends one request body (a JSON array); `signal` is the caller's. */
+  post: (body: string, safeToRepeat: boolean, signal?: AbortSignal) => Promise<OperationResult>;
   redactor: Redactor;
   clock?: Clock;
 }
 
 const IDENTIFIERS = ["id", "uuid", "customId", "email"] as const;
-
 
 function problems(event: unknown): string[] {
   if (!event || typeof event !== "object" || Array.isArray(event)) return ["must be an object"];
@@ -96,106 +72,32 @@ function identifierType(event: SyneriseEvent): string {
   return IDENTIFIERS.filter((k) => client[k] !== undefined && client[k] !== null && client[k] !== "").join("+");
 }
 
-export async function sendEventBatches(events: readonly SyneriseEvent[], ctx: SendEventBatchesContext): Promise<SendEventsReport> {
-  if (!Array.isArray(events)) {
-    throw new InvalidInputError({ vendor: "synerise", message: "sendEvents: events must be an array", issues: [{ path: "events", message: "must be an array" }] });
-  }
-  const maxEvents = Math.min(ctx.maxEventsPerBatch ?? MAX_EVENTS_PER_BATCH, MAX_EVENTS_PER_BATCH);
-  const maxBytes = Math.min(ctx.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
+/**
+ * `POST /v4/events/batch` on core's batch engine: requests of at most 1000 events and 1 MB, one
+ * identifier type each, an eventSalt per event so a re-sent request overwrites instead of adding.
+ */
+export async function sendEventBatches(events: ItemSource<SyneriseEvent>, ctx: SendEventBatchesContext): Promise<SendEventsReport> {
   const fill = (ctx.eventSalt ?? "fill") === "fill";
   const clock = ctx.clock ?? systemClock;
-  const report: SendEventsReport = { ok: true, accepted: [], failed: [], chunks: [] };
-
-  // Prepare: validate, fill salt/time, measure (each event's JSON once), group by identifier type (order kept in each group).
-  type Entry = { position: number; event: SyneriseEvent; json: string; bytes: number };
-  const groups = new Map<string, Entry[]>();
-  const reject = (position: number, event: SyneriseEvent, message: string, issues: InvalidInputIssue[]) =>
-    report.failed.push({
-      position,
-      event,
-      error: new InvalidInputError({ vendor: "synerise", redactor: ctx.redactor, message: `sendEvents: event ${position} was not sent: ${message}`, issues }),
-    });
-  events.forEach((given, position) => {
-    const issues = problems(given);
-    if (issues.length > 0) {
-      return void reject(position, given, issues.join("; "), issues.map((message) => ({ path: `events[${position}]`, message })));
-    }
-    const event: SyneriseEvent = fill
-      ? { ...given, eventSalt: given.eventSalt ?? globalThis.crypto.randomUUID(), time: given.time ?? new Date(clock.now()).toISOString() }
-      : given;
-    const measured = measureJson(event, `events[${position}]`);
-    if ("issues" in measured) {
-      return void reject(position, event, measured.issues.map((i) => `${i.path} ${i.message}`).join("; "), measured.issues);
-    }
-    if (measured.bytes + 2 > maxBytes) {
-      return void reject(position, event, `it alone is larger than the ${maxBytes}-byte request limit`, [
-        { path: `events[${position}]`, message: `larger than ${maxBytes} bytes` },
-      ]);
-    }
-    const key = identifierType(event);
-    const group = groups.get(key) ?? [];
-    group.push({ position, event, json: measured.json, bytes: measured.bytes });
-    groups.set(key, group);
-  });
-
-  // Chunk: at most maxEvents events and maxBytes bytes of `[e1,e2,...]` each.
-  const chunks: Entry[][] = [];
-  for (const group of groups.values()) {
-    let current: Entry[] = [];
-    let bytes = 2;
-    for (const entry of group) {
-      const size = entry.bytes + (current.length > 0 ? 1 : 0);
-      if (current.length > 0 && (current.length >= maxEvents || bytes + size > maxBytes)) {
-        chunks.push(current);
-        current = [];
-        bytes = 2;
-      }
-      bytes += entry.bytes + (current.length > 0 ? 1 : 0);
-      current.push(entry);
-    }
-    if (current.length > 0) chunks.push(current);
-  }
-
-  const results: EventChunkResult[] = new Array(chunks.length);
-  const sendChunk = async (index: number): Promise<void> => {
-    const chunk = chunks[index]!;
-    const body = chunk.map((c) => c.event);
-    const bytes = 2 + chunk.reduce((n, c) => n + c.bytes, 0) + chunk.length - 1;
-    const positions = chunk.map((c) => c.position);
-    const safe = body.every((e) => typeof e.eventSalt === "string" && e.eventSalt !== "");
-    const signal = ctx.signal;
-    const aborted = () => new AbortedError({ vendor: "synerise", redactor: ctx.redactor, cause: signal?.reason });
-    let error: CdpkitError | undefined;
-    let httpStatus: number | undefined;
-    if (signal?.aborted) {
-      error = aborted(); // not started: nothing of it was sent
-    } else {
-      try {
-        const result = await untilAborted(ctx.post(body, safe, signal), signal);
-        httpStatus = result.response.status;
-        if (result.error !== undefined || !result.response.ok) error = syneriseError(result.response, result.error, "POST", ctx.redactor);
-      } catch (thrown) {
-        // Given up on by the caller: not confirmed sent. An answer the server gave keeps its own error.
-        if (signal?.aborted && !(thrown instanceof CdpkitError && thrown.status !== undefined)) error = aborted();
-        else error = thrown instanceof CdpkitError ? thrown : toNetworkError(thrown, { vendor: "synerise", redactor: ctx.redactor });
-      }
-    }
-    results[index] = { index, positions, bytes, status: error ? "failed" : "accepted", ...(httpStatus !== undefined ? { httpStatus } : {}), ...(error ? { error } : {}) };
-    for (const c of chunk) {
-      if (error) report.failed.push({ position: c.position, event: c.event, error });
-      else report.accepted.push({ position: c.position, event: c.event });
-    }
+  const plan: BatchPlan<SyneriseEvent, SyneriseEvent> = {
+    vendor: "synerise",
+    itemName: "event",
+    redactor: ctx.redactor,
+    limits: {
+      maxItems: Math.min(ctx.maxEventsPerBatch ?? MAX_EVENTS_PER_BATCH, MAX_EVENTS_PER_BATCH),
+      maxBytes: Math.min(ctx.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES),
+    },
+    prepare: (given, position) => {
+      const issues = problems(given);
+      if (issues.length > 0) return new InvalidItem(issues.map((message) => ({ path: `events[${position}]`, message })));
+      return fill ? { ...given, eventSalt: given.eventSalt ?? globalThis.crypto.randomUUID(), time: given.time ?? new Date(clock.now()).toISOString() } : given;
+    },
+    groupOf: identifierType,
+    send: async (batch, signal) => {
+      const safe = batch.entries.every((e) => typeof e.item.eventSalt === "string" && e.item.eventSalt !== "");
+      const result = await ctx.post(`[${batch.entries.map((e) => e.text).join(",")}]`, safe, signal);
+      if (result.error !== undefined || !result.response.ok) throw syneriseError(result.response, result.error, "POST", ctx.redactor);
+    },
   };
-  const concurrency = Math.max(1, Math.floor(ctx.concurrency ?? 1));
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, chunks.length) }, async () => {
-      while (next < chunks.length) await sendChunk(next++);
-    }),
-  );
-  report.chunks = results;
-  report.accepted.sort((a, b) => a.position - b.position);
-  report.failed.sort((a, b) => a.position - b.position);
-  report.ok = report.failed.length === 0;
-  return report;
+  return runBatches(events, plan, ctx);
 }

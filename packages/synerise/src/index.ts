@@ -5,7 +5,6 @@ export { parseErrorBody, type SyneriseErrorDetails } from "./errors.js";
 export {
   MAX_BATCH_BYTES,
   MAX_EVENTS_PER_BATCH,
-  type EventChunkResult,
   type SendEventsOptions,
   type SendEventsReport,
   type SyneriseEvent,

@@ -1,5 +1,6 @@
 // Bad input fails alone and typed, aborts are reported as such, credentials are checked at creation,
 // and every recently issued JWT stays redacted — against a scripted loopback server.
+import type { BatchRequestResult } from "@cdpkit/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AbortedError, createManualClock } from "@cdpkit/core";
 import { createSyneriseClient, InvalidInputError, type SyneriseEvent } from "../src/index.js";
@@ -35,8 +36,8 @@ describe("sendEvents: a bad event fails alone, named by its path", () => {
       event(8),
     ];
     const report = await client().sendEvents(events);
-    expect(report.accepted.map((a) => a.position)).toEqual([0, 8]);
-    expect(report.accepted.length + report.failed.length).toBe(events.length);
+    expect(report.acceptedItems!.map((a) => a.position)).toEqual([0, 8]);
+    expect(report.accepted + report.failed.length).toBe(events.length);
     for (const f of report.failed) expect(f.error).toBeInstanceOf(InvalidInputError);
     expect(report.failed.map((f) => issuePaths(f.error))).toEqual([
       ["events[1].params.cart.again.inner"],
@@ -61,7 +62,8 @@ describe("abort", () => {
     });
     const controller = new AbortController();
     const events = Array.from({ length: 6 }, (_, n) => event(n));
-    const pending = client().sendEvents(events, { maxEventsPerBatch: 2, signal: controller.signal });
+    const requests: BatchRequestResult[] = [];
+    const pending = client().sendEvents(events, { maxEventsPerBatch: 2, signal: controller.signal, onRequest: (r) => requests.push(r) });
     for (let waited = 0; hits < 2 && waited < 5000; waited += 5) await new Promise((r) => setTimeout(r, 5));
     expect(hits).toBe(2);
     const reason = new Error("caller stopped");
@@ -69,14 +71,14 @@ describe("abort", () => {
     controller.abort(reason);
     const report = await pending;
     expect(performance.now() - abortedAt).toBeLessThan(100);
-    expect(report.accepted.map((a) => a.position)).toEqual([0, 1]);
-    expect(report.accepted.length + report.failed.length).toBe(6);
+    expect(report.acceptedItems!.map((a) => a.position)).toEqual([0, 1]);
+    expect(report.accepted + report.failed.length).toBe(6);
     expect(report.failed.map((f) => f.position)).toEqual([2, 3, 4, 5]);
     for (const f of report.failed) {
       expect(f.error).toBeInstanceOf(AbortedError);
       expect(f.error.cause).toBe(reason);
     }
-    expect(report.chunks.map((c) => c.status)).toEqual(["accepted", "failed", "failed"]);
+    expect(requests.map((c) => c.status)).toEqual(["accepted", "failed", "failed"]);
     expect(hits).toBe(2); // no chunk started after the abort
   });
 

@@ -1,3 +1,4 @@
+import type { BatchRequestResult } from "@cdpkit/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSyneriseClient, MAX_BATCH_BYTES, ServerError, type SyneriseEvent } from "../src/index.js";
 import { json, startLocalServer, type LocalServer } from "./local-server.js";
@@ -6,7 +7,10 @@ let server: LocalServer;
 let failNext: number;
 let batches: { events: SyneriseEvent[]; bytes: number; apiVersion: string | undefined }[];
 
+let requests: BatchRequestResult[] = [];
+const record = (r: BatchRequestResult): void => void requests.push(r);
 beforeEach(async () => {
+  requests = [];
   server = await startLocalServer();
   failNext = 0;
   batches = [];
@@ -34,9 +38,9 @@ const event = (n: number, client: SyneriseEvent["client"] = { customId: `c-${n}`
 });
 
 describe("sendEvents", () => {
-  it("splits 2500 events into chunks of 1000, fills eventSalt and time, keeps order, sends Api-Version", async () => {
+  it("splits 2500 events into requests of 1000, fills eventSalt and time, keeps order, sends Api-Version", async () => {
     const events = Array.from({ length: 2500 }, (_, n) => event(n));
-    const report = await client().sendEvents(events);
+    const report = await client().sendEvents(events, { onRequest: record });
     expect(report.ok).toBe(true);
     expect(batches.map((b) => b.events.length)).toEqual([1000, 1000, 500]);
     expect(batches.every((b) => b.apiVersion === "4.4")).toBe(true);
@@ -44,11 +48,11 @@ describe("sendEvents", () => {
     expect(sent.map((e) => (e.params as { n: number }).n)).toEqual(events.map((_, n) => n));
     expect(new Set(sent.map((e) => e.eventSalt)).size).toBe(2500);
     expect(sent.every((e) => typeof e.time === "string" && !Number.isNaN(Date.parse(e.time)))).toBe(true);
-    expect(report.accepted.map((a) => a.position)).toEqual(events.map((_, n) => n));
-    expect(report.chunks.map((c) => [c.status, c.httpStatus, c.positions.length])).toEqual([
-      ["accepted", 202, 1000],
-      ["accepted", 202, 1000],
-      ["accepted", 202, 500],
+    expect(report.acceptedItems!.map((a) => a.position)).toEqual(events.map((_, n) => n));
+    expect(requests.map((c) => [c.status, c.positions.length])).toEqual([
+      ["accepted", 1000],
+      ["accepted", 1000],
+      ["accepted", 500],
     ]);
     expect(events[0]).not.toHaveProperty("eventSalt"); // the caller's objects are not modified
   });
@@ -56,26 +60,26 @@ describe("sendEvents", () => {
   it("keeps every request body at or under 1 MB", async () => {
     const big = "x".repeat(100_000);
     const events = Array.from({ length: 25 }, (_, n) => ({ ...event(n), params: { n, big } }));
-    const report = await client().sendEvents(events);
+    const report = await client().sendEvents(events, { onRequest: record });
     expect(report.ok).toBe(true);
     expect(batches.length).toBeGreaterThanOrEqual(3);
     for (const b of batches) expect(b.bytes).toBeLessThanOrEqual(MAX_BATCH_BYTES);
     expect(batches.reduce((n, b) => n + b.events.length, 0)).toBe(25);
-    expect(report.chunks.map((c) => c.bytes)).toEqual(batches.map((b) => b.bytes));
+    expect(requests.map((c) => c.bytes)).toEqual(batches.map((b) => b.bytes));
   });
 
   it("sends one identifier type per request, as the docs require", async () => {
     const events = [event(0, { email: "a@example.com" }), event(1, { customId: "c1" }), event(2, { email: "b@example.com" })];
-    const report = await client().sendEvents(events);
+    const report = await client().sendEvents(events, { onRequest: record });
     expect(report.ok).toBe(true);
     expect(batches.map((b) => b.events.map((e) => Object.keys(e.client).join()))).toEqual([["email", "email"], ["customId"]]);
   });
 
   it("reports invalid and oversized events as failed without sending them; the rest go out", async () => {
     const events = [event(0), { ...event(1), label: "" }, { label: "x", type: "custom", client: {} } as SyneriseEvent, { ...event(3), params: { big: "y".repeat(MAX_BATCH_BYTES) } }, event(4)];
-    const report = await client().sendEvents(events);
+    const report = await client().sendEvents(events, { onRequest: record });
     expect(report.ok).toBe(false);
-    const long = await client().sendEvents([{ ...event(9), label: "x".repeat(65) }]);
+    const long = await client().sendEvents([{ ...event(9), label: "x".repeat(65) }], { onRequest: record });
     expect(long.failed[0]?.error.message).toMatch(/label must be at most 64 characters/);
     expect(report.failed.map((f) => [f.position, f.error.name])).toEqual([
       [1, "InvalidInputError"],
@@ -85,13 +89,13 @@ describe("sendEvents", () => {
     expect(report.failed[0]!.error.message).toMatch(/label must be a non-empty string/);
     expect(report.failed[1]!.error.message).toMatch(/client must carry one of id, uuid, customId, email/);
     expect(report.failed[2]!.error.message).toMatch(/larger than the 1000000-byte request limit/);
-    expect(report.accepted.map((a) => a.position)).toEqual([0, 4]);
+    expect(report.acceptedItems!.map((a) => a.position)).toEqual([0, 4]);
     expect(batches.flatMap((b) => b.events).length).toBe(2);
   });
 
   it("retries a failed chunk whose events all carry an eventSalt, with the same salts", async () => {
     failNext = 2;
-    const report = await client().sendEvents([event(0), event(1)]);
+    const report = await client().sendEvents([event(0), event(1)], { onRequest: record });
     expect(report.ok).toBe(true);
     expect(server.seen.filter((s) => s.path === "/v4/events/batch")).toHaveLength(3);
     const bodies = server.seen.filter((s) => s.path === "/v4/events/batch").map((s) => s.body);
@@ -100,20 +104,20 @@ describe("sendEvents", () => {
 
   it("never retries a chunk without eventSalts (eventSalt: keep); its events come back as failed", async () => {
     failNext = 1;
-    const report = await client().sendEvents([event(0), event(1)], { eventSalt: "keep" });
+    const report = await client().sendEvents([event(0), event(1)], { eventSalt: "keep", onRequest: record });
     expect(server.seen.filter((s) => s.path === "/v4/events/batch")).toHaveLength(1);
     expect(report.ok).toBe(false);
     expect(report.failed.map((f) => f.position)).toEqual([0, 1]);
     expect(report.failed[0]!.error).toBeInstanceOf(ServerError);
     expect(report.failed[0]!.error.vendorMessage).toBe("try later");
-    expect(report.chunks[0]).toMatchObject({ status: "failed", httpStatus: 500 });
+    expect(requests[0]).toMatchObject({ status: "failed", error: { status: 500 } });
   });
 
   it("keeps going after a failed chunk: later chunks are still sent and reported", async () => {
     failNext = 1;
-    const report = await client({ retry: false }).sendEvents(Array.from({ length: 3 }, (_, n) => event(n)), { maxEventsPerBatch: 1 });
-    expect(report.chunks.map((c) => c.status)).toEqual(["failed", "accepted", "accepted"]);
+    const report = await client({ retry: false }).sendEvents(Array.from({ length: 3 }, (_, n) => event(n)), { maxEventsPerBatch: 1, onRequest: record });
+    expect(requests.map((c) => c.status)).toEqual(["failed", "accepted", "accepted"]);
     expect(report.failed.map((f) => f.position)).toEqual([0]);
-    expect(report.accepted.map((a) => a.position)).toEqual([1, 2]);
+    expect(report.acceptedItems!.map((a) => a.position)).toEqual([1, 2]);
   });
 });

@@ -237,29 +237,32 @@ export async function sendAll(vendor, client, n, { batchSize }) {
     const events = seqs.map((seq) => ({ event_name: "df_page_view", event_properties: { seq } }));
     /** @type {import("@cdpkit/dfinery").SendEventsReport} */
     const report = await client.sendEvents({ external_id: "ingest-user" }, events, { concurrency: 2 });
-    /** @param {any} e */
-    const seqOf = (e) => Number(e?.event_properties?.seq);
-    return {
-      accepted: report.accepted.map((e) => ({ seq: seqOf(e), id: String(e.event_log_id) })),
-      failed: report.failed.map((f) => ({ seq: seqOf(f.event), id: String(f.event?.event_log_id), reason: reasonOf(f.error), error: f.error })),
-    };
+    return accountFor(report, seqs, "event_log_id");
   }
   if (vendor === "synerise") {
     const events = seqs.map((seq) => ({ label: "ingest", type: "custom", action: "ingest.event", client: { customId: "ingest-user" }, params: { seq } }));
     /** @type {import("@cdpkit/synerise").SendEventsReport} */
     const report = await client.sendEvents(events, { maxEventsPerBatch: batchSize, concurrency: 2 });
-    return {
-      accepted: report.accepted.map((a) => ({ seq: a.position, id: String(a.event.eventSalt) })),
-      failed: report.failed.map((f) => ({ seq: f.position, id: String(f.event.eventSalt), reason: reasonOf(f.error), error: f.error })),
-    };
+    return accountFor(report, seqs, "eventSalt");
   }
   // Kameleoon: the line format; a line is ~90 bytes, so the body limit sets the batch size.
   const events = seqs.map((seq) => ({ eventType: "CONVERSION", visitorCode: "ingest-visitor", goalId: 1, seq }));
   /** @type {import("@cdpkit/kameleoon").SendEventsReport<import("@cdpkit/kameleoon").VisitEvent>} */
   const report = await client.sendVisitEvents(events, { maxBodyBytes: batchSize * 90 });
+  return accountFor(report, seqs, "nonce");
+}
+
+/**
+ * Every event of a batch report (core's one shape for all vendors) by its sequence number and the
+ * dedup id the client filled in.
+ * @param {import("@cdpkit/core").BatchReport<any>} report
+ * @param {number[]} seqs
+ * @param {string} idField
+ */
+function accountFor(report, seqs, idField) {
   return {
-    accepted: report.accepted.map((a) => ({ seq: a.position, id: String(a.event.nonce) })),
-    failed: report.failed.map((f) => ({ seq: f.position, id: String(f.event.nonce), reason: reasonOf(f.error), error: f.error })),
+    accepted: (report.acceptedItems ?? []).map((a) => ({ seq: Number(seqs[a.position]), id: String(a.item[idField]) })),
+    failed: report.failed.map((f) => ({ seq: Number(seqs[f.position]), id: String(/** @type {any} */ (f.item)?.[idField]), reason: reasonOf(f.error), error: f.error })),
   };
 }
 

@@ -106,10 +106,10 @@ async function single(call: () => Promise<{ data?: unknown; error?: unknown; res
   }
 }
 
-async function batch(total: number, call: () => Promise<{ accepted: unknown[]; failed: { error: unknown }[] }>): Promise<Outcome> {
+async function batch(total: number, call: () => Promise<{ accepted: number; failed: readonly { error: unknown }[] }>): Promise<Outcome> {
   try {
     const report = await call();
-    return { type: "batch", total, accepted: report.accepted.length, failed: report.failed, report };
+    return { type: "batch", total, accepted: report.accepted, failed: [...report.failed], report };
   } catch (error) {
     return { type: "thrown", error };
   }

@@ -484,6 +484,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1.1/campaigns/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the campaign (mailing) list
+         * @description Lists campaigns (mailings) a page at a time; pass the response's `next_from_id` as `from_id` for the next page.
+         */
+        post: operations["listCampaigns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get campaign information
+         * @description Returns the settings of one campaign (mailing).
+         */
+        post: operations["getCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/activate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate a campaign
+         * @description Activates a campaign (mailing); with `run_now` it launches it instantly, optionally for another audience source (`override_source_type`, `override_source_id`) and sending limit (`override_limit`) for this run.
+         */
+        post: operations["activateCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a campaign
+         * @description Deactivates a campaign (mailing); `abort_if_running` also aborts the messages already in the sending queue.
+         */
+        post: operations["deactivateCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone a campaign
+         * @description Clones a campaign's content and settings to a newly created campaign and returns the new campaign's id.
+         */
+        post: operations["cloneCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/get_status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get campaign status
+         * @description Returns whether a campaign (mailing) is active and completed, and its status.
+         */
+        post: operations["getCampaignStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/regulars/list/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the regular campaign list
+         * @description Lists regular campaigns.
+         */
+        post: operations["listRegularCampaigns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/regulars/get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get regular campaign information
+         * @description Returns the settings of one regular campaign, its schedule (`start_schedule`) included.
+         */
+        post: operations["getRegularCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1.1/campaigns/triggers/start": {
         parameters: {
             query?: never;
@@ -558,6 +718,106 @@ export interface paths {
          * @description Returns the settings of one trigger campaign.
          */
         post: operations["getTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/triggers/list/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the trigger campaign list
+         * @description Lists trigger campaigns.
+         */
+        post: operations["listTriggers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/triggers/update/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Update a trigger campaign
+         * @description Changes a trigger campaign's settings: name, message templates, trigger type and the optional settings.
+         */
+        post: operations["updateTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/triggers/start_batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Launch a trigger campaign for many profiles
+         * @description Bulk trigger launch: launches a trigger campaign for every profile that an item of `data` finds (the batch version of campaigns/triggers/start); returns the ids of the profiles the campaign was sent to.
+         */
+        post: operations["startTriggerBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/triggers/start_batch_task": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Launch a trigger campaign for many profiles as a task
+         * @description Task for bulk trigger launch: like campaigns/triggers/start_batch, but "Returns a response with the task id, without waiting for completion".
+         */
+        post: operations["startTriggerBatchTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/campaigns/triggers/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone a trigger campaign
+         * @description Clones the content and settings of a trigger campaign to a newly created campaign.
+         */
+        post: operations["cloneTrigger"];
         delete?: never;
         options?: never;
         head?: never;
@@ -784,6 +1044,386 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1.1/scampaigns/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the campaign list (super-campaigns)
+         * @description Lists campaigns in the v73+ sense: "combinations of mailings and scenarios into unified marketing strategies".
+         */
+        post: operations["listSuperCampaigns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/scampaigns/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate a campaign (super-campaign)
+         * @description Activates a campaign (super-campaign) from `activate_date`, optionally with deactivation and completion dates.
+         */
+        post: operations["activateSuperCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/scampaigns/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a campaign (super-campaign)
+         * @description Deactivates a campaign (super-campaign) immediately: "Deactivation stops sending messages from running mailings"; settings and data are kept for reactivation.
+         */
+        post: operations["deactivateSuperCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/scampaigns/get_status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get campaign status (super-campaign)
+         * @description Returns the current status of a campaign (super-campaign).
+         */
+        post: operations["getSuperCampaignStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/workflows/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Engage a profile in a scenario
+         * @description Engages the profile found by the matching identifier in an automation scenario ("the profiles will enter the \"Default\" start node").
+         */
+        post: operations["startWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/workflows/import_and_start_batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import profiles and engage them in a scenario
+         * @description Batch import and engage: imports several profiles and immediately sends them to a scenario (the batch version of "Import and engage profile in scenario").
+         */
+        post: operations["importAndStartWorkflowBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/workflows/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the scenario list
+         * @description Lists automation scenarios with their nodes, a page at a time; pass the response's `next_from_id` as `from_id` for the next page.
+         */
+        post: operations["listWorkflows"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/workflows/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate a scenario
+         * @description Activates an automation scenario; `skip_profiles` clears the scenario before reactivating.
+         */
+        post: operations["activateWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/promocodes/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import promo codes
+         * @description Imports one or several promo codes into a loyalty program; reports the outcome per code and the counts.
+         */
+        post: operations["importPromocodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/promocodes/get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get promo code information
+         * @description Returns a promo code of a loyalty program: whether and when it was attached, activated, expired.
+         */
+        post: operations["getPromocode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/promocodes/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate a promo code
+         * @description Activates a promo code; the code must be attached to a profile.
+         */
+        post: operations["activatePromocode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/promocodes/update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Update a promo code
+         * @description Changes a promo code's expiry date, or activates or deactivates it.
+         */
+        post: operations["updatePromocode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/promocodes/attach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach a promo code to a profile
+         * @description Attaches a promo code to the profile found by the matching identifier. With `code`: an unattached code is attached, an unknown one is imported and attached, an attached single-use one is an error. Without `code`: an available code of the loyalty program is attached.
+         */
+        post: operations["attachPromocode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/promocodes/detach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Detach a promo code from a profile
+         * @description Detaches a promo code from the profile found by the matching identifier.
+         */
+        post: operations["detachPromocode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/promocodes/export_all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get all promo codes
+         * @description Returns every promo code of a loyalty program, with attachment and activation dates where set.
+         */
+        post: operations["exportAllPromocodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/goals/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a goal
+         * @description Records a goal achievement, and optionally its value, for the profile found by the matching identifier.
+         */
+        post: operations["registerGoal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/market/orders/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import an order and item statuses
+         * @description Imports orders, their payment method and the statuses of their items into the market, optionally creating custom fields and custom item statuses.
+         */
+        post: operations["importMarketOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/market/orders/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the order list
+         * @description Lists the orders of the account, or of one touchpoint, a page at a time; pass the response's `next_from_id` as `from_id` for the next page.
+         */
+        post: operations["listMarketOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1.1/market/products/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import products, SKUs and categories
+         * @description Imports products with their SKUs, categories and custom fields into the market in one request.
+         */
+        post: operations["importMarketProducts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -884,11 +1524,8 @@ export interface components {
         };
         /** @description How a method finds the profile ("matching"): the mode in `matching` and the identifier field(s) that mode names (`email`, `phone`, `profile_id`, or `field_name` + `field_value` for `custom`). The modes a method accepts differ from method to method (its description lists them); the platform default is `email`. */
         MatchingIdentifiers: {
-            /**
-             * @description Profile matching mode. Modes seen in the docs: `email` (profile data and subscriptions), `email_profile` (profile data only), `email_sub` (subscriptions only), `phone`, `phone_sub`, `profile_id`, `push_sub`, `custom`, `custom_sub`, `email_phone`, `email_phone_sub`. Not an enum: the accepted set depends on the method.
-             * @default email
-             */
-            matching: string;
+            /** @description Profile matching mode; the platform's default is `email` (no `default` keyword here: the generated types would then make the field required in every body that uses this schema). Modes seen in the docs: `email` (profile data and subscriptions), `email_profile` (profile data only), `email_sub` (subscriptions only), `phone`, `phone_sub`, `profile_id`, `push_sub`, `custom`, `custom_sub`, `email_phone`, `email_phone_sub`. Not an enum: the accepted set depends on the method. */
+            matching?: string;
             /** @description The profile's email, for the email matching modes. */
             email?: string;
             /** @description The profile's phone, for the phone matching modes. */
@@ -1023,6 +1660,211 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description An access group an object belongs to. */
+        CampaignGroup: {
+            /** @description Group id. */
+            id?: number;
+            /** @description Group name. */
+            name?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One campaign (mailing) of campaigns/list or campaigns/regulars/list/. */
+        CampaignListItem: {
+            /** @description Campaign ID. */
+            id?: number;
+            /** @description Campaign name. */
+            name?: string;
+            /** @description Campaign type (e.g. `broadcast`, `regular`, `trigger`). */
+            type?: string;
+            /** @description Campaign active flag. */
+            is_active?: boolean;
+            /** @description Campaign SubID. */
+            subid?: string;
+            /** @description Messages with opt-in link flag. */
+            for_confirm?: boolean;
+            /** @description List of tags. */
+            ui_tags?: string[];
+            /** @description List of access groups. */
+            groups?: components["schemas"]["CampaignGroup"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A message template object of a campaign (mailing): the template and its sender fields ("Message template object"; "Message templates list"). */
+        CampaignContent: {
+            /** @description Message template id. */
+            message_id?: number;
+            /** @description Message subject. */
+            subject?: string;
+            /** @description Sender email. */
+            from_email?: string;
+            /** @description Sender name. */
+            from_name?: string;
+            /** @description Reply-to email. */
+            replyto_email?: string;
+            /** @description Reply-to name. */
+            replyto_name?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A campaign's (mailing's) settings, as campaigns/get returns them. */
+        Campaign: {
+            /** @description Campaign ID. */
+            id?: number;
+            /** @description Campaign name. */
+            name?: string;
+            /** @description Campaign description. */
+            description?: string;
+            /** @description Campaign type (e.g. `regular`, `splittest`). */
+            type?: string;
+            /** @description Name of the user who edited the campaign. */
+            updated_user?: string;
+            /** @description Date the campaign was last edited (RFC 3339). */
+            update_time?: string;
+            /** @description Campaign active flag. */
+            is_active?: boolean;
+            /** @description Campaign finished flag. */
+            is_completed?: boolean;
+            /** @description Audience source ID. */
+            data_id?: number;
+            /** @description Audience source type (e.g. `list`, `segment`). */
+            data_type?: string;
+            /** @description Message templates list. */
+            content?: components["schemas"]["CampaignContent"][];
+            /** @description Campaign status (e.g. `Inactive`). */
+            status?: string;
+            /** @description Campaign SubID. */
+            subid?: string;
+            /** @description Virtual sender ID. */
+            virtual_sender_id?: number;
+            /** @description Push providers of the campaign. */
+            providers?: string[];
+            /** @description Push notification sending mode (push channels only). */
+            push_sending_mode?: string;
+            /** @description Resource ID. */
+            resource_id?: number;
+            /** @description Sending channel. */
+            channel?: string;
+            /** @description Messages with opt-in link flag. */
+            for_confirm?: boolean;
+            /** @description Email channel active. */
+            send_email_content?: boolean;
+            /** @description Push channel active. */
+            send_push_content?: boolean;
+            /** @description SMS channel active. */
+            send_sms_content?: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A campaign's (mailing's) status, as campaigns/get_status returns it. */
+        CampaignStatus: {
+            /** @description Campaign active flag. */
+            is_active?: boolean;
+            /** @description Campaign finished flag. */
+            is_completed?: boolean;
+            /** @description Current campaign status (e.g. `Inactive`). */
+            status?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A regular campaign's settings, as campaigns/regulars/get returns them. */
+        CampaignRegular: {
+            /** @description Campaign ID. */
+            id?: number;
+            /** @description Campaign name. */
+            name?: string;
+            /** @description Campaign active flag. */
+            is_active?: boolean;
+            /** @description Audience source ID. */
+            data_id?: number;
+            /** @description Audience source type (e.g. `segment`). */
+            data_type?: string;
+            /** @description Message templates list. */
+            content?: components["schemas"]["CampaignContent"][];
+            /** @description Sending channel (e.g. `email`). */
+            send_channel?: string;
+            /** @description Channel (e.g. `email`). */
+            channel?: string;
+            /** @description Resource ID. */
+            resource_id?: number;
+            /** @description Campaign SubID. */
+            subid?: string;
+            /** @description Sending limit. */
+            limit?: number;
+            /** @description When the campaign runs: minutes, hours, days of month and week, months, years, and the time zone. */
+            start_schedule?: {
+                start_mins?: number[];
+                start_hours?: number[];
+                start_mdays?: number[];
+                start_wdays?: number[];
+                start_months?: number[];
+                start_years?: number[];
+                /** @description Time zone. */
+                tz?: string;
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description Name of the user who edited the campaign. */
+            updated_user?: string;
+            /** @description Date the campaign was last edited (RFC 3339). */
+            update_time?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A trigger campaign's settings, as campaigns/triggers/get returns them. */
+        TriggerCampaign: {
+            /** @description Trigger campaign ID. */
+            id?: number;
+            /** @description Campaign name. */
+            name?: string;
+            /** @description The campaign's trigger call URL. */
+            call_url?: string;
+            /** @description Message template objects. */
+            content?: components["schemas"]["CampaignContent"][];
+            /** @description Sending channel. */
+            send_channel?: string;
+            /** @description Tracking domains list (Smart accounts). */
+            custom_tracking_domains?: string[];
+            /** @description Campaign active flag. */
+            is_active?: boolean;
+            /** @description Random tracking domain prefix (Smart accounts). */
+            is_random_tracking_prefix?: boolean;
+            /** @description Database ID. */
+            list_id?: number;
+            /** @description Resource ID. */
+            resource_id?: number;
+            /** @description Waits for X minutes before campaign launch. */
+            skip_minutes?: number;
+            /** @description Campaign SubID. */
+            subid?: string;
+            /** @description Trigger type (e.g. `api_call`). */
+            trigger_type?: string;
+            /** @description Virtual sender ID (Smart accounts). */
+            virtual_sender_id?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One trigger campaign of campaigns/triggers/list/. */
+        TriggerListItem: {
+            /** @description Trigger campaign ID. */
+            id?: number;
+            /** @description Campaign name. */
+            name?: string;
+            /** @description Trigger type (e.g. `api_call`). */
+            type?: string;
+            /** @description Campaign active flag. */
+            is_active?: boolean;
+            /** @description Messages with opt-in links flag. */
+            for_confirm?: boolean;
+            /** @description Tag list. */
+            ui_tags?: string[];
+            /** @description Group list. */
+            groups?: components["schemas"]["CampaignGroup"][];
+            /** @description Push providers of the campaign (push campaigns). */
+            providers?: string[];
+        } & {
+            [key: string]: unknown;
+        };
         /** @description One resource of resources/list. */
         ResourceListItem: {
             /** @description Resource id. */
@@ -1116,6 +1958,210 @@ export interface components {
             ui_tags?: string[];
             /** @description Access groups (the parameter table says `[]String`; the docs' example shows `{id, name}` objects). */
             groups?: unknown[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description A super-campaign's state: `cloning` (being cloned), `inactive`, `waiting` (awaiting activation), `active`, `completed`, `deleted`.
+         * @enum {string}
+         */
+        SuperCampaignState: "cloning" | "inactive" | "waiting" | "active" | "completed" | "deleted";
+        /** @description Selects a profile's subscription to send the message to ("Not used if custom_request is set"): push `subscription_id` + `provider`, email `email`, SMS `phone`; `not_strict` says what to do when that subscription is not found. */
+        WorkflowSubscriptionFilter: {
+            /** @description Push subscription id. */
+            subscription_id?: string;
+            /** @description Push provider. */
+            provider?: string;
+            /** @description Email subscription. */
+            email?: string;
+            /** @description SMS subscription. */
+            phone?: string;
+            /** @description What to do when the given subscription is not found. */
+            not_strict?: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One automation scenario (workflow) of workflows/list. */
+        Workflow: {
+            /** @description Scenario ID. */
+            id?: number;
+            /** @description Scenario name. */
+            name?: string;
+            /** @description Database ID. */
+            list_id?: number;
+            /** @description Active or inactive scenario. */
+            is_active?: boolean;
+            /** @description List of tags. */
+            ui_tags?: string[];
+            /** @description Mode if the profile is recaptured by the scenario (e.g. `skip`). */
+            mode?: string;
+            /** @description List of groups. */
+            groups?: {
+                [key: string]: unknown;
+            }[];
+            /** @description List of nodes. */
+            nodes?: ({
+                /** @description Node name. */
+                name?: string;
+                /** @description Node type (e.g. `start`, `campaign`, `delay`, `condition`). */
+                type?: string;
+                /** @description Node ID. */
+                node_id?: number;
+                /** @description Template ids of a campaign node. */
+                templates?: number[];
+                /** @description Campaign ID of a campaign node. */
+                campaign_id?: number;
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The outcome for one imported promo code. */
+        PromocodeImportResult: {
+            /** @description Promo code. */
+            code?: string;
+            /** @description Error code for this code (0 = imported). */
+            error?: number;
+            /** @description Error text for this code. */
+            error_text?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A promo code, as promocodes/get returns it. Dates are RFC 3339 strings, empty when not set. */
+        Promocode: {
+            /** @description Promo code. */
+            code?: string;
+            /** @description Loyalty program ID. */
+            loyalty_id?: number;
+            /** @description Creation date. */
+            created?: string;
+            /** @description Attached to a profile. */
+            is_attached?: boolean;
+            /** @description Activated. */
+            is_activated?: boolean;
+            /** @description Expired. */
+            is_expired?: boolean;
+            /** @description Attachment date. */
+            attached?: string;
+            /** @description Activation date. */
+            activated?: string;
+            /** @description Expiry date reached. */
+            expired?: string;
+            /** @description Expiry date. */
+            expire_date?: string;
+            /** @description Database ID of the profile the code is attached to. */
+            database_id?: number;
+            /** @description ID of the profile the code is attached to. */
+            profile_id?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One promo code of promocodes/export_all; `attached` and `activated` (RFC 3339) only when set. */
+        PromocodeExportItem: {
+            /** @description Promo code. */
+            code?: string;
+            /** @description Attachment date. */
+            attached?: string;
+            /** @description Activation date. */
+            activated?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One goal of a goals list. */
+        GoalItem: {
+            /** @description Goal name. */
+            goal?: string;
+            /** @description Goal value. */
+            value?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A market custom field to create ("Creating custom fields for the following entities - product, SKU, order, order item"). */
+        MarketCustomField: {
+            /** @description Field ID. */
+            external_id?: string;
+            /** @description Field name. */
+            name?: string;
+            /** @description The entity the field belongs to: `product`, `sku`, `order` or `line_order` (order item). */
+            entity_type?: string;
+            /** @description Whether the field is required. */
+            required?: boolean;
+            /** @description Value type (e.g. `unicode`). */
+            value_type?: string;
+            /** @description Default value. */
+            default_value?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A custom status of an order item. */
+        MarketCustomLineStatus: {
+            /** @description Status ID. */
+            external_id?: string;
+            /** @description Status name. */
+            name?: string;
+            /** @description Status type: `delivered`, `canceled`, `refunded` or `in_process`. */
+            type?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A product of market/products/import `data` (the docs' "Product data object"; `name` and `external_id` are required there). */
+        MarketProduct: {
+            /** @description Product's name. */
+            name?: string;
+            /** @description Product ID that is used when adding an item to an order. */
+            external_id?: string;
+            /** @description The ID of the product a SKU is linked to (SKU data). */
+            product_external_id?: string;
+            /** @description Current price of the product. */
+            price?: string;
+            /** @description Old price of the product. */
+            old_price?: string;
+            /** @description The price currency (configured in Market > Settings > Other; an unknown currency is an error). */
+            currency?: string;
+            /** @description Product description (no more than 1000 characters). */
+            description?: string;
+            /** @description Product category IDs. */
+            categories?: string[];
+            /** @description List of tags. */
+            tags?: string[];
+            /** @description Manufacturer's name. */
+            manufacturer_name?: string;
+            /** @description URL of the product page on the store site. */
+            url?: string;
+            /** @description List of URL links to the product images. */
+            pictures?: string[];
+            /** @description The number of products available for sale. */
+            count?: number;
+            /** @description Shelf life or service life (in days). */
+            expiration_time?: string;
+            /** @description Whether the product is in stock. */
+            is_available?: boolean;
+            /** @description Possibility of courier delivery. */
+            delivery?: boolean;
+            /** @description List of product barcodes from the manufacturer. */
+            barcode?: string[];
+            /** @description Manufacturer's official warranty. */
+            manufacturer_warranty?: boolean;
+            /** @description Custom product fields, by field ID. */
+            custom_fields?: {
+                [key: string]: unknown;
+            };
+            /** @description Product data that varies by region (`external_id` is the region ID). */
+            regional_data?: {
+                [key: string]: unknown;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A market category ("Each object creates one category"). */
+        MarketCategory: {
+            /** @description Category ID. */
+            external_id?: string;
+            /** @description Category name. */
+            name?: string;
+            /** @description Main category ID; passed when creating a subcategory. */
+            parent_external_id?: string;
         } & {
             [key: string]: unknown;
         };
@@ -2107,6 +3153,365 @@ export interface operations {
             400: components["responses"]["Failure"];
         };
     };
+    listCampaigns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /**
+                     * @description First campaign in the list ID (by default 1); the previous page's `next_from_id`.
+                     * @default 1
+                     */
+                    from_id?: number;
+                    /**
+                     * @description Response campaigns limit (by default 1000).
+                     * @default 1000
+                     */
+                    limit?: number;
+                    /** @description Campaign type, e.g. `trigger`. */
+                    type?: string;
+                    /** @description Campaign active flag. */
+                    is_active?: boolean;
+                    /** @description List of tags to search campaigns by. */
+                    ui_tags?: string[];
+                    /** @description List of access groups (names). */
+                    groups?: string[];
+                    /** @description List of access group IDs. */
+                    groups_id?: number[];
+                    /** @description Attributes assigned to the mailing and their values (v72 page), e.g. `{"season": {"options": ["spring_2024", "summer_2024"]}}`. */
+                    attributes?: {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The campaigns of this page. */
+                        data?: components["schemas"]["CampaignListItem"][];
+                        /** @description "The index must be passed in the next request to receive another piece of data". */
+                        next_from_id?: number;
+                        /** @description Total campaign count. */
+                        total_count?: number;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Campaign ID. */
+                    id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    activateCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Campaign ID. */
+                    id: number;
+                    /** @description Launch campaign instantly. */
+                    run_now?: boolean;
+                    /**
+                     * @description Override audience source (only with `run_now` true).
+                     * @enum {string}
+                     */
+                    override_source_type?: "list" | "segment";
+                    /** @description New audience source ID (only with `run_now` true). */
+                    override_source_id?: number;
+                    /** @description Override campaign limitations for the current run. */
+                    override_limit?: number;
+                    /** @description Additional content for the API content filter node and the template's apicontent variables. */
+                    content?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Attach file(s) to campaign messages (File objects). */
+                    attach?: {
+                        [key: string]: unknown;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description No data returned. */
+                        data?: null;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    deactivateCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Campaign ID. */
+                    id: number;
+                    /**
+                     * @description Abort campaign sending (by default false): "abort_if_running = true property immediately aborts all messages in sending queue".
+                     * @default false
+                     */
+                    abort_if_running?: boolean;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description No data returned. */
+                        data?: null;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    cloneCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Campaign ID. */
+                    id: number;
+                    /** @description New campaign name (by default "Clone of ..."). */
+                    name?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: {
+                            /** @description New campaign ID. */
+                            saved_id?: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getCampaignStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Campaign ID. */
+                    id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: components["schemas"]["CampaignStatus"];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    listRegularCampaigns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /**
+                     * @description The first campaign in the list ID (by default 1).
+                     * @default 1
+                     */
+                    from_id?: number;
+                    /**
+                     * @description Campaigns list limit (by default 1000).
+                     * @default 1000
+                     */
+                    limit?: number;
+                    /** @description Retrieve active campaigns only. */
+                    is_active?: boolean;
+                    /** @description List of tags to search campaigns by. */
+                    ui_tags?: string[];
+                    /** @description List of access groups (names). */
+                    groups?: string[];
+                    /** @description List of access group IDs. */
+                    groups_id?: number[];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The regular campaigns. */
+                        data?: components["schemas"]["CampaignListItem"][];
+                        /** @description Total campaign count. */
+                        total_count?: number;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getRegularCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Campaign ID. */
+                    id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: components["schemas"]["CampaignRegular"];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
     startTrigger: {
         parameters: {
             query?: never;
@@ -2118,6 +3523,7 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                     /** @description Trigger campaign id. */
                     id: number;
                     /**
@@ -2134,6 +3540,7 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -2160,6 +3567,7 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                     /** @description Trigger campaign id. */
                     id?: number;
                     /** @description Profile database id. */
@@ -2179,6 +3587,7 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -2205,9 +3614,11 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -2234,11 +3645,296 @@ export interface operations {
             content: {
                 "application/json": {
                     token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
                     /** @description Trigger campaign id. */
                     id: number;
                 } & {
                     [key: string]: unknown;
                 };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: components["schemas"]["TriggerCampaign"];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    listTriggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /**
+                     * @description The first campaign in response ID (by default 1).
+                     * @default 1
+                     */
+                    from_id?: number;
+                    /**
+                     * @description Trigger campaigns list limit (by default 1000).
+                     * @default 1000
+                     */
+                    limit?: number;
+                    /** @description Retrieve only active campaigns. */
+                    is_active?: boolean;
+                    /** @description List of tags to search campaigns by. */
+                    ui_tags?: string[];
+                    /** @description List of access groups (names). */
+                    groups?: string[];
+                    /** @description List of access group IDs. */
+                    groups_id?: number[];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The trigger campaigns. */
+                        data?: components["schemas"]["TriggerListItem"][];
+                        /** @description Total trigger campaign count. */
+                        total_count?: number;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    updateTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Trigger campaign ID. */
+                    id: number;
+                    /** @description New campaign name. */
+                    name: string;
+                    /** @description Message template objects. */
+                    content: components["schemas"]["CampaignContent"][];
+                    /**
+                     * @description Trigger type.
+                     * @enum {string}
+                     */
+                    trigger_type: "api_call" | "api_import" | "action" | "update" | "pixel" | "subscribe";
+                    /** @description Activates campaign instantly. */
+                    is_active?: boolean;
+                    /** @description Campaign SubID. */
+                    subid?: string;
+                    /** @description Wait for X minutes before sending. */
+                    skip_minutes?: number;
+                    /** @description Resource ID. */
+                    resource_id?: number;
+                    /** @description Sending policy ID. */
+                    policy_id?: number;
+                    /**
+                     * @description Push notification sending mode (push channels only); `fanout` by default.
+                     * @enum {string}
+                     */
+                    push_sending_mode?: "fanout" | "last";
+                    /** @description Virtual sender ID (Smart accounts). */
+                    virtual_sender_id?: number;
+                    /** @description Tracking domain random prefix (Smart accounts). */
+                    is_random_trk_prefix?: boolean;
+                    /** @description Tracking domains list (Smart accounts). */
+                    custom_trk_domain?: string[];
+                    /** @description Hidden copy email addresses (Smart accounts). */
+                    blind_carbon_copy?: string[];
+                    /** @description Send messages ignoring subscription status (Smart accounts). */
+                    unconditional_sending?: boolean;
+                    /** @description The action of an `action` trigger ("Action based trigger type"). */
+                    action?: string;
+                    /** @description The field conditions of an `update` trigger (a JSON structure naming the field, e.g. `"fieldname": "custom_ID"`). */
+                    update_query?: unknown;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    startTriggerBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Trigger campaign ID (not `id`, unlike campaigns/triggers/start). */
+                    trigger_id: number;
+                    /** @description The profiles to launch for: each item is a matching object ("A field in the database and its value, which will be used to search for the desired profile"), e.g. `{"email": "profile1@example.com"}`. */
+                    data: ({
+                        /** @description The profile's email (email matching modes). */
+                        email?: string;
+                        /** @description The profile's phone (phone matching modes). */
+                        phone?: string;
+                        /** @description The profile's id (`matching` `profile_id`). */
+                        profile_id?: string;
+                        /** @description Data for Action hooks, for this profile only. */
+                        custom_data?: {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /**
+                     * @description Profile matching mode for every item of `data` (by default `email`): `email`, `email_profile`, `email_sub`, `phone`, `phone_sub`, `profile_id`, `push_sub`, `custom`, `custom_sub`, `email_phone`, `email_phone_sub`.
+                     * @default email
+                     */
+                    matching?: string;
+                    /** @description The custom profile field the items' values match, with `matching` `custom`. */
+                    field_name?: string;
+                    /** @description Data you can use in a message template as the {apicontent.fieldname} variable. */
+                    content?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Data to be used in Action hooks ("can be passed either at the root of the request or separately in each data object"). */
+                    custom_data?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Attaches file(s) to the messages (File objects). */
+                    attach?: {
+                        [key: string]: unknown;
+                    }[];
+                    /** @description Skip the triggers and scenarios the launch would set off. */
+                    skip_triggers?: boolean;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description Profile IDs to which the campaign was sent. */
+                        result?: string[];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    startTriggerBatchTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Trigger campaign ID. */
+                    id: number;
+                    /** @description The profiles to launch for ("A field in the database and its value, which will be used to search for the desired profile"). */
+                    data: {
+                        [key: string]: unknown;
+                    }[];
+                    /** @description Data you can use in a message template as the {apicontent.fieldname} variable. */
+                    content?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Data to be used in Action hooks (at the root or in each data object). */
+                    custom_data?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Attaches file(s) to the messages (File objects). */
+                    attach?: {
+                        [key: string]: unknown;
+                    }[];
+                    /** @description Custom MongoDB database query, when no matching is specified. */
+                    custom_request?: {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["MatchingIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    cloneTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
             };
         };
         responses: {
@@ -2716,4 +4412,826 @@ export interface operations {
             400: components["responses"]["Failure"];
         };
     };
+    listSuperCampaigns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /**
+                     * @description ID of the first campaign in the response (default 1).
+                     * @default 1
+                     */
+                    from_id?: number;
+                    /**
+                     * @description Limit on the number of returned items (default 1000).
+                     * @default 1000
+                     */
+                    limit?: number;
+                    state?: components["schemas"]["SuperCampaignState"];
+                    /** @description Tag list to filter campaigns. */
+                    ui_tags?: string[];
+                    /** @description Group names to filter campaigns. */
+                    groups?: string[];
+                    /** @description Group IDs to filter campaigns. */
+                    groups_id?: number[];
+                    /** @description Attribute values to filter campaigns (listed on the v73 copy of the page), e.g. `{"season": ["spring_2025", "summer_2025"]}`. */
+                    attributes?: {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    activateSuperCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Campaign ID. */
+                    id: number;
+                    /** @description Activation date in RFC 3339 format, e.g. `2025-03-15T10:00:00Z`. */
+                    activate_date: string;
+                    /** @description Accepted alias of `activate_date`: the docs' own request example sends `start_date` ("If you send start_date without a date value, the campaign is activated immediately"). */
+                    start_date?: string;
+                    /** @description Deactivation date in RFC 3339 format. */
+                    deactivate_date?: string;
+                    /** @description Completion date in RFC 3339 format. */
+                    completed_date?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description No data returned. */
+                        data?: null;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    deactivateSuperCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Campaign ID. */
+                    id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description No data returned. */
+                        data?: null;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getSuperCampaignStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Campaign ID. */
+                    id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: {
+                            /** @description Current campaign status: `cloning`, `inactive`, `waiting`, `active`, `completed` or `deleted` (a plain string, so a status added later still validates). */
+                            status?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    startWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Workflow ID. */
+                    id: number;
+                    /** @description Resource ID for email and phone matching. */
+                    resource_id?: number;
+                    /** @description Additional data for the message template as the {apicontent.fieldname} variable (usable in the "API call" and "API content filter" nodes). */
+                    content?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Data to be used in Action hooks. */
+                    custom_data?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Attaches file(s) to the request (File objects). */
+                    attach?: {
+                        [key: string]: unknown;
+                    }[];
+                    /** @description Custom MongoDB database query, when no matching is specified. */
+                    custom_request?: {
+                        [key: string]: unknown;
+                    };
+                    subscription_filter?: components["schemas"]["WorkflowSubscriptionFilter"];
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["MatchingIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    importAndStartWorkflowBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Workflow identifier. */
+                    workflow_id: number;
+                    /**
+                     * @description Profile matching mode (by default `email`); required on this method.
+                     * @default email
+                     */
+                    matching: string;
+                    /** @description Profile data, including subscriptions (the page's table; the shape of one batch item is not captured in our notes). */
+                    data?: unknown;
+                } & {
+                    [key: string]: unknown;
+                }) & WithRequired<components["schemas"]["MatchingIdentifiers"], "matching">;
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    listWorkflows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /**
+                     * @description The first ID in the response (by default 1); the previous page's `next_from_id`.
+                     * @default 1
+                     */
+                    from_id?: number;
+                    /**
+                     * @description List limit (by default 1000).
+                     * @default 1000
+                     */
+                    limit?: number;
+                    /** @description List of access groups. */
+                    groups?: string[];
+                    /** @description List of access group IDs. */
+                    groups_id?: number[];
+                    /** @description List of tags. */
+                    ui_tags?: string[];
+                    /** @description Attributes assigned to the scenario and their values, e.g. `{"season": {"options": ["spring_2024", "summer_2024"]}}`. */
+                    attributes?: {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The scenarios of this page. */
+                        data?: components["schemas"]["Workflow"][];
+                        /** @description The `from_id` of the next page. */
+                        next_from_id?: number;
+                        /** @description Total scenario count. */
+                        total?: number;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    activateWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Scenario ID. */
+                    id: number;
+                    /** @description Clear the scenario before reactivating. */
+                    skip_profiles?: boolean;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description No data returned. */
+                        data?: null;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    importPromocodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Promo codes list. */
+                    codes: string[];
+                    /** @description Loyalty program ID. */
+                    loyalty_id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The outcome per code. */
+                        data?: components["schemas"]["PromocodeImportResult"][];
+                        /** @description Number of successfully imported promo codes. */
+                        inserted?: number;
+                        /** @description Import errors due to duplication. */
+                        duplicated?: number;
+                        /** @description Import errors due to loyalty program limitations. */
+                        discarded_by_limit?: number;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    getPromocode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Promo code. */
+                    code: string;
+                    /** @description Loyalty program ID. */
+                    loyalty_id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        data?: components["schemas"]["Promocode"];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    activatePromocode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Promo code. */
+                    code: string;
+                    /** @description Loyalty program ID. */
+                    loyalty_id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description No data returned. */
+                        data?: null;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    updatePromocode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Promotional code. */
+                    code: string;
+                    /** @description Loyalty program ID. */
+                    loyalty_id: number;
+                    /** @description Promo code activation (true) or deactivation (false). */
+                    activated?: boolean;
+                    /** @description Promo code expire date in RFC 3339 format, e.g. `2018-08-25T08:00:00Z`. */
+                    expire_date?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    attachPromocode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database ID. */
+                    db_id: number;
+                    /** @description Loyalty program ID. */
+                    loyalty_id: number;
+                    /** @description Promo code; without it the loyalty program picks an available one. */
+                    code?: string;
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["MatchingIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description No data returned. */
+                        data?: null;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    detachPromocode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database ID. */
+                    db_id: number;
+                    /** @description Loyalty program ID. */
+                    loyalty_id: number;
+                    /** @description Promotion code ("If no \"code\" parameter is specified or if a specified code is attached to multiple profiles — an error will be returned"). */
+                    code?: string;
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["MatchingIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    exportAllPromocodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Loyalty program ID. */
+                    loyalty_id: number;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The loyalty program's promo codes. */
+                        data?: components["schemas"]["PromocodeExportItem"][];
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    registerGoal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Database ID. */
+                    db_id: number;
+                    /** @description Pixel ID. */
+                    pixel_id: number;
+                    /** @description Goal name. */
+                    goal?: string;
+                    /** @description Goals list, e.g. `[{"goal": "card", "value": 10.0}]`. */
+                    goals?: components["schemas"]["GoalItem"][];
+                    /** @description Goal value (float). */
+                    value?: number;
+                    /** @description Event date in RFC 3339 format. */
+                    date?: string;
+                    /** @description Original request referer. */
+                    referer?: string;
+                    /** @description Original request browser. */
+                    user_agent?: string;
+                    /** @description Original request language. */
+                    accept_language?: string;
+                    /** @description Original request IP address. */
+                    client_ip?: string;
+                    /** @description Additional goal event data: "The object must not contain nested objects or arrays. The object size is no larger than 1 KB." */
+                    pixel_data?: {
+                        [key: string]: unknown;
+                    };
+                    /**
+                     * @description Disables triggers and scenarios set up for the event (default false).
+                     * @default false
+                     */
+                    skip_triggers?: boolean;
+                    /**
+                     * @description The event updates profile data (default true).
+                     * @default true
+                     */
+                    enrich_profile?: boolean;
+                    /**
+                     * @description Test event flag (default false).
+                     * @default false
+                     */
+                    is_test?: boolean;
+                    /** @description Profile field `_vendor` at the time of the event. */
+                    vendor?: string;
+                } & {
+                    [key: string]: unknown;
+                }) & components["schemas"]["MatchingIdentifiers"];
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    importMarketOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Custom fields to create (for `product`, `sku`, `order`, `line_order`). */
+                    custom_fields?: components["schemas"]["MarketCustomField"][];
+                    /** @description Custom statuses of order items to create. */
+                    custom_line_statuses?: components["schemas"]["MarketCustomLineStatus"][];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    listMarketOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description "The pointer to the next page. It is taken from the previous request, or passed empty for the first one." */
+                    from_id?: string;
+                    /** @description Order list limit. */
+                    limit?: number;
+                    /** @description Touchpoint, to list the orders of one touchpoint only. */
+                    endpoint?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"] & {
+                        /** @description The orders of this page (the item shape is not captured in our notes). */
+                        data?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description The `from_id` of the next page. */
+                        next_from_id?: string;
+                    };
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
+    importMarketProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: components["schemas"]["Token"];
+                    format?: components["schemas"]["Format"];
+                    /** @description Data about products and their SKUs. */
+                    data: components["schemas"]["MarketProduct"][];
+                    /** @description Categories and subcategories to create. */
+                    categories?: components["schemas"]["MarketCategory"][];
+                    /** @description Custom fields to create. */
+                    custom_fields?: components["schemas"]["MarketCustomField"][];
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/xml": components["schemas"]["XmlBody"];
+            };
+        };
+        responses: {
+            /** @description The envelope: `error` 0 means success; any other `error` is a failure (see components.schemas.ErrorCode). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            400: components["responses"]["Failure"];
+        };
+    };
 }
+type WithRequired<T, K extends keyof T> = T & {
+    [P in K]-?: T[P];
+};

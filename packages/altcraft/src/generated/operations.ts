@@ -535,6 +535,168 @@ export const operations = [
     }
   },
   {
+    "operationId": "listCampaigns",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/list",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "getCampaign",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/get",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
+    "operationId": "activateCampaign",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/activate/",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
+    "operationId": "deactivateCampaign",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/deactivate",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
+    "operationId": "cloneCampaign",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/clone",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
+    "operationId": "getCampaignStatus",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/get_status",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
+    "operationId": "listRegularCampaigns",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/regulars/list/",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "getRegularCampaign",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/regulars/get",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
     "operationId": "startTrigger",
     "method": "POST",
     "path": "/api/v1.1/campaigns/triggers/start",
@@ -610,6 +772,110 @@ export const operations = [
       "required": [
         "id"
       ]
+    }
+  },
+  {
+    "operationId": "listTriggers",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/triggers/list/",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "updateTrigger",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/triggers/update/",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id",
+        "name",
+        "content",
+        "trigger_type"
+      ]
+    }
+  },
+  {
+    "operationId": "startTriggerBatch",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/triggers/start_batch",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "trigger_id",
+        "data"
+      ]
+    }
+  },
+  {
+    "operationId": "startTriggerBatchTask",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/triggers/start_batch_task",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id",
+        "data"
+      ]
+    }
+  },
+  {
+    "operationId": "cloneTrigger",
+    "method": "POST",
+    "path": "/api/v1.1/campaigns/triggers/clone",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
     }
   },
   {
@@ -835,6 +1101,402 @@ export const operations = [
     "successType": "object",
     "requestBody": {
       "type": "object"
+    }
+  },
+  {
+    "operationId": "listSuperCampaigns",
+    "method": "POST",
+    "path": "/api/v1.1/scampaigns/list",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "activateSuperCampaign",
+    "method": "POST",
+    "path": "/api/v1.1/scampaigns/activate",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id",
+        "activate_date"
+      ]
+    }
+  },
+  {
+    "operationId": "deactivateSuperCampaign",
+    "method": "POST",
+    "path": "/api/v1.1/scampaigns/deactivate",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
+    "operationId": "getSuperCampaignStatus",
+    "method": "POST",
+    "path": "/api/v1.1/scampaigns/get_status",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
+    "operationId": "startWorkflow",
+    "method": "POST",
+    "path": "/api/v1.1/workflows/start",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
+    "operationId": "importAndStartWorkflowBatch",
+    "method": "POST",
+    "path": "/api/v1.1/workflows/import_and_start_batch",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "workflow_id",
+        "matching"
+      ]
+    }
+  },
+  {
+    "operationId": "listWorkflows",
+    "method": "POST",
+    "path": "/api/v1.1/workflows/list",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "activateWorkflow",
+    "method": "POST",
+    "path": "/api/v1.1/workflows/activate",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "id"
+      ]
+    }
+  },
+  {
+    "operationId": "importPromocodes",
+    "method": "POST",
+    "path": "/api/v1.1/promocodes/import",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "codes",
+        "loyalty_id"
+      ]
+    }
+  },
+  {
+    "operationId": "getPromocode",
+    "method": "POST",
+    "path": "/api/v1.1/promocodes/get",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "code",
+        "loyalty_id"
+      ]
+    }
+  },
+  {
+    "operationId": "activatePromocode",
+    "method": "POST",
+    "path": "/api/v1.1/promocodes/activate",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "code",
+        "loyalty_id"
+      ]
+    }
+  },
+  {
+    "operationId": "updatePromocode",
+    "method": "POST",
+    "path": "/api/v1.1/promocodes/update",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "code",
+        "loyalty_id"
+      ]
+    }
+  },
+  {
+    "operationId": "attachPromocode",
+    "method": "POST",
+    "path": "/api/v1.1/promocodes/attach",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "loyalty_id"
+      ]
+    }
+  },
+  {
+    "operationId": "detachPromocode",
+    "method": "POST",
+    "path": "/api/v1.1/promocodes/detach",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "loyalty_id"
+      ]
+    }
+  },
+  {
+    "operationId": "exportAllPromocodes",
+    "method": "POST",
+    "path": "/api/v1.1/promocodes/export_all",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "loyalty_id"
+      ]
+    }
+  },
+  {
+    "operationId": "registerGoal",
+    "method": "POST",
+    "path": "/api/v1.1/goals/register",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "db_id",
+        "pixel_id"
+      ]
+    }
+  },
+  {
+    "operationId": "importMarketOrders",
+    "method": "POST",
+    "path": "/api/v1.1/market/orders/import",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "listMarketOrders",
+    "method": "POST",
+    "path": "/api/v1.1/market/orders/list",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object"
+    }
+  },
+  {
+    "operationId": "importMarketProducts",
+    "method": "POST",
+    "path": "/api/v1.1/market/products/import",
+    "security": [
+      [
+        "BearerToken"
+      ],
+      []
+    ],
+    "idempotent": false,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "data"
+      ]
     }
   }
 ] as const;
