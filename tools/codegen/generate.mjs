@@ -190,6 +190,8 @@ export async function renderOperations(specPath, label) {
       const body = requestBody(op, doc);
       if (body) entry.requestBody = body;
       if (op["x-cdpkit-follows-redirect-as-get"] === true) entry.followsAsGet = true;
+      if (op["x-cdpkit-pagination"]) entry.pagination = op["x-cdpkit-pagination"];
+      if (op["x-cdpkit-batch"]) entry.batch = op["x-cdpkit-batch"];
       const headers = fixedHeaders([...(item.parameters ?? []), ...(op.parameters ?? [])], doc);
       if (headers) entry.headers = headers;
       operations.push(entry);
@@ -208,7 +210,14 @@ export async function renderOperations(specPath, label) {
     `export const servers = ${JSON.stringify(servers, null, 2)} as const;\n\n` +
     `export const securitySchemes = ${JSON.stringify(schemes, null, 2)} as const;\n\n` +
     `export const operations = ${JSON.stringify(operations, null, 2)} as const;\n\n` +
-    `export type OperationInfo = (typeof operations)[number];\n`
+    `export type OperationInfo = (typeof operations)[number];\n\n` +
+    `/** The operations that page (\`x-cdpkit-pagination\`), for the typed \`paginate\`. */\n` +
+    `export interface PaginatedOperations {\n` +
+    operations
+      .filter((o) => o.pagination)
+      .map((o) => `  ${JSON.stringify(o.path)}: { method: ${JSON.stringify(o.method.toLowerCase())}; items: ${JSON.stringify(o.pagination.items)} };\n`)
+      .join("") +
+    `}\n`
   );
 }
 

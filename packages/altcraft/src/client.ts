@@ -18,11 +18,12 @@ import {
   type OperationInit,
   type OperationMeta,
   type OperationResult,
+  type PaginateMethod,
   type RetryOptions,
 } from "@cdpkit/core";
 import { envelopeError, WriteOutcomeUnknownError } from "./errors.js";
 import type { paths } from "./generated/openapi.js";
-import { operations as generated, securitySchemes } from "./generated/operations.js";
+import { operations as generated, securitySchemes, type PaginatedOperations } from "./generated/operations.js";
 
 const VENDOR = "altcraft";
 const operations: readonly OperationMeta[] = generated;
@@ -54,7 +55,8 @@ export interface AltcraftClientOptions extends ClientBaseOptions {
   throwOnError?: boolean;
 }
 
-export type AltcraftApi = Client<paths, "application/json">;
+/** Every method, typed by path, plus `paginate` over the list methods that page with `from_id` / `next_from_id`. */
+export type AltcraftApi = Client<paths, "application/json"> & PaginateMethod<paths, PaginatedOperations>;
 
 function validate(options: AltcraftClientOptions): void {
   const issues: InvalidInputIssue[] = [];

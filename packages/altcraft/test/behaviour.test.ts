@@ -166,3 +166,59 @@ describe("writes are sent once", () => {
     expect(JSON.parse(seen[1]!.body)).toEqual({ token: TOKEN });
   });
 });
+
+describe("paginate (from_id / next_from_id)", () => {
+  it("walks campaigns/list page by page with the token in every body, and ends when next_from_id is absent", async () => {
+    // 7 campaigns served 3 at a time: from_id is the first id of the page, next_from_id the next page's.
+    respond = (req, res) => {
+      const body = JSON.parse(req.body) as { from_id?: number; limit?: number; token?: string };
+      const from = body.from_id ?? 1;
+      const ids = [1, 2, 3, 4, 5, 6, 7].filter((id) => id >= from).slice(0, body.limit ?? 3);
+      const next = ids.length > 0 && ids[ids.length - 1]! < 7 ? ids[ids.length - 1]! + 1 : undefined;
+      envelope(res, { error: 0, error_text: "Successful operation", data: ids.map((id) => ({ id, name: `c${id}` })), ...(next ? { next_from_id: next } : {}) });
+    };
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url });
+    const names: string[] = [];
+    for await (const campaign of client.paginate("POST", "/api/v1.1/campaigns/list", { body: { limit: 3 } })) names.push(String(campaign.name));
+    expect(names).toEqual(["c1", "c2", "c3", "c4", "c5", "c6", "c7"]);
+    const bodies = seen.map((s) => JSON.parse(s.body) as { from_id?: number; token?: string });
+    expect(bodies.map((b) => b.from_id)).toEqual([undefined, 4, 7]);
+    expect(bodies.every((b) => b.token === TOKEN)).toBe(true);
+  });
+
+  it("a cursor that does not move ends with a VendorError instead of looping; maxPages stops early", async () => {
+    respond = (_req, res) => envelope(res, { error: 0, error_text: "ok", data: [{ id: 1 }], next_from_id: 2 });
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url });
+    const walk = async (maxPages?: number) => {
+      const pages: number[] = [];
+      for await (const page of client.paginate("POST", "/api/v1.1/campaigns/list", { body: {} }, maxPages ? { maxPages } : {}).pages()) pages.push(page.items.length);
+      return pages;
+    };
+    await expect(walk()).rejects.toThrow(VendorError);
+    expect(seen).toHaveLength(2);
+    expect(await walk(1)).toEqual([1]);
+  });
+
+  it("an envelope error on a later page ends the walk with its typed error", async () => {
+    respond = (_req, res, hit) =>
+      hit === 1 ? envelope(res, { error: 0, error_text: "ok", data: [{ id: 1 }], next_from_id: 2 }) : envelope(res, { error: 403, error_text: "No rights" });
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url });
+    const got: unknown[] = [];
+    await expect(
+      (async () => {
+        for await (const item of client.paginate("POST", "/api/v1.1/campaigns/list", { body: {} })) got.push(item);
+      })(),
+    ).rejects.toThrow(AuthError);
+    expect(got).toHaveLength(1);
+  });
+
+  it("a method that does not page is refused when iterated", async () => {
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url });
+    const iterate = async () => {
+      // @ts-expect-error profiles/get is not a paginated method
+      for await (const _ of client.paginate("POST", "/api/v1.1/profiles/get", { body: { db_id: 1 } })) void _;
+    };
+    await expect(iterate()).rejects.toThrow(InvalidInputError);
+    expect(seen).toHaveLength(0);
+  });
+});

@@ -107,6 +107,16 @@ export {
 } from './operation-client.js';
 export { isRealDateTime, jsonIssues, measureJson, utf8Bytes } from './json.js';
 export {
+  paginateItems,
+  paginatePages,
+  type Page,
+  type PaginatedIndex,
+  type PaginateMethod,
+  type PaginateOptions,
+  type Pagination,
+  type Paginator,
+} from './paginate.js';
+export {
   InvalidItem,
   runBatches,
   type Batch,

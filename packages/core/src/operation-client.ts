@@ -1,5 +1,6 @@
 import { applySecurity, type Credential, type SecuritySchemeMeta } from './auth.js';
-import { InvalidInputError, MalformedResponseError } from './errors.js';
+import { httpErrorFor, InvalidInputError, MalformedResponseError } from './errors.js';
+import { paginateItems, paginatePages, type Page, type PaginateOptions, type Paginator } from './paginate.js';
 import type { Redactor } from './redact.js';
 import type { FetchLike } from './fetch.js';
 import { bodySource, rebuildRequest } from './context.js';
@@ -112,6 +113,8 @@ export interface BindOperationsOptions {
   readonly operationFor?: (method: string, path: string) => OperationMeta | undefined;
   /** Scrubs the `error` body handed back when a call does not throw (it may echo a credential). */
   readonly redactor?: Redactor;
+  /** The typed error for a call that answered with an error (pagination ends with it). Default: by status. */
+  readonly errorFor?: (result: OperationResult, method: string, path: string) => Error;
   /** Body fields the client fills in itself (e.g. a token), so they are not required of the caller. */
   readonly clientFilledBodyFields?: readonly string[];
   /** Fills vendor defaults into each call's init (e.g. a service id query parameter). It must not
@@ -202,6 +205,32 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     const fn = raw[name];
     if (typeof fn === 'function') bound[name] = fn.bind(client);
   }
+  const errorFor =
+    options.errorFor ??
+    ((result: OperationResult, method: string) =>
+      httpErrorFor({ vendor, status: result.response.status, headers: result.response.headers, method, url: result.response.url, body: result.error, ...(redactor ? { redactor } : {}) }));
+  bound.paginate = (method: string, path: string, init?: OperationInit, paging?: PaginateOptions): Paginator<unknown> => {
+    const verb = String(method).toUpperCase();
+    const call = bound[verb] as Verb;
+    async function* pages(): AsyncGenerator<Page<unknown>> {
+      const pagination = options.operationFor?.(verb, path)?.pagination;
+      if (!pagination) {
+        throw new InvalidInputError({
+          vendor,
+          message: `${verb} ${path} does not page (the spec gives it no x-cdpkit-pagination)`,
+          issues: [{ path: 'path', message: `${verb} ${path} is not a paginated operation` }],
+        });
+      }
+      yield* paginatePages(
+        (pageInit) => call(path, pageInit),
+        pagination,
+        (init ?? {}) as Record<string, unknown>,
+        { vendor, operation: `${verb} ${path}`, toError: (result) => errorFor(result, verb, path) },
+        paging,
+      );
+    }
+    return { pages, [Symbol.asyncIterator]: () => paginateItems(pages()) };
+  };
   return bound as C;
 }
 

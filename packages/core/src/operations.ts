@@ -6,6 +6,7 @@
 import type { Clock } from './clock.js';
 import type { RateLimitRule } from './rate-limit.js';
 import type { RetryOptions } from './retry.js';
+import type { Pagination } from './paginate.js';
 
 export interface OperationRateLimit {
   readonly scope: string;
@@ -36,6 +37,8 @@ export interface OperationMeta {
   readonly requestBody?: { readonly type: 'object' | 'array'; readonly required?: readonly string[] };
   /** A 301/302/303 answer points at the result, fetched with GET (`x-cdpkit-follows-redirect-as-get`). */
   readonly followsAsGet?: boolean;
+  /** How the operation pages (`x-cdpkit-pagination`), for `paginate`. */
+  readonly pagination?: Pagination;
 }
 
 export interface OperationIndex<O extends OperationMeta> {

@@ -165,6 +165,13 @@ export const operations = [
         "db_id",
         "data"
       ]
+    },
+    "batch": {
+      "items": "data",
+      "maxItems": 10000,
+      "maxBytes": 10000000,
+      "results": "result",
+      "source": "In one request it is not recommended: transfer more than 10,000 profiles; transfer more than 10 MB of data."
     }
   },
   {
@@ -187,6 +194,12 @@ export const operations = [
         "db_id",
         "data"
       ]
+    },
+    "batch": {
+      "items": "data",
+      "maxItems": 10000,
+      "maxBytes": 10000000,
+      "source": "In one request it is not recommended: transfer more than 10,000 profiles; transfer more than 10 MB of data."
     }
   },
   {
@@ -364,6 +377,14 @@ export const operations = [
       "required": [
         "resource_id"
       ]
+    },
+    "pagination": {
+      "style": "cursor",
+      "in": "body",
+      "cursorParam": "from_id",
+      "nextCursor": "next_from_id",
+      "limitParam": "limit",
+      "items": "data"
     }
   },
   {
@@ -550,6 +571,14 @@ export const operations = [
     "successType": "object",
     "requestBody": {
       "type": "object"
+    },
+    "pagination": {
+      "style": "cursor",
+      "in": "body",
+      "cursorParam": "from_id",
+      "nextCursor": "next_from_id",
+      "limitParam": "limit",
+      "items": "data"
     }
   },
   {
@@ -836,6 +865,12 @@ export const operations = [
         "trigger_id",
         "data"
       ]
+    },
+    "batch": {
+      "items": "data",
+      "maxBytes": 10485760,
+      "results": "result",
+      "source": "The request body size is limited by default to 10 Mb, exception for files — 100 Mb."
     }
   },
   {
@@ -914,6 +949,14 @@ export const operations = [
     "successType": "object",
     "requestBody": {
       "type": "object"
+    },
+    "pagination": {
+      "style": "cursor",
+      "in": "body",
+      "cursorParam": "from_id",
+      "nextCursor": "next_from_id",
+      "limitParam": "limit",
+      "items": "data"
     }
   },
   {
@@ -995,6 +1038,14 @@ export const operations = [
     "successType": "object",
     "requestBody": {
       "type": "object"
+    },
+    "pagination": {
+      "style": "cursor",
+      "in": "body",
+      "cursorParam": "from_id",
+      "nextCursor": "next_from_id",
+      "limitParam": "limit",
+      "items": "data"
     }
   },
   {
@@ -1226,6 +1277,12 @@ export const operations = [
         "workflow_id",
         "matching"
       ]
+    },
+    "batch": {
+      "items": "data",
+      "maxItems": 10000,
+      "maxBytes": 10485760,
+      "source": "The request body is limited by default to 10MB ... It is not recommended to transfer more than 10,000 profiles in one request."
     }
   },
   {
@@ -1244,6 +1301,14 @@ export const operations = [
     "successType": "object",
     "requestBody": {
       "type": "object"
+    },
+    "pagination": {
+      "style": "cursor",
+      "in": "body",
+      "cursorParam": "from_id",
+      "nextCursor": "next_from_id",
+      "limitParam": "limit",
+      "items": "data"
     }
   },
   {
@@ -1476,6 +1541,14 @@ export const operations = [
     "successType": "object",
     "requestBody": {
       "type": "object"
+    },
+    "pagination": {
+      "style": "cursor",
+      "in": "body",
+      "cursorParam": "from_id",
+      "nextCursor": "next_from_id",
+      "limitParam": "limit",
+      "items": "data"
     }
   },
   {
@@ -1497,8 +1570,22 @@ export const operations = [
       "required": [
         "data"
       ]
+    },
+    "batch": {
+      "items": "data",
+      "source": "data | array of objects | Yes | Data about products and their SKUs"
     }
   }
 ] as const;
 
 export type OperationInfo = (typeof operations)[number];
+
+/** The operations that page (`x-cdpkit-pagination`), for the typed `paginate`. */
+export interface PaginatedOperations {
+  "/api/v1.1/subscriptions/list_all": { method: "post"; items: "data" };
+  "/api/v1.1/campaigns/list": { method: "post"; items: "data" };
+  "/api/v1.1/resources/list": { method: "post"; items: "data" };
+  "/api/v1.1/segments/list/": { method: "post"; items: "data" };
+  "/api/v1.1/workflows/list": { method: "post"; items: "data" };
+  "/api/v1.1/market/orders/list": { method: "post"; items: "data" };
+}

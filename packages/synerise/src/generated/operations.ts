@@ -2455,3 +2455,7 @@ export const operations = [
 ] as const;
 
 export type OperationInfo = (typeof operations)[number];
+
+/** The operations that page (`x-cdpkit-pagination`), for the typed `paginate`. */
+export interface PaginatedOperations {
+}
