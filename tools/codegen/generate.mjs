@@ -217,6 +217,13 @@ export async function renderOperations(specPath, label) {
       .filter((o) => o.pagination)
       .map((o) => `  ${JSON.stringify(o.path)}: { method: ${JSON.stringify(o.method.toLowerCase())}; items: ${JSON.stringify(o.pagination.items)} };\n`)
       .join("") +
+    `}\n\n` +
+    `/** The operations that take many items per request (\`x-cdpkit-batch\`), for the typed \`sendBatch\`. */\n` +
+    `export interface BatchOperations {\n` +
+    operations
+      .filter((o) => o.batch)
+      .map((o) => `  ${JSON.stringify(o.path)}: { method: ${JSON.stringify(o.method.toLowerCase())}; items: ${JSON.stringify(o.batch.items)} };\n`)
+      .join("") +
     `}\n`
   );
 }

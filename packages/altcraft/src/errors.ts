@@ -48,7 +48,8 @@ type Options = CdpkitErrorOptions & { status: number };
 export function envelopeError(
   envelope: { error: number; error_text?: unknown },
   altcraftMethod: string,
-  response: Response,
+  /** The answer it came in (for a per-item result of a batch, the batch's). */
+  response: { readonly status: number; readonly url: string },
   redactor: Redactor,
 ): CdpkitError & AltcraftErrorInfo {
   const code = envelope.error;

@@ -222,3 +222,39 @@ describe("paginate (from_id / next_from_id)", () => {
     expect(seen).toHaveLength(0);
   });
 });
+
+describe("sendBatch (x-cdpkit-batch)", () => {
+  it("profiles/add_batch/: packs 25,000 profiles into requests of at most 10,000, each item accounted for by its result", async () => {
+    // Every 1000th profile is refused by the platform (per-item result error 409); the rest get an id.
+    respond = (req, res) => {
+      const body = JSON.parse(req.body) as { db_id: number; data: { email: string }[]; token: string };
+      envelope(res, {
+        error: 0,
+        error_text: "Successful operation",
+        result: body.data.map((p) =>
+          Number(p.email.split("@")[0]) % 1000 === 0 ? { error: 409, error_text: "Duplicate profile" } : { error: 0, error_text: "ok", profile_id: `id-${p.email}` },
+        ),
+      });
+    };
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url });
+    async function* profiles() {
+      for (let n = 1; n <= 25_000; n++) yield { email: `${n}@example.com` };
+    }
+    const report = await client.sendBatch("POST", "/api/v1.1/profiles/add_batch/", profiles(), { db_id: 1 }, { keepAccepted: false });
+    const bodies = seen.map((s) => JSON.parse(s.body) as { db_id: number; data: unknown[]; token: string });
+    expect(bodies.map((b) => b.data.length)).toEqual([10_000, 10_000, 5_000]);
+    expect(bodies.every((b) => b.db_id === 1 && b.token === TOKEN)).toBe(true);
+    expect(report.read).toBe(25_000);
+    expect(report.accepted).toBe(25_000 - 25);
+    expect(report.failed.map((f) => f.position + 1)).toEqual(Array.from({ length: 25 }, (_, i) => (i + 1) * 1000));
+    for (const f of report.failed) expect(f.error).toBeInstanceOf(ConflictError);
+    expect(report.acceptedItems).toBeUndefined();
+  });
+
+  it("a method without x-cdpkit-batch is refused before sending", async () => {
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url });
+    // @ts-expect-error profiles/import is not a batch method
+    await expect(client.sendBatch("POST", "/api/v1.1/profiles/import", [{}])).rejects.toThrow(InvalidInputError);
+    expect(seen).toHaveLength(0);
+  });
+});

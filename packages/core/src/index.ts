@@ -90,6 +90,7 @@ export {
   type OperationIndex,
   type OperationMeta,
   type OperationRateLimit,
+  type BatchFacts,
 } from './operations.js';
 export { Semaphore } from './semaphore.js';
 export { ReplayableRequest, type ReplayableBody } from './context.js';
@@ -110,12 +111,11 @@ export {
   paginateItems,
   paginatePages,
   type Page,
-  type PaginatedIndex,
-  type PaginateMethod,
   type PaginateOptions,
   type Pagination,
   type Paginator,
 } from './paginate.js';
+export type { BatchIndex, PaginatedIndex, PaginateMethod, SendBatchMethod } from './operation-methods.js';
 export {
   InvalidItem,
   runBatches,

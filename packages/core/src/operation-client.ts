@@ -1,6 +1,8 @@
 import { applySecurity, type Credential, type SecuritySchemeMeta } from './auth.js';
-import { httpErrorFor, InvalidInputError, MalformedResponseError } from './errors.js';
+import { httpErrorFor, InvalidInputError, MalformedResponseError, type CdpkitError } from './errors.js';
 import { paginateItems, paginatePages, type Page, type PaginateOptions, type Paginator } from './paginate.js';
+import { runBatches, type BatchOutcome, type BatchReport, type BatchRunOptions, type ItemSource } from './batch.js';
+import { utf8Bytes } from './json.js';
 import type { Redactor } from './redact.js';
 import type { FetchLike } from './fetch.js';
 import { bodySource, rebuildRequest } from './context.js';
@@ -115,6 +117,8 @@ export interface BindOperationsOptions {
   readonly redactor?: Redactor;
   /** The typed error for a call that answered with an error (pagination ends with it). Default: by status. */
   readonly errorFor?: (result: OperationResult, method: string, path: string) => Error;
+  /** The vendor's word on one item of a batch answer (`x-cdpkit-batch` `results`): its error, or undefined when taken. */
+  readonly itemRejection?: (result: unknown, method: string, path: string) => CdpkitError | undefined;
   /** Body fields the client fills in itself (e.g. a token), so they are not required of the caller. */
   readonly clientFilledBodyFields?: readonly string[];
   /** Fills vendor defaults into each call's init (e.g. a service id query parameter). It must not
@@ -231,7 +235,60 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     }
     return { pages, [Symbol.asyncIterator]: () => paginateItems(pages()) };
   };
+  bound.sendBatch = async (
+    method: string,
+    path: string,
+    items: ItemSource<unknown>,
+    common: Record<string, unknown> = {},
+    run: BatchRunOptions = {},
+  ): Promise<BatchReport<unknown>> => {
+    const verb = String(method).toUpperCase();
+    const facts = options.operationFor?.(verb, path)?.batch;
+    if (!facts) {
+      throw new InvalidInputError({
+        vendor,
+        message: `${verb} ${path} takes no batch (the spec gives it no x-cdpkit-batch)`,
+        issues: [{ path: 'path', message: `${verb} ${path} is not a batch operation` }],
+      });
+    }
+    const call = bound[verb] as Verb;
+    // The other body fields travel in every request; a margin covers what the client adds (a token).
+    const overheadBytes = utf8Bytes(JSON.stringify({ ...common, [facts.items]: [] })) + 256;
+    return runBatches(
+      items,
+      {
+        vendor,
+        ...(redactor ? { redactor } : {}),
+        limits: {
+          maxItems: facts.maxItems ?? Number.POSITIVE_INFINITY,
+          ...(facts.maxBytes !== undefined ? { maxBytes: facts.maxBytes } : {}),
+          overheadBytes,
+        },
+        prepare: (item) => item,
+        send: async (batch, signal): Promise<BatchOutcome> => {
+          const body = { ...common, [facts.items]: batch.entries.map((e) => e.item) };
+          const result = await call(path, { body, ...(signal ? { signal } : {}) });
+          if (result.error !== undefined || !result.response.ok) throw errorFor(result, verb, path);
+          const results = facts.results === undefined ? undefined : at(result.data, facts.results);
+          if (!Array.isArray(results) || !options.itemRejection) return {};
+          const rejected: { entry: number; error: CdpkitError }[] = [];
+          results.forEach((entry, i) => {
+            const error = options.itemRejection!(entry, verb, path);
+            if (error && i < batch.entries.length) rejected.push({ entry: i, error });
+          });
+          return { rejected };
+        },
+      },
+      run,
+    );
+  };
   return bound as C;
+}
+
+function at(value: unknown, path: string): unknown {
+  let node = value;
+  for (const key of path.split('.')) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  return node;
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>

@@ -39,6 +39,18 @@ export interface OperationMeta {
   readonly followsAsGet?: boolean;
   /** How the operation pages (`x-cdpkit-pagination`), for `paginate`. */
   readonly pagination?: Pagination;
+  /** The operation takes many items per request (`x-cdpkit-batch`), for `sendBatch`. */
+  readonly batch?: BatchFacts;
+}
+
+/** A batch operation's documented shape and limits. */
+export interface BatchFacts {
+  /** The body field holding the items. */
+  readonly items: string;
+  readonly maxItems?: number;
+  readonly maxBytes?: number;
+  /** Dot path of the per-item results in the answer, in the order of the items sent. */
+  readonly results?: string;
 }
 
 export interface OperationIndex<O extends OperationMeta> {

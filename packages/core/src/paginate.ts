@@ -1,4 +1,3 @@
-import type { MaybeOptionalInit } from 'openapi-fetch';
 import { VendorError } from './errors.js';
 import type { OperationResult } from './operation-client.js';
 
@@ -151,23 +150,3 @@ export interface Paginator<Item> extends AsyncIterable<Item> {
   pages(): AsyncIterable<Page<Item>>;
 }
 
-/** The paginated operations of a spec, as codegen writes them (`PaginatedOperations`): path -> method and items field. */
-export type PaginatedIndex<Ops> = { readonly [P in keyof Ops]: { readonly method: string; readonly items: string } };
-
-type JsonAnswer<Op> = Op extends { responses: { 200: { content: { 'application/json': infer Body } } } } ? Body : unknown;
-type ItemsAt<Body, Key extends string> = Key extends keyof NonNullable<Body>
-  ? NonNullable<NonNullable<Body>[Key]> extends readonly (infer Item)[]
-    ? Item
-    : unknown
-  : unknown;
-type MethodOf<Paths, Ops extends PaginatedIndex<Ops>, P extends keyof Ops & keyof Paths> = Ops[P]['method'] & keyof Paths[P];
-
-/** The typed `paginate` a vendor client carries: only paginated paths, items typed from the spec. */
-export interface PaginateMethod<Paths, Ops extends PaginatedIndex<Ops>> {
-  paginate<P extends keyof Ops & keyof Paths & string>(
-    method: Uppercase<Ops[P]['method']>,
-    path: P,
-    init: MaybeOptionalInit<Paths[P], MethodOf<Paths, Ops, P>>,
-    options?: PaginateOptions,
-  ): Paginator<ItemsAt<JsonAnswer<Paths[P][MethodOf<Paths, Ops, P>]>, Ops[P]['items']>>;
-}

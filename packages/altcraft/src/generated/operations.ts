@@ -1589,3 +1589,12 @@ export interface PaginatedOperations {
   "/api/v1.1/workflows/list": { method: "post"; items: "data" };
   "/api/v1.1/market/orders/list": { method: "post"; items: "data" };
 }
+
+/** The operations that take many items per request (`x-cdpkit-batch`), for the typed `sendBatch`. */
+export interface BatchOperations {
+  "/api/v1.1/profiles/add_batch/": { method: "post"; items: "data" };
+  "/api/v1.1/profiles/update_batch": { method: "post"; items: "data" };
+  "/api/v1.1/campaigns/triggers/start_batch": { method: "post"; items: "data" };
+  "/api/v1.1/workflows/import_and_start_batch": { method: "post"; items: "data" };
+  "/api/v1.1/market/products/import": { method: "post"; items: "data" };
+}

@@ -159,3 +159,7 @@ export type OperationInfo = (typeof operations)[number];
 /** The operations that page (`x-cdpkit-pagination`), for the typed `paginate`. */
 export interface PaginatedOperations {
 }
+
+/** The operations that take many items per request (`x-cdpkit-batch`), for the typed `sendBatch`. */
+export interface BatchOperations {
+}

@@ -107,7 +107,15 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "cursor",
+      "in": "query",
+      "cursorParam": "pageToken",
+      "nextCursor": "meta.cursors.after",
+      "limitParam": "limit",
+      "items": "data"
+    }
   },
   {
     "operationId": "listProfileEventsByIdentifier",
@@ -128,6 +136,13 @@ export const operations = [
         "identifierValue",
         "additionalData"
       ]
+    },
+    "pagination": {
+      "style": "cursor",
+      "in": "query",
+      "cursorParam": "pageToken",
+      "nextCursor": "meta.cursors.after",
+      "items": "data"
     }
   },
   {
@@ -238,7 +253,16 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "page",
+      "in": "query",
+      "pageParam": "page",
+      "firstPage": 0,
+      "limitParam": "size",
+      "items": "content",
+      "total": "pagination.totalElements"
+    }
   },
   {
     "operationId": "createAggregate",
@@ -410,7 +434,16 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "page",
+      "in": "query",
+      "pageParam": "page",
+      "firstPage": 0,
+      "limitParam": "size",
+      "items": "content",
+      "total": "pagination.totalElements"
+    }
   },
   {
     "operationId": "createExpression",
@@ -616,7 +649,15 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "offset",
+      "in": "query",
+      "offsetParam": "offset",
+      "limitParam": "limit",
+      "items": "data",
+      "total": "metaData.totalCount"
+    }
   },
   {
     "operationId": "createCatalog",
@@ -734,7 +775,15 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "offset",
+      "in": "query",
+      "offsetParam": "offset",
+      "limitParam": "limit",
+      "items": "data",
+      "total": "metaData.totalCount"
+    }
   },
   {
     "operationId": "addCatalogItem",
@@ -898,7 +947,15 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "offset",
+      "in": "query",
+      "offsetParam": "offset",
+      "limitParam": "limit",
+      "items": "data",
+      "total": "metaData.totalCount"
+    }
   },
   {
     "operationId": "listCatalogMappings",
@@ -1009,7 +1066,14 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "offset",
+      "in": "query",
+      "offsetParam": "offset",
+      "limitParam": "limit",
+      "items": "customers"
+    }
   },
   {
     "operationId": "listCrmCompanies",
@@ -1023,7 +1087,14 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "offset",
+      "in": "query",
+      "offsetParam": "offset",
+      "limitParam": "limit",
+      "items": "customers"
+    }
   },
   {
     "operationId": "getCompanyIdentifierAttribute",
@@ -1078,7 +1149,14 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "offset",
+      "in": "query",
+      "offsetParam": "offset",
+      "limitParam": "limit",
+      "items": "customers"
+    }
   },
   {
     "operationId": "listCrmProfiles",
@@ -1092,7 +1170,14 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "offset",
+      "in": "query",
+      "offsetParam": "offset",
+      "limitParam": "limit",
+      "items": "customers"
+    }
   },
   {
     "operationId": "listSegmentationProfiles",
@@ -1106,7 +1191,14 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "offset",
+      "in": "query",
+      "offsetParam": "offset",
+      "limitParam": "limit",
+      "items": "customers"
+    }
   },
   {
     "operationId": "listLocalSegmentationProfiles",
@@ -1120,7 +1212,14 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "offset",
+      "in": "query",
+      "offsetParam": "offset",
+      "limitParam": "limit",
+      "items": "customers"
+    }
   },
   {
     "operationId": "listProfileNotes",
@@ -1383,7 +1482,16 @@ export const operations = [
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "pagination": {
+      "style": "page",
+      "in": "query",
+      "pageParam": "page",
+      "firstPage": 0,
+      "limitParam": "size",
+      "items": "data",
+      "total": "pagination.total"
+    }
   },
   {
     "operationId": "deleteAssetTags",
@@ -2458,4 +2566,22 @@ export type OperationInfo = (typeof operations)[number];
 
 /** The operations that page (`x-cdpkit-pagination`), for the typed `paginate`. */
 export interface PaginatedOperations {
+  "/activities-api/events": { method: "get"; items: "data" };
+  "/activities-api/events/by/{identifierType}": { method: "post"; items: "data" };
+  "/analytics-backend/analytics/definitions-manager/aggregates": { method: "get"; items: "content" };
+  "/analytics-backend/analytics/definitions-manager/expressions": { method: "get"; items: "content" };
+  "/catalogs/bags": { method: "get"; items: "data" };
+  "/catalogs/bags/{catalogId}/items": { method: "get"; items: "data" };
+  "/catalogs/items": { method: "get"; items: "data" };
+  "/crm/v1/clients/list/{materializationId}": { method: "get"; items: "customers" };
+  "/crm/v1/company-clients": { method: "get"; items: "customers" };
+  "/crm/v1/company-clients/{clientId}/relations": { method: "get"; items: "customers" };
+  "/crm/v1/list": { method: "get"; items: "customers" };
+  "/crm/v1/segmentations/{UUID}/clients": { method: "get"; items: "customers" };
+  "/crm/v1/segmentations/local/{UUID}/clients": { method: "get"; items: "customers" };
+  "/tags-collector/tags": { method: "get"; items: "data" };
+}
+
+/** The operations that take many items per request (`x-cdpkit-batch`), for the typed `sendBatch`. */
+export interface BatchOperations {
 }
