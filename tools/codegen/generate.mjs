@@ -87,6 +87,16 @@ function localRef(node, doc) {
   return target;
 }
 
+/** Parameters the client fills from one of its options (`x-cdpkit-client-fills: <option>`), e.g. DFINERY's service_id. */
+function clientFills(parameters, doc) {
+  const fills = [];
+  for (const raw of parameters) {
+    const p = localRef(raw, doc);
+    if (p && typeof p["x-cdpkit-client-fills"] === "string") fills.push({ in: p.in, name: p.name, option: p["x-cdpkit-client-fills"] });
+  }
+  return fills.length > 0 ? fills : undefined;
+}
+
 /** Required header parameters whose schema allows exactly one value: the client can always send it. */
 function fixedHeaders(parameters, doc) {
   const headers = {};
@@ -192,8 +202,11 @@ export async function renderOperations(specPath, label) {
       if (op["x-cdpkit-follows-redirect-as-get"] === true) entry.followsAsGet = true;
       if (op["x-cdpkit-pagination"]) entry.pagination = op["x-cdpkit-pagination"];
       if (op["x-cdpkit-batch"]) entry.batch = op["x-cdpkit-batch"];
-      const headers = fixedHeaders([...(item.parameters ?? []), ...(op.parameters ?? [])], doc);
+      const parameters = [...(item.parameters ?? []), ...(op.parameters ?? [])];
+      const headers = fixedHeaders(parameters, doc);
       if (headers) entry.headers = headers;
+      const fills = clientFills(parameters, doc);
+      if (fills) entry.fills = fills;
       operations.push(entry);
     }
   }
@@ -211,6 +224,11 @@ export async function renderOperations(specPath, label) {
     `export const securitySchemes = ${JSON.stringify(schemes, null, 2)} as const;\n\n` +
     `export const operations = ${JSON.stringify(operations, null, 2)} as const;\n\n` +
     `export type OperationInfo = (typeof operations)[number];\n\n` +
+    `/** Parameters the client fills in (from its options, or a value the spec fixes): optional to callers. */\n` +
+    `export interface ClientFilledParameters {\n` +
+    `  query: ${union(operations.flatMap((o) => (o.fills ?? []).filter((f) => f.in === "query").map((f) => f.name)))};\n` +
+    `  header: ${union(operations.flatMap((o) => [...Object.keys(o.headers ?? {}), ...(o.fills ?? []).filter((f) => f.in === "header").map((f) => f.name)]))};\n` +
+    `}\n\n` +
     `/** The operations that page (\`x-cdpkit-pagination\`), for the typed \`paginate\`. */\n` +
     `export interface PaginatedOperations {\n` +
     operations
@@ -226,6 +244,12 @@ export async function renderOperations(specPath, label) {
       .join("") +
     `}\n`
   );
+}
+
+/** A TypeScript union of string literals (`never` when empty), sorted for stable output. */
+function union(names) {
+  const unique = [...new Set(names)].sort();
+  return unique.length > 0 ? unique.map((n) => JSON.stringify(n)).join(" | ") : "never";
 }
 
 async function syncFile(file, next, check) {

@@ -6,7 +6,7 @@ export async function runAltcraft({ startVendorMock, line }) {
   const mock = await startVendorMock("altcraft");
   console.log(`\nAltcraft — Prism mock of specs/altcraft (bundled) at ${mock.url}`);
   try {
-    const client = createAltcraftClient({ token: "demo-altcraft-token", baseUrl: mock.url });
+    const client = createAltcraftClient({ token: "demo-altcraft-token", baseUrl: mock.url, throwOnError: true });
     const email = "example@example.com";
     const calls = [
       ["profiles/import", { db_id: 1, resource_id: 1, matching: "email", email, data: { _fname: "Jim", _lname: "Jones", email, phones: ["+79000000000"] } }],

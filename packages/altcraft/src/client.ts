@@ -1,33 +1,27 @@
-import createClient, { type Client } from "openapi-fetch";
 import {
-  bindOperations,
+  assertOptions,
+  baseOptionIssues,
+  CdpkitError,
+  createVendorClient,
+  credentialIssue,
+  httpErrorFor,
   MalformedResponseError,
   NetworkError,
-  sharedPolicyOptions,
   type ClientBaseOptions,
-  CdpkitError,
-  createOperationFetch,
-  createOperationIndex,
-  createPolicyFetch,
-  idempotentRetry,
-  httpErrorFor,
-  InvalidInputError,
-  Redactor,
-  ReplayableRequest,
   type InvalidInputIssue,
   type OperationInit,
-  type OperationMeta,
   type OperationResult,
   type PaginateMethod,
   type SendBatchMethod,
-  type RetryOptions,
+  type VendorClient,
 } from "@cdpkit/core";
+import type { Client } from "openapi-fetch";
 import { envelopeError, WriteOutcomeUnknownError } from "./errors.js";
 import type { paths } from "./generated/openapi.js";
-import { operations as generated, securitySchemes, type BatchOperations, type PaginatedOperations } from "./generated/operations.js";
+import { operations, securitySchemes, type BatchOperations, type PaginatedOperations } from "./generated/operations.js";
 
 const VENDOR = "altcraft";
-const operations: readonly OperationMeta[] = generated;
+const FACTORY = "createAltcraftClient";
 const PREFIX = "/api/v1.1/";
 
 /** The cloud host ("ru.altkraft.com"); on-premise platforms have their own. */
@@ -46,12 +40,9 @@ export interface AltcraftClientOptions extends ClientBaseOptions {
   host?: string;
   /** A full base URL instead of `host` (e.g. a proxy or a local mock). */
   baseUrl?: string;
-  /** Retries apply to read methods only (profiles/get, databases/list, databases/fields_get, campaigns/triggers/get),
-   * and to a write the server refused with 429 or whose connection was never made. */
-  retry?: RetryOptions | false;
   /**
-   * Default `true`: a non-zero `error` in the envelope (or a non-2xx answer) is thrown as a typed error.
-   * `false`: returned as `{ error, response }` (`error` the parsed envelope).
+   * `true`: a non-zero `error` in the envelope (or a non-2xx answer) is thrown as a typed error.
+   * Default `false`, as for every cdpkit client: returned as `{ error, response }` (`error` the parsed envelope).
    */
   throwOnError?: boolean;
 }
@@ -65,20 +56,17 @@ export type AltcraftApi = Client<paths, "application/json"> & PaginateMethod<pat
 
 function validate(options: AltcraftClientOptions): void {
   const issues: InvalidInputIssue[] = [];
-  if (typeof options?.token !== "string" || options.token.trim() === "") issues.push({ path: "token", message: "must be a non-empty string (your API token)" });
-  // CR, LF, NUL: a header cannot carry them, and fetch's TypeError would echo the token. Never echoed here.
-  else if (/[\r\n\0]/.test(options.token)) issues.push({ path: "token", message: "must not contain CR, LF or NUL characters" });
+  const token = credentialIssue("token", options?.token);
+  if (token) issues.push(token);
   if (options?.tokenIn !== undefined && options.tokenIn !== "body" && options.tokenIn !== "header") {
     issues.push({ path: "tokenIn", message: 'must be "body" or "header"' });
   }
   if (options?.host !== undefined && (typeof options.host !== "string" || !/^[a-z0-9.-]+(:\d+)?$/i.test(options.host))) {
     issues.push({ path: "host", message: "must be a host name, e.g. marketing.example.com" });
   }
-  if (options?.baseUrl !== undefined && !URL.canParse(options.baseUrl)) issues.push({ path: "baseUrl", message: "must be an absolute URL" });
   if (options?.host !== undefined && options?.baseUrl !== undefined) issues.push({ path: "host", message: "give host or baseUrl, not both" });
-  if (issues.length > 0) {
-    throw new InvalidInputError({ vendor: VENDOR, message: `createAltcraftClient: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
-  }
+  issues.push(...baseOptionIssues(options ?? {}));
+  assertOptions(VENDOR, FACTORY, issues);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -90,45 +78,31 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  */
 export function createAltcraftClient(options: AltcraftClientOptions): AltcraftApi {
   validate(options);
-  const baseUrl = (options.baseUrl ?? `https://${options.host ?? ALTCRAFT_CLOUD_HOST}`).replace(/\/+$/, "");
+  const baseUrl = options.baseUrl ?? `https://${options.host ?? ALTCRAFT_CLOUD_HOST}`;
   const tokenIn = options.tokenIn ?? "body";
-  const index = createOperationIndex(operations, baseUrl);
-  const redactor = new Redactor({ secrets: () => [options.token] });
-  const policyFetch = createPolicyFetch({
-    vendor: VENDOR,
-    redactor,
-    ...sharedPolicyOptions(options),
-    operationFor: (request) => index.findRequest(request),
-    // Reads only: "The platform will not accept a repeated request if it modifies the data".
-    retry: idempotentRetry(index, options.retry, options.clock),
-    rateLimit: false,
-  });
-  const transport = createOperationFetch({
-    index,
-    operations,
+  const methodOf = (path: string): string => (path.startsWith(PREFIX) ? path.slice(PREFIX.length) : path);
+  /** A non-zero `error` in the envelope (whatever the HTTP status) is the failure it names; else by status. */
+  const errorFor = (result: OperationResult, method: string, path: string): CdpkitError =>
+    isObject(result.error) && typeof result.error.error === "number" && result.error.error !== 0
+      ? envelopeError(result.error as { error: number; error_text?: unknown }, methodOf(path), result.response, client.redactor)
+      : httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, method, url: result.response.url, body: result.error, redactor: client.redactor });
+  const client: VendorClient<AltcraftApi> = createVendorClient<paths, AltcraftApi>({ vendor: VENDOR, factory: FACTORY, operations, securitySchemes }, options, {
     baseUrl,
-    schemes: securitySchemes,
     credentials: {
       BearerToken: tokenIn === "header" ? options.token : undefined,
       QueryToken: tokenIn === "body" ? options.token : undefined,
     },
-    fetch: policyFetch,
-  });
-  const base = createClient<paths>({ baseUrl, Request: ReplayableRequest });
-  const throwOnError = options.throwOnError ?? true;
-
-  const bound = bindOperations(base, {
-    vendor: VENDOR,
-    factory: "createAltcraftClient",
-    fetchFor: transport.fetchFor,
-    operationFor: transport.operationFor,
-    redactor,
+    secrets: () => [options.token],
+    // Altcraft documents no rate limit. Retries: reads only ("The platform will not accept a repeated
+    // request if it modifies the data"), which is what the spec marks idempotent.
+    rateLimit: false,
+    errorFor,
     // Added by the client (tokenIn "body"), so not required of the caller.
     clientFilledBodyFields: ["token"],
     // A batch answers per item ({error, error_text, profile_id}): a non-zero error rejects that item alone.
     itemRejection: (result, _method, path) =>
       isObject(result) && typeof result.error === "number" && result.error !== 0
-        ? envelopeError(result as { error: number; error_text?: unknown }, path.slice(PREFIX.length), { status: 200, url: `${baseUrl}${path}` }, redactor)
+        ? envelopeError(result as { error: number; error_text?: unknown }, methodOf(path), { status: 200, url: `${baseUrl}${path}` }, client.redactor)
         : undefined,
     prepare: (init: OperationInit | undefined, _method, path) => {
       if (tokenIn !== "body" || path === `${PREFIX}resources/push_subscribe`) return init;
@@ -138,7 +112,6 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftAp
       return { ...init, body: { ...(body ?? {}), token: options.token } };
     },
     finish: async (call, method, path) => {
-      const altcraftMethod = path.startsWith(PREFIX) ? path.slice(PREFIX.length) : path;
       const result: OperationResult = await call();
       const envelope = (result.data ?? result.error) as { error?: unknown } | undefined;
       // Every documented answer is the {error, error_text, data} envelope; a 2xx without it
@@ -150,35 +123,29 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftAp
           status: result.response.status,
           url: result.response.url,
           body: envelope,
-          redactor,
+          redactor: client.redactor,
           vendorCode: "malformed_response",
-          message: `altcraft ${altcraftMethod}: HTTP ${result.response.status} without the {error, error_text} envelope; not a success`,
+          message: `altcraft ${methodOf(path)}: HTTP ${result.response.status} without the {error, error_text} envelope; not a success`,
         });
       }
-      if (isObject(envelope) && typeof envelope.error === "number" && envelope.error !== 0) {
-        const failure = envelopeError(envelope as { error: number; error_text?: unknown }, altcraftMethod, result.response, redactor);
-        if (throwOnError) throw failure;
-        return { error: envelope, response: result.response };
-      }
-      if (!result.response.ok && throwOnError) {
-        throw httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, method, url: result.response.url, body: result.error, redactor });
-      }
-      return result;
+      // HTTP 200 with a non-zero `error` is a failure: handed back as `error` (or thrown with throwOnError).
+      return isObject(envelope) && envelope.error !== 0 ? { error: envelope, response: result.response } : result;
     },
-  }) as AltcraftApi;
+  });
 
   // A write that failed in transit may or may not have been applied: say so, hand back what was
   // sent, never re-send (the retry policy already refuses: writes are not idempotent in the spec).
+  const bound = client.api;
   const post = bound.POST.bind(bound) as (path: string, init?: { body?: unknown }) => Promise<unknown>;
   (bound as { POST: unknown }).POST = async (path: string, init?: { body?: unknown }) => {
     try {
       return await post(path, init);
     } catch (error) {
-      const op = operations.find((o) => o.path === path && o.method.toUpperCase() === "POST");
+      const op = client.transport.operationFor("POST", path);
       // No connection was made: nothing reached the platform, so the outcome is known (not applied).
       const neverSent = error instanceof NetworkError && error.phase === "connect";
       if (op && !op.idempotent && !neverSent && error instanceof CdpkitError && (error.kind === "network" || error.kind === "timeout")) {
-        throw new WriteOutcomeUnknownError(path.slice(PREFIX.length), stripToken(init?.body), error, redactor);
+        throw new WriteOutcomeUnknownError(methodOf(path), stripToken(init?.body), error, client.redactor);
       }
       throw error;
     }

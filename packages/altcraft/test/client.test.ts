@@ -5,7 +5,7 @@ import { AuthError, createAltcraftClient, operations, VendorError } from "../src
 
 const baseUrl = inject("altcraftMockUrl");
 const TOKEN = "bfc505684d774e52b188fa1f003cd5ed";
-const client = createAltcraftClient({ token: TOKEN, baseUrl });
+const client = createAltcraftClient({ token: TOKEN, baseUrl, throwOnError: true });
 
 const calls: Record<string, () => Promise<{ data?: unknown; response: Response }>> = {
   "profiles/import": () =>

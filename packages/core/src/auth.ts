@@ -2,10 +2,32 @@ import { InvalidInputError } from "./errors.js";
 
 /**
  * Auth strategies driven by the spec: each operation names the security schemes it accepts, each
- * scheme says where its credential goes (header, query, cookie, bearer). A credential is a value or
- * a function, so a vendor package can plug in a login/refresh flow without changing this code.
+ * scheme says where its credential goes (header, query, cookie, bearer). A credential is a value, a
+ * function, or a TokenSource (a login or OAuth flow): core records which token it applied, so after a
+ * 401 exactly that token is dropped and the request is replayed once with a fresh one.
  */
-export type Credential = string | ((signal?: AbortSignal) => string | Promise<string>);
+export type Credential = string | ((signal?: AbortSignal) => string | Promise<string>) | TokenSource;
+
+/** Short-lived tokens obtained by the client (see `tokenSource` in token.ts). */
+export interface TokenSource {
+  /** The token for the next request (one login in flight however many wait; `signal` ends this caller's wait). */
+  token(signal?: AbortSignal): Promise<string>;
+  /** `token` was refused with a 401: drop it if still current. True when a fresh one can be obtained. */
+  invalidate(token: string): boolean;
+  /** Tokens handed out recently (the redactor scrubs them: an old one may still appear in a late error). */
+  issued(): readonly string[];
+}
+
+export function isTokenSource(credential: unknown): credential is TokenSource {
+  return typeof credential === "object" && credential !== null && typeof (credential as TokenSource).token === "function";
+}
+
+/** A credential as it was put on a request: the token and, when it came from one, its source. */
+export interface AppliedCredential {
+  readonly scheme: string;
+  readonly value: string;
+  readonly source?: TokenSource;
+}
 
 export interface SecuritySchemeMeta {
   readonly type: string;
@@ -25,6 +47,7 @@ export interface ApplySecurityOptions {
 }
 
 async function resolveCredential(credential: Credential, signal: AbortSignal): Promise<string> {
+  if (isTokenSource(credential)) return credential.token(signal);
   return typeof credential === "function" ? credential(signal) : credential;
 }
 
@@ -45,7 +68,7 @@ export function credentialIssue(path: string, value: unknown): { path: string; m
  * Sets the credentials of the first security alternative that is fully configured. Headers are set
  * in place; a query credential needs a new URL and so returns a new Request.
  */
-export async function applySecurity(request: Request, options: ApplySecurityOptions): Promise<Request> {
+export async function applySecurity(request: Request, options: ApplySecurityOptions, applied: AppliedCredential[] = []): Promise<Request> {
   if (options.security.length === 0) return request;
   const alternative = options.security.find((names) =>
     names.every((name) => options.credentials[name] !== undefined && options.credentials[name] !== ""),
@@ -65,6 +88,8 @@ export async function applySecurity(request: Request, options: ApplySecurityOpti
     // A token from a login or a callback is checked like one given up front, without echoing it.
     const issue = credentialIssue(options.optionFor?.(name) ?? name, value);
     if (issue) throw new InvalidInputError({ message: `${options.operation}: the credential ${issue.path} ${issue.message}`, issues: [issue] });
+    const credential = options.credentials[name];
+    applied.push(isTokenSource(credential) ? { scheme: name, value, source: credential } : { scheme: name, value });
     if (scheme.type === "http" && scheme.scheme?.toLowerCase() === "basic") {
       result.headers.set("Authorization", `Basic ${value}`);
     } else if (scheme.type === "http" || scheme.type === "oauth2" || scheme.type === "openIdConnect") {

@@ -79,6 +79,9 @@ export { redactingLogger, type Logger } from './logger.js';
 export {
   applySecurity,
   credentialIssue,
+  isTokenSource,
+  type AppliedCredential,
+  type TokenSource,
   type ApplySecurityOptions,
   type Credential,
   type SecuritySchemeMeta,
@@ -131,4 +134,14 @@ export {
   type ItemSource,
   type PreparedItem,
 } from './batch.js';
-export { TokenCache, jwtExpiresAt, untilAborted, type IssuedToken, type TokenCacheOptions, type TokenCacheStats } from './token.js';
+export { TokenCache, clientCredentials, jwtExpiresAt, tokenSource, type ClientCredentialsOptions, untilAborted, type CachedTokenSource, type TokenSourceOptions, type IssuedToken, type TokenCacheOptions, type TokenCacheStats } from './token.js';
+export {
+  assertOptions,
+  baseOptionIssues,
+  createVendorClient,
+  type ClientFilledPaths,
+  type VendorClient,
+  type VendorClientSetup,
+  type VendorDefinition,
+  type VendorRateLimitOptions,
+} from './vendor-client.js';

@@ -1,4 +1,4 @@
-import { applySecurity, type Credential, type SecuritySchemeMeta } from './auth.js';
+import { applySecurity, type AppliedCredential, type Credential, type SecuritySchemeMeta } from './auth.js';
 import { httpErrorFor, InvalidInputError, MalformedResponseError, type CdpkitError } from './errors.js';
 import { paginateItems, paginatePages, type Page, type PaginateOptions, type Paginator } from './paginate.js';
 import { runBatches, type BatchOutcome, type BatchReport, type BatchRunOptions, type ItemSource } from './batch.js';
@@ -29,12 +29,20 @@ export interface OperationFetchOptions<O extends OperationMeta> {
    * tagged here is the one they find. Default: a new index over `operations`. */
   readonly index?: OperationIndex<O>;
   /**
-   * Called when an operation that sent credentials gets HTTP 401. Return true after dropping the
-   * stale credential (e.g. `TokenCache.invalidate`) to have the request sent once more with fresh
+   * Called when an operation that sent credentials gets HTTP 401, with the credentials it carried.
+   * Return true after dropping the stale one to have the request sent once more with fresh
    * credentials; false returns the 401 as is. A request whose body cannot be replayed (a stream) is
-   * never re-sent. `request` is the request as it went out, credentials included.
+   * never re-sent. Default: a token from a TokenSource is invalidated (exactly that token) and the
+   * request replayed once; plain values are not.
    */
-  readonly onUnauthorized?: (info: { request: Request; response: Response; operation: O }) => boolean | Promise<boolean>;
+  readonly onUnauthorized?: (info: { request: Request; response: Response; operation: O; applied: readonly AppliedCredential[] }) => boolean | Promise<boolean>;
+}
+
+/** The default 401 rule: drop exactly the tokens that failed, replay when a source can give new ones. */
+function invalidateApplied({ applied }: { applied: readonly AppliedCredential[] }): boolean {
+  let renewable = false;
+  for (const credential of applied) if (credential.source?.invalidate(credential.value)) renewable = true;
+  return renewable;
 }
 
 export interface OperationFetch<O extends OperationMeta> {
@@ -49,35 +57,40 @@ export interface OperationFetch<O extends OperationMeta> {
 
 export function createOperationFetch<O extends OperationMeta>(options: OperationFetchOptions<O>): OperationFetch<O> {
   const index = options.index ?? createOperationIndex(options.operations, options.baseUrl);
-  const authorize = async (request: Request, op: O, label: string | undefined): Promise<Request> => {
+  const authorize = async (request: Request, op: O, label: string | undefined, applied: AppliedCredential[]): Promise<Request> => {
     index.tag(request, op);
     if (op.headers) {
       for (const [name, value] of Object.entries(op.headers)) if (!request.headers.has(name)) request.headers.set(name, value);
     }
     // Header credentials are set in place; a query credential needs a new Request (new URL).
-    const outgoing = await applySecurity(request, {
-      security: op.security,
-      schemes: options.schemes,
-      credentials: options.credentials,
-      operation: label ?? `${op.method.toUpperCase()} ${op.path}`,
-      ...(options.optionFor ? { optionFor: options.optionFor } : {}),
-    });
+    const outgoing = await applySecurity(
+      request,
+      {
+        security: op.security,
+        schemes: options.schemes,
+        credentials: options.credentials,
+        operation: label ?? `${op.method.toUpperCase()} ${op.path}`,
+        ...(options.optionFor ? { optionFor: options.optionFor } : {}),
+      },
+      applied,
+    );
     if (outgoing !== request) index.tag(outgoing, op);
     return outgoing;
   };
-  const { onUnauthorized } = options;
+  const onUnauthorized = options.onUnauthorized ?? invalidateApplied;
   const send = async (request: Request, op: O | undefined, label?: string): Promise<Response> => {
     if (!op) return options.fetch(request);
     // A body we can send again: kept beside the request (ReplayableRequest) or none at all.
-    const replayable = onUnauthorized !== undefined && (request.body === null || bodySource(request) !== undefined);
-    const outgoing = await authorize(request, op, label);
+    const replayable = request.body === null || bodySource(request) !== undefined;
+    const applied: AppliedCredential[] = [];
+    const outgoing = await authorize(request, op, label, applied);
     const response = await options.fetch(outgoing);
-    if (response.status !== 401 || !replayable || op.security.length === 0) return response;
-    if (!(await onUnauthorized({ request: outgoing, response, operation: op }))) return response;
+    if (response.status !== 401 || !replayable || applied.length === 0) return response;
+    if (!(await onUnauthorized({ request: outgoing, response, operation: op, applied }))) return response;
     await response.body?.cancel().catch(() => undefined);
     // A fetch other than the global one reads the Request's own body: rebuild it from the kept bytes.
     const again = request.bodyUsed ? rebuildRequest(request, {}) : request;
-    return options.fetch(await authorize(again, op, label));
+    return options.fetch(await authorize(again, op, label, []));
   };
   // openapi-fetch knows the verb and path template before it builds the Request: a fetch per
   // operation means no policy has to match the URL again.

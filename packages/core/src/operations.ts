@@ -13,6 +13,8 @@ export interface OperationRateLimit {
   readonly limit: number;
   readonly intervalMs: number;
   readonly maxConcurrent?: number;
+  /** The limit when the client authenticates (Kameleoon: 5/s without a token, 50/s with one). */
+  readonly authenticated?: { readonly limit: number; readonly intervalMs: number };
 }
 
 export interface OperationMeta {
@@ -39,6 +41,8 @@ export interface OperationMeta {
   readonly followsAsGet?: boolean;
   /** How the operation pages (`x-cdpkit-pagination`), for `paginate`. */
   readonly pagination?: Pagination;
+  /** Parameters the client fills from its options (`x-cdpkit-client-fills`), e.g. DFINERY `service_id`. */
+  readonly fills?: readonly { readonly in: string; readonly name: string; readonly option: string }[];
   /** The operation takes many items per request (`x-cdpkit-batch`), for `sendBatch`. */
   readonly batch?: BatchFacts;
 }
@@ -118,11 +122,13 @@ export function createOperationIndex<O extends OperationMeta>(
 export function rateLimitRulesFrom(
   operations: readonly OperationMeta[],
   overrides: Readonly<Record<string, RateLimitRule | undefined>> = {},
+  options: { authenticated?: boolean } = {},
 ): Record<string, RateLimitRule> {
   const rules: Record<string, RateLimitRule> = {};
   for (const op of operations) {
     if (!op.rateLimit) continue;
-    const { scope, limit, intervalMs, maxConcurrent } = op.rateLimit;
+    const { scope, maxConcurrent } = op.rateLimit;
+    const { limit, intervalMs } = (options.authenticated && op.rateLimit.authenticated) || op.rateLimit;
     const rule: RateLimitRule = maxConcurrent === undefined ? { limit, intervalMs } : { limit, intervalMs, maxConcurrent };
     const known = rules[scope];
     if (!known || rule.limit / rule.intervalMs < known.limit / known.intervalMs) rules[scope] = rule;

@@ -1,4 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
+import type { TokenSource } from './auth.js';
+import { ReplayableRequest } from './context.js';
 
 /**
  * Short-lived access tokens (a JWT from a login, an OAuth2 access token): cached until shortly
@@ -159,4 +161,87 @@ function decodeBase64Url(text: string): string {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return new TextDecoder().decode(bytes);
+}
+
+export interface TokenSourceOptions extends TokenCacheOptions {
+  /** How many issued tokens stay registered for redaction. Default 8. */
+  readonly remember?: number;
+}
+
+/** A TokenSource over a TokenCache: cached, renewed before expiry, single-flight, 401-invalidated. */
+export interface CachedTokenSource extends TokenSource {
+  readonly stats: TokenCacheStats;
+}
+
+/**
+ * The token source of a login or OAuth flow: `obtain` runs once however many requests wait, the token
+ * is renewed `refreshBeforeMs` before it expires, a 401 drops exactly the token that failed, and the
+ * last few tokens issued stay known to the redactor (a predecessor is still valid for a while).
+ */
+export function tokenSource(options: TokenSourceOptions): CachedTokenSource {
+  const remember = options.remember ?? 8;
+  const issued: string[] = [];
+  const cache = new TokenCache(options);
+  return {
+    async token(signal) {
+      const token = await cache.get(signal);
+      if (issued[issued.length - 1] !== token) {
+        issued.push(token);
+        if (issued.length > remember) issued.shift();
+      }
+      return token;
+    },
+    invalidate(token) {
+      cache.invalidate(token);
+      return true;
+    },
+    issued: () => issued,
+    get stats() {
+      return cache.stats;
+    },
+  };
+}
+
+export interface ClientCredentialsOptions {
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The policy fetch the token request goes through (timeouts, retries, redirects, caps). */
+  readonly send: (request: Request) => Promise<Response>;
+  /** Makes the error of a failed token request (an AuthError with the vendor's redactor). */
+  readonly fail: (response: Response, body: unknown) => Error;
+  readonly refreshBeforeMs?: number;
+  readonly clock?: Clock;
+}
+
+/**
+ * OAuth2 client credentials (RFC 6749 4.4) as a token source: the form-encoded token request, the
+ * token cached until `expires_in` minus `refreshBeforeMs`, one request in flight, a 401 drops it.
+ */
+export function clientCredentials(options: ClientCredentialsOptions): CachedTokenSource {
+  const clock = options.clock ?? systemClock;
+  return tokenSource({
+    refreshBeforeMs: options.refreshBeforeMs ?? 60_000,
+    clock,
+    obtain: async () => {
+      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: options.clientId, client_secret: options.clientSecret });
+      const response = await options.send(
+        new ReplayableRequest(options.tokenUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body,
+        }),
+      );
+      const text = await response.text();
+      let parsed: { access_token?: unknown; expires_in?: unknown } | undefined;
+      try {
+        parsed = JSON.parse(text) as typeof parsed;
+      } catch {
+        parsed = undefined;
+      }
+      if (!response.ok || typeof parsed?.access_token !== 'string' || parsed.access_token === '') throw options.fail(response, parsed ?? text);
+      const token = parsed.access_token;
+      return typeof parsed.expires_in === 'number' ? { token, expiresAt: clock.now() + parsed.expires_in * 1000 } : { token };
+    },
+  });
 }

@@ -254,7 +254,8 @@ describe('defect 7: a caller waiting on a login stops at its abort', () => {
     const started = Date.now();
     setTimeout(() => controller.abort(new Error('caller gave up')), 10);
     await expect(pending).rejects.toThrow('caller gave up');
-    expect(Date.now() - started).toBeLessThan(60);
+    // Prompt, not when the (never-ending) login would settle; generous for a loaded CI machine.
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 

@@ -80,7 +80,7 @@ async function runExport<Row extends Record<string, CellValue>>(
   }
   // No body at all (e.g. 204, or Content-Length 0): an export with no rows.
   const stream = (data as ReadableStream<Uint8Array> | null | undefined) ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-  return rowsFromCsv<Row>(stream, rowOptions);
+  return rowsFromCsv<Row>(stream, { redactor: ctx.redactor, ...rowOptions });
 }
 
 export async function exportEvents(

@@ -91,7 +91,9 @@ describe("abort", () => {
     const abortedAt = performance.now();
     controller.abort(reason);
     const report = await pending;
-    expect(performance.now() - abortedAt).toBeLessThan(100);
+    // Prompt rather than at a timeout (the held request never ends; timeouts are 30 s). About 2 ms on a
+    // quiet machine; the bound leaves room for a loaded 2-core CI run.
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
     expect(report.accepted).toBe(100);
     expect(report.accepted + report.failed.length).toBe(300);
     expect(report.failed).toHaveLength(200);

@@ -1,33 +1,32 @@
-import createClient, { type Client } from "openapi-fetch";
 import {
-  sharedPolicyOptions,
-  type ClientBaseOptions,
+  assertOptions,
   AuthError,
-  bindOperations,
-  createOperationFetch,
-  createOperationIndex,
-  createPolicyFetch,
-  idempotentRetry,
+  baseOptionIssues,
+  clientCredentials,
+  createVendorClient,
+  credentialIssue,
   httpErrorFor,
   InvalidInputError,
-  Redactor,
-  ReplayableRequest,
-  TokenCache,
-  type FetchLike,
+  type CachedTokenSource,
+  type CdpkitError,
+  type ClientBaseOptions,
+  type ClientFilledPaths,
   type InvalidInputIssue,
   type ItemSource,
   type OperationInit,
   type OperationMeta,
   type OperationResult,
-  type RateLimitRule,
-  type RateLimitStore,
+  type Redactor,
+  type VendorClient,
+  type VendorRateLimitOptions,
 } from "@cdpkit/core";
+import type { Client } from "openapi-fetch";
 import { sendEventChunks, type ProductEvent, type SendEventsContext, type SendEventsOptions, type SendEventsReport, type VisitEvent } from "./events.js";
 import type { paths } from "./generated/openapi.js";
-import { operations as generated, securitySchemes, servers } from "./generated/operations.js";
+import { operations, securitySchemes, servers, type ClientFilledParameters } from "./generated/operations.js";
 
 const VENDOR = "kameleoon";
-const operations: readonly OperationMeta[] = generated;
+const FACTORY = "createKameleoonClient";
 
 /** Data API hosts: Kameleoon's SDK default and the regional servers of the docs. */
 export const KAMELEOON_SERVERS = {
@@ -40,15 +39,6 @@ export const KAMELEOON_SERVERS = {
 export type KameleoonRegion = Exclude<keyof typeof KAMELEOON_SERVERS, "default">;
 export const KAMELEOON_TOKEN_URL = "https://api.kameleoon.com/oauth/token";
 export const DEFAULT_USER_AGENT = "cdpkit-kameleoon/0.1 (+https://www.npmjs.com/package/@cdpkit/kameleoon)";
-
-/**
- * The documented per-IP limits ("GET Requests 5 per second / 50 per second; Each other HTTP method
- * 50 per second (per method) / 1000 per second (per method)"), unauthenticated and authenticated.
- */
-export const KAMELEOON_RATE_LIMITS = {
-  unauthenticated: { GET: { limit: 5, intervalMs: 1000 }, other: { limit: 50, intervalMs: 1000 } },
-  authenticated: { GET: { limit: 50, intervalMs: 1000 }, other: { limit: 1000, intervalMs: 1000 } },
-} as const;
 
 export interface KameleoonClientOptions extends ClientBaseOptions {
   /** Filled into every operation's `siteCode` query parameter when the call does not give one. */
@@ -63,26 +53,17 @@ export interface KameleoonClientOptions extends ClientBaseOptions {
   /** A token is fetched again this long before `expires_in` runs out. Default 60 s. */
   refreshBeforeMs?: number;
   /**
-   * Client-side limits per HTTP method, defaulting to the documented ones for the auth in use.
-   * `rules` overrides by method ("GET", "POST", ...); `false` turns them off.
+   * Client-side limits per HTTP method, the documented ones for the auth in use (`x-cdpkit-rate-limit`:
+   * GET 5/s or 50/s with a token, each other method 50/s or 1000/s). `rules` overrides by method
+   * ("GET", "POST", ...); `false` turns them off.
    */
-  rateLimit?: { rules?: Record<string, RateLimitRule>; store?: RateLimitStore; maxWaitMs?: number } | false;
+  rateLimit?: VendorRateLimitOptions<"GET" | "POST"> | false;
+  /** Throw a typed error for non-2xx answers instead of returning `{ error, response }`. Default false. */
   throwOnError?: boolean;
 }
 
-/** `siteCode` becomes optional when the client was given one. */
-type WithOptionalSiteCode<P> = {
-  [Path in keyof P]: {
-    [M in keyof P[Path]]: P[Path][M] extends { parameters: { query: infer Q } }
-      ? "siteCode" extends keyof Q
-        ? Omit<P[Path][M], "parameters"> & {
-            parameters: Omit<P[Path][M]["parameters"], "query"> & { query?: Omit<Q, "siteCode"> & { siteCode?: string } };
-          }
-        : P[Path][M]
-      : P[Path][M];
-  };
-};
-export type KameleoonPaths = WithOptionalSiteCode<paths>;
+/** The spec's paths with `siteCode` optional: the client fills it in when it was given one. */
+export type KameleoonPaths = ClientFilledPaths<paths, ClientFilledParameters>;
 export type KameleoonApi = Client<KameleoonPaths>;
 
 export interface KameleoonClient extends KameleoonApi {
@@ -93,16 +74,8 @@ export interface KameleoonClient extends KameleoonApi {
   readonly auth: { token(): Promise<string>; readonly stats: { readonly requested: number; readonly invalidated: number } };
 }
 
-/** The operations whose `siteCode` query parameter is required (all but the two product reads, whose parameters are not published). */
-const SITE_CODE_PATHS: Record<string, true> = {
-  "GET /visit/visitor": true,
-  "POST /visit/forget": true,
-  "POST /visit/events": true,
-  "POST /product/events": true,
-  "GET /map/map": true,
-  "GET /map/maps": true,
-  "POST /map/maps": true,
-};
+/** The operations whose `siteCode` the spec requires (`x-cdpkit-client-fills: siteCode`). */
+const SITE_CODE_OPERATIONS = new Set((operations as readonly OperationMeta[]).filter((o) => o.fills?.some((f) => f.name === "siteCode")).map((o) => `${o.method} ${o.path}`));
 
 const MAX_KEY_CHARS = 100;
 const MAX_FIELD_NAME_CHARS = 1024;
@@ -115,7 +88,7 @@ const MAX_MAP_KEYS = 100;
 function checkCall(method: string, path: string, query: Record<string, unknown>, body: unknown): void {
   const issues: InvalidInputIssue[] = [];
   const op = `${method} ${path}`;
-  if (SITE_CODE_PATHS[op] && (typeof query.siteCode !== "string" || query.siteCode === "")) {
+  if (SITE_CODE_OPERATIONS.has(op) && (typeof query.siteCode !== "string" || query.siteCode === "")) {
     issues.push({ path: "params.query.siteCode", message: "is required (pass it here or as `siteCode` to createKameleoonClient)" });
   }
   if (op === "GET /visit/visitor" && !query.visitorCode && !query.mappingValue) {
@@ -149,9 +122,7 @@ function checkCall(method: string, path: string, query: Record<string, unknown>,
       if (code.length > MAX_KEY_CHARS) issues.push({ path: `body line ${line + 1}`, message: `visitor code longer than ${MAX_KEY_CHARS} characters` });
     });
   }
-  if (issues.length > 0) {
-    throw new InvalidInputError({ vendor: VENDOR, message: `${op}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
-  }
+  if (issues.length > 0) throw new InvalidInputError({ vendor: VENDOR, message: `${op}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
 }
 
 function validate(options: KameleoonClientOptions): void {
@@ -159,167 +130,79 @@ function validate(options: KameleoonClientOptions): void {
   const str = (v: unknown) => typeof v === "string" && v.trim() !== "";
   if (options?.siteCode !== undefined && !str(options.siteCode)) issues.push({ path: "siteCode", message: "must be a non-empty string" });
   if (options?.auth !== undefined) {
-    if (!str(options.auth?.clientId)) issues.push({ path: "auth.clientId", message: "must be a non-empty string" });
-    if (!str(options.auth?.clientSecret)) issues.push({ path: "auth.clientSecret", message: "must be a non-empty string" });
-    // CR, LF, NUL: a header or form cannot carry them safely, and fetch's TypeError would echo the value.
     for (const key of ["clientId", "clientSecret"] as const) {
-      const value = options.auth?.[key];
-      if (str(value) && /[\r\n\0]/.test(value as string)) issues.push({ path: `auth.${key}`, message: "must not contain CR, LF or NUL characters" });
+      const issue = credentialIssue(`auth.${key}`, options.auth?.[key]);
+      if (issue) issues.push(issue);
     }
     if (options.auth?.tokenUrl !== undefined && !URL.canParse(options.auth.tokenUrl)) issues.push({ path: "auth.tokenUrl", message: "must be an absolute URL" });
   }
   if (options?.region !== undefined && !(options.region in KAMELEOON_SERVERS && options.region !== ("default" as never))) {
     issues.push({ path: "region", message: `must be one of ${Object.keys(KAMELEOON_SERVERS).filter((k) => k !== "default").join(", ")}` });
   }
-  if (options?.baseUrl !== undefined && !URL.canParse(options.baseUrl)) issues.push({ path: "baseUrl", message: "must be an absolute URL" });
   if (options?.userAgent !== undefined && !str(options.userAgent)) issues.push({ path: "userAgent", message: "must be a non-empty string" });
-  if (issues.length > 0) {
-    throw new InvalidInputError({ vendor: VENDOR, message: `createKameleoonClient: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
-  }
+  // The options every client shares come last: the vendor's own are what a caller sets first.
+  issues.push(...baseOptionIssues(options ?? {}));
+  assertOptions(VENDOR, FACTORY, issues);
 }
 
 export function createKameleoonClient(options: KameleoonClientOptions = {}): KameleoonClient {
   validate(options);
-  const baseUrl = (options.baseUrl ?? (options.region ? KAMELEOON_SERVERS[options.region] : KAMELEOON_SERVERS.default)).replace(/\/+$/, "");
-  const index = createOperationIndex(operations, baseUrl);
-  // Every token issued stays a secret (an old one may still show up in a late error), bounded to the last few.
-  const issuedTokens: string[] = [];
-  const redactor = new Redactor({ secrets: () => [options.auth?.clientSecret, ...issuedTokens].filter((s): s is string => !!s) });
-  const limits = options.auth ? KAMELEOON_RATE_LIMITS.authenticated : KAMELEOON_RATE_LIMITS.unauthenticated;
-  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-  const tokenUrl = options.auth?.tokenUrl ?? KAMELEOON_TOKEN_URL;
-
-  const policyFetch = createPolicyFetch({
-    vendor: VENDOR,
-    redactor,
-    ...sharedPolicyOptions(options),
-    operationFor: (request) => index.findRequest(request),
-    retry: idempotentRetry(index, options.retry, options.clock),
-    rateLimit:
-      options.rateLimit === false
-        ? false
-        : {
-            // Counted per HTTP method: GET has its own budget, and so has each other method.
-            rules: Object.fromEntries(
-              ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].map((m) => [
-                m,
-                (options.rateLimit !== false && options.rateLimit?.rules?.[m]) || (m === "GET" ? limits.GET : limits.other),
-              ]),
-            ),
-            // Only Data API calls count: the token request (another API, normally another host) does not.
-            scopeFor: (request) =>
-              request.url !== tokenUrl && new URL(request.url).origin === new URL(baseUrl).origin ? request.method.toUpperCase() : undefined,
-            keyPrefix: VENDOR,
-            store: options.rateLimit?.store,
-            maxWaitMs: options.rateLimit?.maxWaitMs,
-            clock: options.clock,
-          },
-  });
-  // Every request carries a User-Agent of our own: "requests whose User-Agent matches [a bot list] are rejected".
-  const send: FetchLike = (request) => {
-    request.headers.set("user-agent", userAgent);
-    return policyFetch(request);
-  };
-
-  let tokens: TokenCache | undefined;
-  if (options.auth) {
-    const { clientId, clientSecret } = options.auth;
-    const clock = options.clock;
-    tokens = new TokenCache({
-      refreshBeforeMs: options.refreshBeforeMs ?? 60_000,
-      ...(clock ? { clock } : {}),
-      obtain: async () => {
-        const body = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret });
-        const response = await send(
-          new ReplayableRequest(tokenUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, body }),
-        );
-        const text = await response.text();
-        let parsed: { access_token?: unknown; expires_in?: unknown } | undefined;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        if (!response.ok || typeof parsed?.access_token !== "string" || parsed.access_token === "") {
-          throw new AuthError({
-            vendor: VENDOR,
-            status: response.status,
-            method: "POST",
-            url: tokenUrl,
-            body: parsed ?? text,
-            redactor,
-            message: `kameleoon token request failed with HTTP ${response.status}${response.ok ? " (no access_token in the answer)" : ""}`,
-          });
-        }
-        issuedTokens.push(parsed.access_token);
-        if (issuedTokens.length > 8) issuedTokens.shift();
-        const now = (clock ?? { now: Date.now }).now();
-        return typeof parsed.expires_in === "number" ? { token: parsed.access_token, expiresAt: now + parsed.expires_in * 1000 } : { token: parsed.access_token };
+  const errorFor = (result: OperationResult, method: string): CdpkitError =>
+    httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, method, url: result.response.url, body: result.error, redactor: redactor() });
+  let tokens: CachedTokenSource | undefined;
+  const redactor = (): Redactor => client.redactor;
+  const client: VendorClient<KameleoonApi> = createVendorClient<paths, KameleoonApi>(
+    { vendor: VENDOR, factory: FACTORY, operations, securitySchemes },
+    options,
+    {
+      baseUrl: options.baseUrl ?? (options.region ? KAMELEOON_SERVERS[options.region] : KAMELEOON_SERVERS.default),
+      credentials: ({ send, redactor }) => {
+        if (!options.auth) return {};
+        const tokenUrl = options.auth.tokenUrl ?? KAMELEOON_TOKEN_URL;
+        tokens = clientCredentials({
+          tokenUrl,
+          clientId: options.auth.clientId,
+          clientSecret: options.auth.clientSecret,
+          send,
+          ...(options.refreshBeforeMs !== undefined ? { refreshBeforeMs: options.refreshBeforeMs } : {}),
+          ...(options.clock ? { clock: options.clock } : {}),
+          fail: (response, body) =>
+            new AuthError({
+              vendor: VENDOR,
+              status: response.status,
+              method: "POST",
+              url: tokenUrl,
+              body,
+              redactor,
+              message: `kameleoon token request failed with HTTP ${response.status}${response.ok ? " (no access_token in the answer)" : ""}`,
+            }),
+        });
+        return { OAuth2: tokens };
       },
-    });
-  }
-  const cache = tokens;
-  const transport = createOperationFetch({
-    index,
-    operations,
-    baseUrl,
-    schemes: securitySchemes,
-    credentials: { OAuth2: cache ? (signal) => cache.get(signal) : undefined },
-    fetch: send,
-    onUnauthorized: ({ request }) => {
-      const used = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-      if (!cache || !used) return false;
-      cache.invalidate(used);
-      return true;
-    },
-  });
-
-  const base = createClient<paths>({ baseUrl, Request: ReplayableRequest });
-  /** Operations whose spec declares a required `siteCode` query parameter. */
-  const withSiteCode = new Set(Object.keys(SITE_CODE_PATHS));
-  const throwOnError = options.throwOnError ?? false;
-  const errorFor = (result: OperationResult) =>
-    httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, method: "POST", url: result.response.url, body: result.error, redactor });
-  const api = bindOperations(base, {
-    vendor: VENDOR,
-    factory: "createKameleoonClient",
-    fetchFor: transport.fetchFor,
-    operationFor: transport.operationFor,
-    redactor,
-    prepare: (init: OperationInit | undefined, method, path) => {
-      let next: OperationInit = { ...init };
-      const params = (init?.params ?? {}) as { query?: Record<string, unknown> };
-      let query = params.query ?? {};
-      if (withSiteCode.has(`${method} ${path}`)) {
-        if (options.siteCode && query.siteCode === undefined) query = { siteCode: options.siteCode, ...query };
-        next = { ...next, params: { ...params, query } };
-      }
-      checkCall(method, path, query, init?.body);
-      // Line-format and visitor-list bodies are plain text: sent as given, not JSON-encoded.
-      if (typeof init?.body === "string") {
-        next.bodySerializer = (b: unknown) => b;
+      secrets: () => [options.auth?.clientSecret, ...(tokens?.issued() ?? [])],
+      fills: { siteCode: options.siteCode },
+      rateLimit: options.rateLimit === false ? false : { ...options.rateLimit, keyPrefix: VENDOR, authenticated: options.auth !== undefined },
+      // "Requests whose User-Agent matches [a bot list] are rejected": every request carries ours.
+      headers: { "user-agent": options.userAgent ?? DEFAULT_USER_AGENT },
+      errorFor,
+      prepare: (init: OperationInit | undefined, method, path) => {
+        const query = ((init?.params as { query?: Record<string, unknown> } | undefined)?.query ?? {});
+        checkCall(method, path, query, init?.body);
+        if (typeof init?.body !== "string") return init;
+        // Line-format and visitor-list bodies are plain text: sent as given, not JSON-encoded.
         const headers = new Headers(init.headers as HeadersInit | undefined);
         if (!headers.has("content-type")) headers.set("content-type", "text/plain; charset=utf-8");
-        next.headers = headers;
-      }
-      return next;
+        return { ...init, headers, bodySerializer: (b: unknown) => b };
+      },
     },
-    finish: async (call, method) => {
-      const result = await call();
-      if (throwOnError && !result.response.ok) {
-        throw httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, method, url: result.response.url, body: result.error, redactor });
-      }
-      return result;
-    },
-  }) as unknown as KameleoonApi;
-
-  const post = api.POST as unknown as (path: string, init: Record<string, unknown>) => Promise<OperationResult>;
+  );
+  const post = client.api.POST as unknown as (path: string, init: Record<string, unknown>) => Promise<OperationResult>;
   /** Both event endpoints take the same body formats; `idField` may be given once for all events as a query parameter. */
   const eventsContext = (path: "/visit/events" | "/product/events", idField: "visitorCode" | "ean", common: string | undefined): SendEventsContext => ({
     idField,
     ...(common ? { common } : {}),
-    redactor,
-    errorFor,
+    redactor: client.redactor,
+    errorFor: (result) => errorFor(result, "POST"),
     send: (body, format, signal) =>
       post(path, {
         params: { query: { ...(common ? { [idField]: common } : {}), ...(format === "json" ? { json: true } : {}) } },
@@ -328,19 +211,18 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
         ...(signal ? { signal } : {}),
       }),
   });
-  const client = api as KameleoonClient;
-  Object.assign(client, {
+  return Object.assign(client.api as KameleoonClient, {
     sendVisitEvents: (events: ItemSource<VisitEvent>, opts: SendEventsOptions & { visitorCode?: string } = {}) =>
       sendEventChunks(events, opts, eventsContext("/visit/events", "visitorCode", opts.visitorCode)),
     sendProductEvents: (events: ItemSource<ProductEvent>, opts: SendEventsOptions & { ean?: string } = {}) =>
       sendEventChunks(events, opts, eventsContext("/product/events", "ean", opts.ean)),
     auth: {
-      token: () => (cache ? cache.get() : Promise.reject(new InvalidInputError({ vendor: VENDOR, message: "createKameleoonClient: no auth configured", issues: [{ path: "auth", message: "missing" }] }))),
+      token: () =>
+        tokens ? tokens.token() : Promise.reject(new InvalidInputError({ vendor: VENDOR, message: `${FACTORY}: no auth configured`, issues: [{ path: "auth", message: "missing" }] })),
       get stats() {
-        const s = cache?.stats;
+        const s = tokens?.stats;
         return { requested: s?.obtained ?? 0, invalidated: s?.invalidated ?? 0 };
       },
     },
   });
-  return client;
 }

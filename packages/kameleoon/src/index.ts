@@ -1,7 +1,6 @@
 export {
   createKameleoonClient,
   DEFAULT_USER_AGENT,
-  KAMELEOON_RATE_LIMITS,
   KAMELEOON_SERVERS,
   KAMELEOON_TOKEN_URL,
 } from "./client.js";

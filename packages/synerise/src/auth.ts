@@ -1,4 +1,4 @@
-import { AuthError, InvalidInputError, jwtExpiresAt, TokenCache, type Clock, type InvalidInputIssue, type IssuedToken } from "@cdpkit/core";
+import { AuthError, InvalidInputError, jwtExpiresAt, tokenSource, type Clock, type InvalidInputIssue, type IssuedToken, type TokenSource } from "@cdpkit/core";
 
 /**
  * The ways a Synerise user actually authenticates. Every mode but `jwt` logs in by itself, keeps the
@@ -8,6 +8,11 @@ import { AuthError, InvalidInputError, jwtExpiresAt, TokenCache, type Clock, typ
 export type SyneriseAuth =
   /** A workspace API key (Settings > API Keys): `POST /v4/auth/login/profile {apiKey}`. Server-to-server only. */
   | { readonly type: "workspace"; readonly apiKey: string }
+  /**
+   * Server-to-server Basic auth with the workspace GUID and a workspace API key (enabled per key in its
+   * settings): `Authorization: Basic base64(workspaceGuid:apiKey)` on every call, no login, no expiry.
+   */
+  | { readonly type: "basic"; readonly workspaceGuid: string; readonly apiKey: string }
   /**
    * A Synerise user (email + password) working in one workspace: `POST /uauth/auth/login/user`, then
    * `POST /uauth/auth/login/user/profile/{workspace}` selects the workspace. Multi-factor login is not
@@ -43,12 +48,18 @@ export type SyneriseAuth =
 
 export type SyneriseAuthType = SyneriseAuth["type"];
 
-/** A login request the auth flow needs sent: `POST path` with a JSON body and optionally a bearer token. */
-export type LoginCall = (path: LoginPath, body: Record<string, unknown> | undefined, bearer?: string) => Promise<unknown>;
+/**
+ * A login the auth flow needs sent through the typed client: `POST path` (a path of the spec) with a
+ * JSON body, path parameters, and the bearer token of an earlier login where the operation needs one.
+ */
+export type LoginCall = (
+  path: LoginPath,
+  request: { body?: Record<string, unknown>; params?: { path: Record<string, string> }; bearer?: string },
+) => Promise<unknown>;
 export type LoginPath =
   | "/v4/auth/login/profile"
   | "/uauth/auth/login/user"
-  | `/uauth/auth/login/user/profile/${string}`
+  | "/uauth/auth/login/user/profile/{businessProfileUUID}"
   | "/sauth/v3/auth/login/client/conditional"
   | "/sauth/v3/auth/login/client/anonymous";
 
@@ -80,6 +91,8 @@ function typeIssues(a: Record<string, unknown>): InvalidInputIssue[] {
   switch (a.type) {
     case "workspace":
       return need("apiKey");
+    case "basic":
+      return [...need("workspaceGuid", "apiKey"), ...(typeof a.workspaceGuid === "string" && a.workspaceGuid.includes(":") ? [{ path: "auth.workspaceGuid", message: "must not contain ':' (it is the user part of Basic auth)" }] : [])];
     case "user":
       return need("username", "password", "workspace");
     case "profile": {
@@ -97,7 +110,7 @@ function typeIssues(a: Record<string, unknown>): InvalidInputIssue[] {
       return [
         {
           path: "auth.type",
-          message: 'must be one of "workspace", "user", "profile", "anonymousProfile", "jwt"',
+          message: 'must be one of "workspace", "basic", "user", "profile", "anonymousProfile", "jwt"',
         },
       ];
   }
@@ -120,28 +133,35 @@ function tokenFrom(body: unknown, what: string): IssuedToken {
   return expiresAt === undefined ? { token: b.token } : { token: b.token, expiresAt };
 }
 
+/** The `Authorization: Basic` credential of the basic mode: base64 of `workspaceGuid:apiKey` (UTF-8). */
+export function basicCredential(auth: { workspaceGuid: string; apiKey: string }): string {
+  const bytes = new TextEncoder().encode(`${auth.workspaceGuid}:${auth.apiKey}`);
+  return btoa(String.fromCharCode(...bytes));
+}
+
 /** The login of one auth mode, as `TokenCache.obtain`. */
-export function loginFor(auth: Exclude<SyneriseAuth, { type: "jwt" }>, call: LoginCall): () => Promise<IssuedToken> {
+export function loginFor(auth: Exclude<SyneriseAuth, { type: "jwt" | "basic" }>, call: LoginCall): () => Promise<IssuedToken> {
   switch (auth.type) {
     case "workspace":
-      return async () => tokenFrom(await call("/v4/auth/login/profile", { apiKey: auth.apiKey }), "workspace login");
+      return async () => tokenFrom(await call("/v4/auth/login/profile", { body: { apiKey: auth.apiKey } }), "workspace login");
     case "user":
       return async () => {
         const user = tokenFrom(
           await call("/uauth/auth/login/user", {
-            username: auth.username,
-            password: auth.password,
-            ...(auth.deviceId ? { deviceId: auth.deviceId } : {}),
+            body: { username: auth.username, password: auth.password, ...(auth.deviceId ? { deviceId: auth.deviceId } : {}) },
           }),
           "user login",
         );
-        const path = `/uauth/auth/login/user/profile/${encodeURIComponent(auth.workspace)}` as const;
-        return tokenFrom(await call(path, undefined, user.token), "workspace selection");
+        const selection = await call("/uauth/auth/login/user/profile/{businessProfileUUID}", {
+          params: { path: { businessProfileUUID: auth.workspace } },
+          bearer: user.token,
+        });
+        return tokenFrom(selection, "workspace selection");
       };
     case "profile":
       return async () => {
         const { type: _type, ...body } = auth;
-        const result = (await call("/sauth/v3/auth/login/client/conditional", body)) as { status?: unknown; conditions?: unknown };
+        const result = (await call("/sauth/v3/auth/login/client/conditional", { body })) as { status?: unknown; conditions?: unknown };
         if (result && result.status !== undefined && result.status !== "SUCCESS") {
           const conditions = Array.isArray(result.conditions) ? result.conditions.map(String) : [];
           throw new AuthError({
@@ -157,82 +177,53 @@ export function loginFor(auth: Exclude<SyneriseAuth, { type: "jwt" }>, call: Log
       return async () =>
         tokenFrom(
           await call("/sauth/v3/auth/login/client/anonymous", {
-            apiKey: auth.apiKey,
-            uuid: auth.uuid,
-            ...(auth.deviceId ? { deviceId: auth.deviceId } : {}),
+            body: { apiKey: auth.apiKey, uuid: auth.uuid, ...(auth.deviceId ? { deviceId: auth.deviceId } : {}) },
           }),
           "anonymous profile login",
         );
   }
 }
 
-export interface JwtSource {
-  /** The JWT for the next request. */
-  token(signal?: AbortSignal): Promise<string>;
-  /** Drops `token` after a 401; returns whether a fresh one can be obtained (a replay makes sense). */
-  invalidate(token: string | undefined): boolean;
-  /** Logins and refreshes so far (always zero for a ready JWT). */
+/** The JWT of one auth mode as a core TokenSource, with login counters for `client.auth.stats`. */
+export interface JwtSource extends TokenSource {
+  /** Logins so far (always zero for a ready JWT) and tokens dropped after a 401. */
   readonly stats: { readonly logins: number; readonly invalidated: number };
-  /** The last token handed out. */
-  readonly current: string | undefined;
-  /** The last REMEMBERED_TOKENS tokens handed out, newest last, for the redactor. */
-  readonly issued: readonly string[];
 }
 
-export function jwtSource(
-  auth: SyneriseAuth,
-  call: LoginCall,
-  options: { refreshBeforeMs?: number; clock?: Clock },
-): JwtSource {
-  let current: string | undefined;
-  const issued: string[] = [];
-  const remember = (value: string): string => {
-    current = value;
-    if (!issued.includes(value)) {
-      issued.push(value);
-      if (issued.length > REMEMBERED_TOKENS) issued.shift();
-    }
-    return value;
-  };
+export function jwtSource(auth: Exclude<SyneriseAuth, { type: "basic" }>, call: LoginCall, options: { refreshBeforeMs?: number; clock?: Clock }): JwtSource {
   if (auth.type === "jwt") {
     const given = auth.token;
+    const issued: string[] = [];
     return {
       async token() {
         const value = typeof given === "function" ? await given() : given;
         // A function's token is not seen at creation: refuse one a header cannot carry, unechoed.
         const unsafe = controlCharIssue("auth.token", value);
         if (unsafe.length > 0) throw invalidAuth(unsafe);
-        return remember(value);
+        if (issued[issued.length - 1] !== value) issued.push(value);
+        if (issued.length > REMEMBERED_TOKENS) issued.shift();
+        return value;
       },
+      // A JWT the caller holds cannot be renewed by the client: a 401 is returned as is.
       invalidate: () => false,
+      issued: () => issued,
       stats: { logins: 0, invalidated: 0 },
-      get current() {
-        return current;
-      },
-      issued,
     };
   }
-  const cache = new TokenCache({
+  const source = tokenSource({
     obtain: loginFor(auth, call),
     refreshBeforeMs: options.refreshBeforeMs ?? 5 * 60_000,
+    remember: REMEMBERED_TOKENS,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return {
-    async token(signal) {
-      return remember(await cache.get(signal));
-    },
-    invalidate(token) {
-      cache.invalidate(token);
-      return true;
-    },
+    token: (signal) => source.token(signal),
+    invalidate: (token) => source.invalidate(token),
+    issued: () => source.issued(),
     get stats() {
-      const s = cache.stats;
+      const s = source.stats;
       return { logins: s.obtained, invalidated: s.invalidated };
     },
-    get current() {
-      return current;
-    },
-    issued,
   };
 }
 

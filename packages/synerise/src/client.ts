@@ -1,38 +1,33 @@
-import createClient, { type Client } from "openapi-fetch";
 import {
-  checkSuccess,
-  sharedPolicyOptions,
-  type ClientBaseOptions,
+  assertOptions,
   AuthError,
-  bindOperations,
-  createOperationFetch,
-  createOperationIndex,
-  createPolicyFetch,
-  idempotentRetry,
+  baseOptionIssues,
+  checkSuccess,
+  createVendorClient,
   InvalidInputError,
-  rateLimitRulesFrom,
-  Redactor,
-  ReplayableRequest,
-  type FetchLike,
+  type ClientBaseOptions,
+  type ClientFilledPaths,
   type InvalidInputIssue,
   type ItemSource,
-  type OperationMeta,
   type OperationResult,
-  type RateLimitRule,
-  type RateLimitStore,
-  type RetryOptions,
+  type PaginateMethod,
+  type VendorClient,
+  type VendorRateLimitOptions,
 } from "@cdpkit/core";
-import { authIssues, authSecrets, controlCharIssue, invalidAuth, jwtSource, type JwtSource, type LoginCall, type SyneriseAuth } from "./auth.js";
+import type { Client } from "openapi-fetch";
+import { authIssues, authSecrets, basicCredential, controlCharIssue, jwtSource, type JwtSource, type LoginCall, type SyneriseAuth } from "./auth.js";
 import { syneriseError } from "./errors.js";
 import { sendEventBatches, type SendEventsOptions, type SendEventsReport, type SyneriseEvent } from "./events.js";
 import type { paths } from "./generated/openapi.js";
-import { operations as generated, securitySchemes, servers } from "./generated/operations.js";
+import { operations, securitySchemes, servers, type ClientFilledParameters, type PaginatedOperations } from "./generated/operations.js";
 
 const VENDOR = "synerise";
-const operations: readonly OperationMeta[] = generated;
+const FACTORY = "createSyneriseClient";
 
-/** `https://api.synerise.com`, the spec's server. */
+/** `https://api.synerise.com`, the spec's first server. */
 export const SYNERISE_BASE_URL: string = servers[0];
+/** The spec's servers: Azure EU (default), Azure USA, GCP. */
+export const SYNERISE_SERVERS = { default: servers[0], azu: servers[1], geb: servers[2] } as const;
 
 export interface SyneriseClientOptions extends ClientBaseOptions {
   /** How the client gets its JWT (see SyneriseAuth). Optional when only tracker-key operations are used. */
@@ -41,33 +36,20 @@ export interface SyneriseClientOptions extends ClientBaseOptions {
   trackerKey?: string;
   /** A token is renewed this long before its `exp`. Default 5 minutes. */
   refreshBeforeMs?: number;
-  /** Default `https://api.synerise.com`. */
+  /** Which Synerise server your workspace lives on: `default` (api.synerise.com, Azure EU), `azu` (Azure USA), `geb` (GCP). */
+  server?: keyof typeof SYNERISE_SERVERS;
+  /** Any other base URL (a proxy, a mock); overrides `server`. */
   baseUrl?: string;
-  /** Retries of requests safe to repeat (GET, PUT, DELETE, logins, event batches whose events all carry an `eventSalt`). `false` turns them off. */
-  retry?: RetryOptions | false;
   /** Client-side limits; Synerise documents none, so none apply unless you give rules by scope. `false` turns them off. */
-  rateLimit?: { rules?: Record<string, RateLimitRule>; store?: RateLimitStore; maxWaitMs?: number } | false;
+  rateLimit?: VendorRateLimitOptions | false;
   /** Throw a typed error (with the body's field errors) for non-2xx responses instead of returning `{ error, response }`. */
   throwOnError?: boolean;
 }
 
-/** Makes `Api-Version` optional in every operation's headers: the client fills it in from the spec. */
-type WithOptionalApiVersion<P> = {
-  [Path in keyof P]: {
-    [M in keyof P[Path]]: P[Path][M] extends { parameters: { header: infer H } }
-      ? "Api-Version" extends keyof H
-        ? Omit<P[Path][M], "parameters"> & {
-            parameters: Omit<P[Path][M]["parameters"], "header"> & {
-              header?: Omit<H, "Api-Version"> & { "Api-Version"?: H["Api-Version"] };
-            };
-          }
-        : P[Path][M]
-      : P[Path][M];
-  };
-};
-
-export type SynerisePaths = WithOptionalApiVersion<paths>;
-export type SyneriseApi = Client<SynerisePaths, "application/json">;
+/** The spec's paths with `Api-Version` optional: the client fills it in from the spec. */
+export type SynerisePaths = ClientFilledPaths<paths, ClientFilledParameters>;
+/** Every operation typed by path, plus `paginate` over the operations that page (`x-cdpkit-pagination`). */
+export type SyneriseApi = Client<SynerisePaths, "application/json"> & PaginateMethod<SynerisePaths, PaginatedOperations>;
 
 export interface SyneriseClient extends SyneriseApi {
   /**
@@ -93,133 +75,63 @@ function validateOptions(options: SyneriseClientOptions): void {
   if (options?.auth === undefined && options?.trackerKey === undefined) {
     issues.push({ path: "auth", message: "give auth (workspace API key, user, profile or a JWT), trackerKey, or both" });
   }
-  if (options?.baseUrl !== undefined && !URL.canParse(options.baseUrl)) {
-    issues.push({ path: "baseUrl", message: "must be an absolute URL" });
-  }
-  if (issues.length > 0) throw invalidAuth(issues);
+  if (options?.server !== undefined && !(options.server in SYNERISE_SERVERS)) issues.push({ path: "server", message: `must be one of ${Object.keys(SYNERISE_SERVERS).join(", ")}` });
+  // The options every client shares come last: the vendor's own are what a caller sets first.
+  issues.push(...baseOptionIssues(options ?? {}));
+  assertOptions(VENDOR, FACTORY, issues);
 }
-
-const bearerOf = (request: Request): string | undefined =>
-  request.headers.get("authorization")?.replace(/^Bearer\s+/i, "") || undefined;
 
 export function createSyneriseClient(options: SyneriseClientOptions): SyneriseClient {
   validateOptions(options);
-  const baseUrl = (options.baseUrl ?? SYNERISE_BASE_URL).replace(/\/+$/, "");
-  const index = createOperationIndex(operations, baseUrl);
-  let jwt: JwtSource | undefined;
-  const redactor = new Redactor({
-    secrets: () => [...authSecrets(options.auth), options.trackerKey, ...(jwt?.issued ?? [])].filter((s): s is string => !!s),
-  });
   // Requests the events helper marked as safe to repeat (every event carries an eventSalt).
   const replaySafe = new WeakSet<Request>();
+  const errorFor = (result: OperationResult, method: string) => syneriseError(result.response, result.error, method, client.redactor);
 
-  const policyFetch = createPolicyFetch({
-    vendor: VENDOR,
-    redactor,
-    ...sharedPolicyOptions(options),
-    operationFor: (request) => index.findRequest(request),
-    retry: idempotentRetry(index, options.retry, options.clock, (request) => replaySafe.has(request)),
-    rateLimit:
-      options.rateLimit === false || !options.rateLimit?.rules
-        ? false
-        : {
-            rules: rateLimitRulesFrom(operations, options.rateLimit.rules),
-            scopeFor: (request) => index.findRequest(request)?.rateLimit?.scope,
-            keyPrefix: VENDOR,
-            store: options.rateLimit.store,
-            maxWaitMs: options.rateLimit.maxWaitMs,
-            clock: options.clock,
-          },
-  });
-  const send: FetchLike = policyFetch;
-
-  // Logins go through their own transport: the user flow's workspace selection carries the user's
-  // token, not the (not yet existing) workspace token the main transport would wait for.
-  let loginBearer: string | undefined;
-  const loginTransport = createOperationFetch({
-    index,
-    operations,
-    baseUrl,
-    schemes: securitySchemes,
-    // Read per request: the workspace selection carries the user's token, the logins none.
-    credentials: {
-      get JWT() {
-        return loginBearer;
-      },
-    },
-    fetch: send,
-  });
-  const login: LoginCall = async (path, body, bearer) => {
-    loginBearer = bearer;
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const init: RequestInit = { method: "POST", headers };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    const response = await loginTransport.fetch(new ReplayableRequest(`${baseUrl}${path}`, init));
-    const text = await response.text();
-    let parsed: unknown = undefined;
-    try {
-      parsed = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      parsed = text;
-    }
-    if (!response.ok) {
-      const error = syneriseError(response, parsed, "POST", redactor);
+  // Logins go through the typed client (called once it exists). The workspace selection carries the
+  // user's token, not the (not yet existing) workspace token the main client would wait for: it gets
+  // a client of its own with that token.
+  const login: LoginCall = async (path, { body, params, bearer }) => {
+    const api = (bearer ? client.withCredentials({ JWT: bearer }) : client.api) as unknown as {
+      POST(path: string, init: Record<string, unknown>): Promise<OperationResult>;
+    };
+    const result = await api.POST(path, { ...(body ? { body } : {}), ...(params ? { params } : {}) });
+    if (result.error !== undefined || !result.response.ok) {
+      const error = errorFor(result, "POST");
       // Any failed login is an auth failure for the request that waited on it.
-      throw error instanceof AuthError ? error : new AuthError({ ...error, status: error.status, redactor, cause: error, message: `synerise login failed: ${error.message}` });
+      throw error instanceof AuthError ? error : new AuthError({ ...error, status: error.status, redactor: client.redactor, cause: error, message: `synerise login failed: ${error.message}` });
     }
-    return parsed;
+    return result.data;
   };
-  if (options.auth) {
-    jwt = jwtSource(options.auth, login, {
-      ...(options.refreshBeforeMs !== undefined ? { refreshBeforeMs: options.refreshBeforeMs } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
-    });
-  }
-  const source = jwt;
+  const auth = options.auth;
+  const jwt: JwtSource | undefined = auth && auth.type !== "basic"
+    ? jwtSource(auth, login, {
+        ...(options.refreshBeforeMs !== undefined ? { refreshBeforeMs: options.refreshBeforeMs } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+      })
+    : undefined;
 
-  const transport = createOperationFetch({
-    index,
-    operations,
-    baseUrl,
-    schemes: securitySchemes,
-    credentials: {
-      JWT: source ? (signal) => source.token(signal) : undefined,
-      TrackerKey: options.trackerKey,
+  const basic = auth?.type === "basic" ? basicCredential(auth) : undefined;
+  const client: VendorClient<SyneriseApi, (typeof operations)[number], paths> = createVendorClient<paths, SyneriseApi, (typeof operations)[number]>(
+    { vendor: VENDOR, factory: FACTORY, operations, securitySchemes },
+    options,
+    {
+      baseUrl: options.baseUrl ?? SYNERISE_SERVERS[options.server ?? "default"],
+      credentials: { JWT: jwt, WorkspaceBasic: basic, TrackerKey: options.trackerKey },
+      optionFor: (scheme) => (scheme === "TrackerKey" ? "trackerKey" : "auth"),
+      secrets: () => [...authSecrets(options.auth), basic, options.trackerKey, ...(jwt?.issued() ?? [])],
+      rateLimit: options.rateLimit === false || !options.rateLimit?.rules ? false : { ...options.rateLimit, keyPrefix: VENDOR },
+      alsoSafe: (request) => replaySafe.has(request),
+      errorFor,
     },
-    optionFor: (scheme) => (scheme === "JWT" ? "auth" : "trackerKey"),
-    fetch: send,
-    // A 401 on a JWT request: drop that token (only if still current), log in again, replay once.
-    onUnauthorized: ({ request }) => {
-      const used = bearerOf(request);
-      return source !== undefined && used !== undefined && source.invalidate(used);
-    },
-  });
+  );
 
-  const base = createClient<paths>({ baseUrl, fetch: transport.fetch, Request: ReplayableRequest });
-  const finish = async (call: () => Promise<OperationResult>, method: string): Promise<OperationResult> => {
-    const result = await call();
-    if (options.throwOnError && (result.error !== undefined || !result.response.ok)) {
-      throw syneriseError(result.response, result.error, method, redactor);
-    }
-    return result;
-  };
-  const api = bindOperations(base, {
-    vendor: VENDOR,
-    factory: "createSyneriseClient",
-    fetchFor: transport.fetchFor,
-    operationFor: transport.operationFor,
-    redactor,
-    finish,
-  }) as unknown as SyneriseApi;
-
-  const batchFetch = transport.fetchFor("POST", "/v4/events/batch");
-  const batchOp = transport.operationFor("POST", "/v4/events/batch");
+  const batchFetch = client.transport.fetchFor("POST", "/v4/events/batch");
+  const batchOp = client.transport.operationFor("POST", "/v4/events/batch");
   const postBatch = async (body: string, safe: boolean, signal?: AbortSignal): Promise<OperationResult> => {
     if (!batchFetch) throw new InvalidInputError({ vendor: VENDOR, message: "the spec has no POST /v4/events/batch", issues: [] });
     // The raw client, so this one request can be marked safe to repeat; the success check is the bound client's.
     const call = () =>
-      base.POST("/v4/events/batch" as never, {
+      client.raw.POST("/v4/events/batch" as never, {
         body,
         // The engine hands over the JSON it measured: sent as is, not serialised again.
         bodySerializer: (text: string) => text,
@@ -230,24 +142,20 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
           return batchFetch(request);
         },
       } as never) as Promise<OperationResult>;
-    return checkSuccess(call, { op: batchOp, method: "POST", path: "/v4/events/batch", vendor: VENDOR, redactor });
+    return checkSuccess(call, { op: batchOp, method: "POST", path: "/v4/events/batch", vendor: VENDOR, redactor: client.redactor });
   };
 
-  const client = api as SyneriseClient;
-  Object.assign(client, {
+  return Object.assign(client.api as SyneriseClient, {
     sendEvents: (events: ItemSource<SyneriseEvent>, sendOptions?: SendEventsOptions) =>
-      sendEventBatches(events, { ...sendOptions, post: postBatch, redactor, ...(options.clock ? { clock: options.clock } : {}) }),
+      sendEventBatches(events, { ...sendOptions, post: postBatch, redactor: client.redactor, ...(options.clock ? { clock: options.clock } : {}) }),
     auth: {
       token: () => {
-        if (!source) return Promise.reject(new InvalidInputError({ vendor: VENDOR, message: "createSyneriseClient: no auth configured", issues: [{ path: "auth", message: "missing" }] }));
-        return source.token();
+        if (!jwt) return Promise.reject(new InvalidInputError({ vendor: VENDOR, message: `${FACTORY}: no auth configured`, issues: [{ path: "auth", message: "missing" }] }));
+        return jwt.token();
       },
       get stats() {
-        return source?.stats ?? { logins: 0, invalidated: 0 };
+        return jwt?.stats ?? { logins: 0, invalidated: 0 };
       },
     },
   });
-  return client;
 }
-
-

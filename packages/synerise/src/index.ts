@@ -1,4 +1,4 @@
-export { SYNERISE_BASE_URL, createSyneriseClient } from "./client.js";
+export { SYNERISE_BASE_URL, SYNERISE_SERVERS, createSyneriseClient } from "./client.js";
 export type { SyneriseApi, SyneriseClient, SyneriseClientOptions, SynerisePaths } from "./client.js";
 export type { SyneriseAuth, SyneriseAuthType } from "./auth.js";
 export { parseErrorBody, type SyneriseErrorDetails } from "./errors.js";

@@ -70,7 +70,9 @@ describe("abort", () => {
     const abortedAt = performance.now();
     controller.abort(reason);
     const report = await pending;
-    expect(performance.now() - abortedAt).toBeLessThan(100);
+    // Prompt rather than at a timeout (the held request never ends; timeouts are 30 s). About 2 ms on a
+    // quiet machine; the bound leaves room for a loaded 2-core CI run.
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
     expect(report.acceptedItems!.map((a) => a.position)).toEqual([0, 1]);
     expect(report.accepted + report.failed.length).toBe(6);
     expect(report.failed.map((f) => f.position)).toEqual([2, 3, 4, 5]);

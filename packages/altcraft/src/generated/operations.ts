@@ -1580,6 +1580,12 @@ export const operations = [
 
 export type OperationInfo = (typeof operations)[number];
 
+/** Parameters the client fills in (from its options, or a value the spec fixes): optional to callers. */
+export interface ClientFilledParameters {
+  query: never;
+  header: never;
+}
+
 /** The operations that page (`x-cdpkit-pagination`), for the typed `paginate`. */
 export interface PaginatedOperations {
   "/api/v1.1/subscriptions/list_all": { method: "post"; items: "data" };

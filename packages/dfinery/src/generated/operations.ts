@@ -45,7 +45,14 @@ export const operations = [
         "common",
         "events"
       ]
-    }
+    },
+    "fills": [
+      {
+        "in": "query",
+        "name": "service_id",
+        "option": "serviceId"
+      }
+    ]
   },
   {
     "operationId": "upsertIdentity",
@@ -72,7 +79,14 @@ export const operations = [
         "identity",
         "request_datetime"
       ]
-    }
+    },
+    "fills": [
+      {
+        "in": "query",
+        "name": "service_id",
+        "option": "serviceId"
+      }
+    ]
   },
   {
     "operationId": "deleteIdentity",
@@ -99,7 +113,14 @@ export const operations = [
         "identity",
         "request_datetime"
       ]
-    }
+    },
+    "fills": [
+      {
+        "in": "query",
+        "name": "service_id",
+        "option": "serviceId"
+      }
+    ]
   },
   {
     "operationId": "updateUserProfile",
@@ -127,7 +148,14 @@ export const operations = [
         "user_properties",
         "request_datetime"
       ]
-    }
+    },
+    "fills": [
+      {
+        "in": "query",
+        "name": "service_id",
+        "option": "serviceId"
+      }
+    ]
   },
   {
     "operationId": "exportEvents",
@@ -156,7 +184,14 @@ export const operations = [
         "to_date"
       ]
     },
-    "followsAsGet": true
+    "followsAsGet": true,
+    "fills": [
+      {
+        "in": "query",
+        "name": "service_id",
+        "option": "serviceId"
+      }
+    ]
   },
   {
     "operationId": "exportUserProfiles",
@@ -180,11 +215,24 @@ export const operations = [
     "requestBody": {
       "type": "object"
     },
-    "followsAsGet": true
+    "followsAsGet": true,
+    "fills": [
+      {
+        "in": "query",
+        "name": "service_id",
+        "option": "serviceId"
+      }
+    ]
   }
 ] as const;
 
 export type OperationInfo = (typeof operations)[number];
+
+/** Parameters the client fills in (from its options, or a value the spec fixes): optional to callers. */
+export interface ClientFilledParameters {
+  query: "service_id";
+  header: never;
+}
 
 /** The operations that page (`x-cdpkit-pagination`), for the typed `paginate`. */
 export interface PaginatedOperations {

@@ -29,9 +29,26 @@ export const operations = [
       []
     ],
     "idempotent": true,
+    "rateLimit": {
+      "scope": "GET",
+      "limit": 5,
+      "intervalMs": 1000,
+      "authenticated": {
+        "limit": 50,
+        "intervalMs": 1000
+      },
+      "source": "Rate limits (per IP and method, without / with a JWT): \"GET Requests 5 per second / 50 per second\""
+    },
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "fills": [
+      {
+        "in": "query",
+        "name": "siteCode",
+        "option": "siteCode"
+      }
+    ]
   },
   {
     "operationId": "forgetVisitors",
@@ -44,7 +61,24 @@ export const operations = [
       []
     ],
     "idempotent": true,
-    "evidence": "docs"
+    "rateLimit": {
+      "scope": "POST",
+      "limit": 50,
+      "intervalMs": 1000,
+      "authenticated": {
+        "limit": 1000,
+        "intervalMs": 1000
+      },
+      "source": "Rate limits (per IP and method, without / with a JWT): \"Each other HTTP method 50 per second (per method) / 1000 per second (per method)\""
+    },
+    "evidence": "docs",
+    "fills": [
+      {
+        "in": "query",
+        "name": "siteCode",
+        "option": "siteCode"
+      }
+    ]
   },
   {
     "operationId": "postVisitEvents",
@@ -57,10 +91,27 @@ export const operations = [
       []
     ],
     "idempotent": true,
+    "rateLimit": {
+      "scope": "POST",
+      "limit": 50,
+      "intervalMs": 1000,
+      "authenticated": {
+        "limit": 1000,
+        "intervalMs": 1000
+      },
+      "source": "Rate limits (per IP and method, without / with a JWT): \"Each other HTTP method 50 per second (per method) / 1000 per second (per method)\""
+    },
     "evidence": "docs",
     "requestBody": {
       "type": "array"
-    }
+    },
+    "fills": [
+      {
+        "in": "query",
+        "name": "siteCode",
+        "option": "siteCode"
+      }
+    ]
   },
   {
     "operationId": "postProductEvents",
@@ -73,10 +124,27 @@ export const operations = [
       []
     ],
     "idempotent": true,
+    "rateLimit": {
+      "scope": "POST",
+      "limit": 50,
+      "intervalMs": 1000,
+      "authenticated": {
+        "limit": 1000,
+        "intervalMs": 1000
+      },
+      "source": "Rate limits (per IP and method, without / with a JWT): \"Each other HTTP method 50 per second (per method) / 1000 per second (per method)\""
+    },
     "evidence": "docs",
     "requestBody": {
       "type": "array"
-    }
+    },
+    "fills": [
+      {
+        "in": "query",
+        "name": "siteCode",
+        "option": "siteCode"
+      }
+    ]
   },
   {
     "operationId": "getProductCounters",
@@ -89,6 +157,16 @@ export const operations = [
       []
     ],
     "idempotent": true,
+    "rateLimit": {
+      "scope": "GET",
+      "limit": 5,
+      "intervalMs": 1000,
+      "authenticated": {
+        "limit": 50,
+        "intervalMs": 1000
+      },
+      "source": "Rate limits (per IP and method, without / with a JWT): \"GET Requests 5 per second / 50 per second\""
+    },
     "evidence": "docs",
     "successBody": "json"
   },
@@ -103,6 +181,16 @@ export const operations = [
       []
     ],
     "idempotent": true,
+    "rateLimit": {
+      "scope": "GET",
+      "limit": 5,
+      "intervalMs": 1000,
+      "authenticated": {
+        "limit": 50,
+        "intervalMs": 1000
+      },
+      "source": "Rate limits (per IP and method, without / with a JWT): \"GET Requests 5 per second / 50 per second\""
+    },
     "evidence": "docs",
     "successBody": "json"
   },
@@ -117,9 +205,26 @@ export const operations = [
       []
     ],
     "idempotent": true,
+    "rateLimit": {
+      "scope": "GET",
+      "limit": 5,
+      "intervalMs": 1000,
+      "authenticated": {
+        "limit": 50,
+        "intervalMs": 1000
+      },
+      "source": "Rate limits (per IP and method, without / with a JWT): \"GET Requests 5 per second / 50 per second\""
+    },
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "fills": [
+      {
+        "in": "query",
+        "name": "siteCode",
+        "option": "siteCode"
+      }
+    ]
   },
   {
     "operationId": "getMaps",
@@ -132,9 +237,26 @@ export const operations = [
       []
     ],
     "idempotent": true,
+    "rateLimit": {
+      "scope": "GET",
+      "limit": 5,
+      "intervalMs": 1000,
+      "authenticated": {
+        "limit": 50,
+        "intervalMs": 1000
+      },
+      "source": "Rate limits (per IP and method, without / with a JWT): \"GET Requests 5 per second / 50 per second\""
+    },
     "evidence": "docs",
     "successBody": "json",
-    "successType": "object"
+    "successType": "object",
+    "fills": [
+      {
+        "in": "query",
+        "name": "siteCode",
+        "option": "siteCode"
+      }
+    ]
   },
   {
     "operationId": "postMaps",
@@ -147,14 +269,37 @@ export const operations = [
       []
     ],
     "idempotent": true,
+    "rateLimit": {
+      "scope": "POST",
+      "limit": 50,
+      "intervalMs": 1000,
+      "authenticated": {
+        "limit": 1000,
+        "intervalMs": 1000
+      },
+      "source": "Rate limits (per IP and method, without / with a JWT): \"Each other HTTP method 50 per second (per method) / 1000 per second (per method)\""
+    },
     "evidence": "docs",
     "requestBody": {
       "type": "object"
-    }
+    },
+    "fills": [
+      {
+        "in": "query",
+        "name": "siteCode",
+        "option": "siteCode"
+      }
+    ]
   }
 ] as const;
 
 export type OperationInfo = (typeof operations)[number];
+
+/** Parameters the client fills in (from its options, or a value the spec fixes): optional to callers. */
+export interface ClientFilledParameters {
+  query: "siteCode";
+  header: never;
+}
 
 /** The operations that page (`x-cdpkit-pagination`), for the typed `paginate`. */
 export interface PaginatedOperations {

@@ -330,6 +330,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics-backend/analytics/definitions-manager/aggregates/{UUID}/client/{clientId}/calculate/histogram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the analysis (the hub reference calls it aggregateId, "Aggregate ID"). */
+                UUID: string;
+                /** @description Profile ID. */
+                clientId: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Calculate an aggregate for a profile in time periods
+         * @description Calculate the results of an aggregate in context of a single profile. The results can be date-filtered and aggregated in time periods.
+         */
+        post: operations["calculateAggregateHistogramForProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analytics-backend/analytics/definitions-manager/aggregates/{UUID}/client/calculate": {
         parameters: {
             query?: never;
@@ -1402,6 +1427,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sauth/v3/auth/login/client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Authenticate as a Profile (creating its account if needed)
+         * @description Obtain a new JWT for a Profile. If an account for the Profile does not exist and the identityProvider is different than `SYNERISE`, this request creates an account.
+         */
+        post: operations["authenticateProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sauth/v3/auth/login/client/anonymous": {
         parameters: {
             query?: never;
@@ -1442,6 +1487,28 @@ export interface paths {
          *     This method does not require a Synerise authorization token.
          */
         post: operations["loginProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sauth/v3/auth/refresh/client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh a Profile token
+         * @description Retrieve a refreshed JWT Token to prolong the session of a Profile or an anonymous Profile.
+         *
+         *     The current token must still be active at the time of the request.
+         */
+        post: operations["refreshProfileToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1612,6 +1679,30 @@ export interface paths {
          *     Note: To perform operations within a Workspace, you must select a Workspace (`selectWorkspace`).
          */
         post: operations["loginUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/uauth/auth/login/user/mfa/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Authenticate as a User with multi-factor authentication
+         * @description Confirm a user login with a multi-factor verification code. Send the JWT of the user login (POST /uauth/auth/login/user) as the bearer token; the answer carries the user's JWT after multi-factor confirmation.
+         *
+         *     Note: To perform operations within a Workspace, you must select a Workspace.
+         *
+         *     This method is available to all authenticated users, before and after multi-factor authentication is confirmed.
+         */
+        post: operations["confirmUserMfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3263,6 +3354,50 @@ export interface components {
             variables?: components["schemas"]["AnalyticsVariable"][];
             dateFilter?: components["schemas"]["AnalyticsDateFilter"];
         };
+        /** @description "This object defines how to aggregate the data in an analysis": the length of the time periods the results are grouped in, as a unit (`type`) and a number of units (`value`). */
+        AnalyticsAggregateDataBy: {
+            /**
+             * @description The time unit of a period. The docs' samples show `YEARS`; the other units are not listed in the captured text.
+             * @example YEARS
+             */
+            type?: string;
+            /**
+             * Format: int32
+             * @description The number of units in a period.
+             */
+            value?: number;
+        };
+        /** @description The settings of an aggregate histogram for a profile: variable values, a date filter and the time periods the results are grouped in. */
+        AggregateHistogramRequest: {
+            /** @description A list of dynamically modifiable variables that occur in this analysis. */
+            variables: components["schemas"]["AnalyticsVariable"][];
+            /** @description Details of the date filter. The analysis results are calculated from data that matches the filter. For no filter, leave this object empty. */
+            dateFilter: components["schemas"]["AnalyticsDateFilter"] | Record<string, never>;
+            aggregateDataBy: components["schemas"]["AnalyticsAggregateDataBy"];
+        };
+        /** @description The results of an aggregate for one profile, grouped in time periods. */
+        AggregateHistogram: {
+            /** @description One entry per time period. */
+            items?: {
+                /** @description The time period of this entry. */
+                aggregateTimeDescription?: string;
+                /** @description The values of the aggregate in this period. */
+                values?: {
+                    /**
+                     * Format: uuid
+                     * @description UUID the value belongs to.
+                     */
+                    uuid?: string;
+                    /** @description The value. */
+                    value?: number;
+                }[];
+            }[];
+            /** @description The settings the histogram was calculated with. */
+            metadata?: {
+                dateFilter?: components["schemas"]["AnalyticsDateFilter"];
+                period?: components["schemas"]["AnalyticsAggregateDataBy"];
+            };
+        };
         /** @description A page of aggregate results for one profile. */
         AggregateResultPage: {
             content?: components["schemas"]["AggregateResult"][];
@@ -3398,19 +3533,6 @@ export interface components {
             title?: string;
             /** @description The variables used in the calculation. */
             variables?: components["schemas"]["AnalyticsVariable"][];
-        };
-        /** @description "This object defines how to aggregate the data in an analysis": the length of the time periods the results are grouped in, as a unit (`type`) and a number of units (`value`). */
-        AnalyticsAggregateDataBy: {
-            /**
-             * @description The time unit of a period. The docs' samples show `YEARS`; the other units are not listed in the captured text.
-             * @example YEARS
-             */
-            type?: string;
-            /**
-             * Format: int32
-             * @description The number of units in a period.
-             */
-            value?: number;
         };
         /** @description A step of a profile filter that matches profiles by their attributes: the profile matches when its attributes meet the conditions in `attribute.expressions` (or, with `matching` false, when they do not). */
         AnalyticsFilterAttribute: {
@@ -3848,11 +3970,6 @@ export interface components {
             /** @description Text of the note. */
             body?: string;
         };
-        /** @description A JWT issued by a login. */
-        AuthToken: {
-            /** @description The JWT, to be sent as `Authorization: Bearer <token>`. */
-            token: string;
-        };
         /** @description "This object contains the marketing agreements of the Profile. You can also pass the values as strings (...)". */
         AuthProfileAgreements: {
             email?: boolean | string;
@@ -3892,6 +4009,11 @@ export interface components {
             /** @description Tags can be used to group profiles. Tag names. */
             tags?: string[];
         };
+        /** @description A JWT issued by a login. */
+        AuthToken: {
+            /** @description The JWT, to be sent as `Authorization: Bearer <token>`. */
+            token: string;
+        };
         /** @description The answer of the conditional profile login: a token, or (with HTTP 200 too) the additional conditions required for logging in. */
         AuthProfileToken: {
             /** @description Additional conditions required for logging in; the token is issued once they are met. */
@@ -3903,6 +4025,35 @@ export interface components {
             status?: string;
             /** @description The profile JWT. */
             token?: string;
+            /**
+             * Format: int64
+             * @description Expiry of the token, in seconds since the epoch.
+             * @example 1649283173
+             */
+            expiration?: number;
+            /**
+             * Format: int64
+             * @description Creation time of the token, in milliseconds since the epoch.
+             * @example 1649277173668
+             */
+            created?: number;
+            /**
+             * @description The identity provider the profile logged in with.
+             * @example SYNERISE
+             */
+            origin?: string;
+            /** @description customId of the profile. */
+            customId?: string;
+            /**
+             * @description The token's realm, `client` for profiles.
+             * @example client
+             */
+            realm?: string;
+        };
+        /** @description A refreshed profile JWT and its details (the answer of the profile token refresh). */
+        AuthRefreshedProfileToken: {
+            /** @description The refreshed profile JWT, to be sent as `Authorization: Bearer <token>`. */
+            token: string;
             /**
              * Format: int64
              * @description Expiry of the token, in seconds since the epoch.
@@ -4034,7 +4185,7 @@ export interface components {
             /** @description Name of the tag. */
             value?: string;
         };
-        /** @description A user JWT and the user it was issued to (user login, workspace selection). */
+        /** @description A user JWT and the user it was issued to (user login, multi-factor confirmation, workspace selection). */
         AuthUserToken: {
             /** @description The authenticated consumer. */
             consumer?: {
@@ -4061,6 +4212,8 @@ export interface components {
             };
             /** @description The JWT, to be sent as `Authorization: Bearer <token>`. */
             token?: string;
+            /** @description The multi-factor authentication methods of the user, when multi-factor authentication is enabled; the login's token is then confirmed with POST /uauth/auth/login/user/mfa/verification. */
+            mfaMethods?: unknown[];
         };
         /** @description A workspace (business profile) available to the user. */
         AuthWorkspace: {
@@ -4234,7 +4387,7 @@ export interface components {
             };
             /** @description Tags can be used to group profiles. Tag names. */
             tags?: string[];
-        };
+        } & (unknown | unknown | unknown | unknown);
         /** @description New values for a profile's fields; fields left out are not changed. Sending a null value deletes an attribute (if it's a custom attribute) or sets it to null/default value (if the attribute is Synerise-native). */
         ProfileUpdate: {
             /** @description The profile's e-mail address. By default, email is a unique identifier. If non-unique emails are enabled, this field should not be used: it is no longer an identifier (the configuration of non-unique emails includes creating an email parameter for communication). */
@@ -4309,7 +4462,7 @@ export interface components {
             /** @description Name of the tag. */
             name?: string;
             /**
-             * @description Display color of the tag; hexadecimal value.
+             * @description Display color of the tag; hexadecimal value (e.g. `#0768ff`).
              * @example #0768ff
              */
             color?: string;
@@ -4389,7 +4542,7 @@ export interface components {
             };
             /** @description Tags can be used to group profiles. Tag names. */
             tags?: string[];
-        };
+        } & (unknown | unknown | unknown | unknown | unknown);
         /** @description Identifies a profile ("client"). You must provide at least one of those profile identifiers. */
         ProfileIdentifier: {
             /** @description Custom profile ID assigned by the workspace (e.g. the ID in your own system). */
@@ -4766,7 +4919,7 @@ export interface components {
         ProfileTagCreate: {
             /** @description Name of the tag. */
             name: string;
-            /** @description Display color of the tag; hexadecimal value. */
+            /** @description Display color of the tag; hexadecimal value (e.g. `#0768ff`). */
             color?: string;
         };
         /** @description A transaction (order). "For each transaction, a transaction.charge event is generated automatically. In addition, each item in the products array produces a product.buy event. All monetary values must use the same currency and be greater than or equal to zero. discountAmount must be greater than zero or omitted." */
@@ -5483,6 +5636,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AggregateResult"];
+                };
+            };
+            400: components["responses"]["AnalyticsError"];
+            401: components["responses"]["AnalyticsError"];
+            403: components["responses"]["AnalyticsError"];
+        };
+    };
+    calculateAggregateHistogramForProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the analysis (the hub reference calls it aggregateId, "Aggregate ID"). */
+                UUID: string;
+                /** @description Profile ID. */
+                clientId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AggregateHistogramRequest"];
+            };
+        };
+        responses: {
+            /** @description The results of the aggregate for the profile, per time period. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AggregateHistogram"];
                 };
             };
             400: components["responses"]["AnalyticsError"];
@@ -7278,6 +7463,31 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
+    authenticateProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthProfileLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description The profile's JWT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
     loginAnonymousProfile: {
         parameters: {
             query?: never;
@@ -7333,6 +7543,35 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+        };
+    };
+    refreshProfileToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Profile (formerly "Client") API key. */
+                    apiKey: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The refreshed profile JWT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthRefreshedProfileToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     listTagDirectories: {
@@ -7718,6 +7957,47 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+        };
+    };
+    confirmUserMfa: {
+        parameters: {
+            query: {
+                /** @description Type of multi-factor authentication. */
+                mfaType: "TOTP_AUTHENTICATOR" | "EMAIL";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Multi-factor verification code. */
+                    verificationCode: string;
+                    /** @description Identifier of the user's current device. */
+                    deviceId?: string;
+                    /** @description Token of the external identity provider. */
+                    externalProviderToken?: string;
+                    /**
+                     * @description Type of the external identity provider.
+                     * @enum {string}
+                     */
+                    externalProviderType?: "GOOGLE";
+                };
+            };
+        };
+        responses: {
+            /** @description The user's JWT after multi-factor confirmation (not yet bound to a workspace). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthUserToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     selectWorkspace: {

@@ -4,7 +4,9 @@
  */
 
 export const servers = [
-  "https://api.synerise.com"
+  "https://api.synerise.com",
+  "https://api.azu.synerise.com",
+  "https://api.geb.synerise.com"
 ] as const;
 
 export const securitySchemes = {
@@ -17,6 +19,10 @@ export const securitySchemes = {
     "type": "apiKey",
     "in": "query",
     "name": "token"
+  },
+  "WorkspaceBasic": {
+    "type": "http",
+    "scheme": "basic"
   }
 } as const;
 
@@ -28,6 +34,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -41,6 +50,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -54,6 +66,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -68,6 +83,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -85,6 +103,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -124,6 +145,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -152,6 +176,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -166,6 +193,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -183,6 +213,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -200,6 +233,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -214,6 +250,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -231,6 +270,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -248,6 +290,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -271,6 +316,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -302,6 +350,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -316,6 +367,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -347,12 +401,40 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
     "evidence": "docs",
     "successBody": "json",
     "successType": "object"
+  },
+  {
+    "operationId": "calculateAggregateHistogramForProfile",
+    "method": "POST",
+    "path": "/analytics-backend/analytics/definitions-manager/aggregates/{UUID}/client/{clientId}/calculate/histogram",
+    "security": [
+      [
+        "JWT"
+      ],
+      [
+        "WorkspaceBasic"
+      ]
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "variables",
+        "dateFilter",
+        "aggregateDataBy"
+      ]
+    }
   },
   {
     "operationId": "calculateAggregateForCurrentProfile",
@@ -375,6 +457,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -387,6 +472,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -415,6 +503,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -429,6 +520,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -483,6 +577,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -497,6 +594,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -528,6 +628,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -542,6 +645,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -602,6 +708,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -630,6 +739,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -644,6 +756,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -666,6 +781,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -683,6 +801,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -700,6 +821,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -714,6 +838,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -728,6 +855,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -741,6 +871,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -754,6 +887,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -770,6 +906,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -792,6 +931,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -812,6 +954,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -826,6 +971,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -840,6 +988,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -856,6 +1007,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -870,6 +1024,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -884,6 +1041,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -897,6 +1057,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -911,6 +1074,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -928,6 +1094,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -942,6 +1111,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -964,6 +1136,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -978,6 +1153,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -992,6 +1170,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1006,6 +1187,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1020,6 +1204,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1033,6 +1220,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1047,6 +1237,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1061,6 +1254,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1082,6 +1278,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1103,6 +1302,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1116,6 +1318,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1130,6 +1335,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1144,6 +1352,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1165,6 +1376,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1186,6 +1400,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1207,6 +1424,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1296,6 +1516,23 @@ export const operations = [
     "evidence": "docs"
   },
   {
+    "operationId": "authenticateProfile",
+    "method": "POST",
+    "path": "/sauth/v3/auth/login/client",
+    "security": [],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "apiKey",
+        "identityProvider"
+      ]
+    }
+  },
+  {
     "operationId": "loginAnonymousProfile",
     "method": "POST",
     "path": "/sauth/v3/auth/login/client/anonymous",
@@ -1330,12 +1567,35 @@ export const operations = [
     }
   },
   {
+    "operationId": "refreshProfileToken",
+    "method": "POST",
+    "path": "/sauth/v3/auth/refresh/client",
+    "security": [
+      [
+        "JWT"
+      ]
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "apiKey"
+      ]
+    }
+  },
+  {
     "operationId": "listTagDirectories",
     "method": "GET",
     "path": "/tags-collector/directories",
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1350,6 +1610,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1370,6 +1633,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1387,6 +1653,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1399,6 +1668,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1413,6 +1685,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1428,6 +1703,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1443,6 +1721,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1457,6 +1738,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1477,6 +1761,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1500,6 +1787,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1515,6 +1805,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1532,6 +1825,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1543,7 +1839,7 @@ export const operations = [
     "path": "/uauth/auth/login/user",
     "security": [],
     "idempotent": true,
-    "evidence": "inferred",
+    "evidence": "docs",
     "successBody": "json",
     "successType": "object",
     "requestBody": {
@@ -1551,6 +1847,26 @@ export const operations = [
       "required": [
         "username",
         "password"
+      ]
+    }
+  },
+  {
+    "operationId": "confirmUserMfa",
+    "method": "POST",
+    "path": "/uauth/auth/login/user/mfa/verification",
+    "security": [
+      [
+        "JWT"
+      ]
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "verificationCode"
       ]
     }
   },
@@ -1619,6 +1935,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1636,6 +1955,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1654,6 +1976,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1671,6 +1996,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1689,6 +2017,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1704,6 +2035,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1718,6 +2052,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1732,6 +2069,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1744,6 +2084,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1761,6 +2104,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1779,6 +2125,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1794,6 +2143,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1812,6 +2164,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1830,6 +2185,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1847,6 +2205,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1864,6 +2225,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1881,6 +2245,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1899,6 +2266,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -1914,6 +2284,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1935,6 +2308,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1960,6 +2336,9 @@ export const operations = [
       ],
       [
         "TrackerKey"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1975,6 +2354,9 @@ export const operations = [
       ],
       [
         "TrackerKey"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -1998,6 +2380,9 @@ export const operations = [
       ],
       [
         "TrackerKey"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2021,6 +2406,9 @@ export const operations = [
       ],
       [
         "TrackerKey"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2042,6 +2430,9 @@ export const operations = [
       ],
       [
         "TrackerKey"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2060,6 +2451,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2078,6 +2472,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2099,6 +2496,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2120,6 +2520,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2138,6 +2541,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -2155,6 +2561,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2173,6 +2582,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2194,6 +2606,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2219,6 +2634,9 @@ export const operations = [
       ],
       [
         "TrackerKey"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2240,6 +2658,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2262,6 +2683,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2284,6 +2708,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2302,6 +2729,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2324,6 +2754,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2346,6 +2779,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2368,6 +2804,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2390,6 +2829,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2412,6 +2854,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2433,6 +2878,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2455,6 +2903,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2490,6 +2941,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -2510,6 +2964,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": true,
@@ -2522,6 +2979,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2549,6 +3009,9 @@ export const operations = [
     "security": [
       [
         "JWT"
+      ],
+      [
+        "WorkspaceBasic"
       ]
     ],
     "idempotent": false,
@@ -2563,6 +3026,12 @@ export const operations = [
 ] as const;
 
 export type OperationInfo = (typeof operations)[number];
+
+/** Parameters the client fills in (from its options, or a value the spec fixes): optional to callers. */
+export interface ClientFilledParameters {
+  query: never;
+  header: "Api-Version";
+}
 
 /** The operations that page (`x-cdpkit-pagination`), for the typed `paginate`. */
 export interface PaginatedOperations {
