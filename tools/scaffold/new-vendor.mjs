@@ -159,34 +159,24 @@ export default async function setup(project: TestProject) {
 }
 `;
 
-  files[`${pkg}/src/client.ts`] = `import createClient, { type Client } from "openapi-fetch";
-import {
-  bindOperations,
-  createOperationFetch,
-  createOperationIndex,
-  createPolicyFetch,
-  idempotentRetry,
+  files[`${pkg}/src/client.ts`] = `import {
+  assertOptions,
+  baseOptionIssues,
+  createVendorClient,
+  credentialIssue,
   httpErrorFor,
-  InvalidInputError,
-  rateLimitRulesFrom,
-  Redactor,
-  ReplayableRequest,
-  type Clock,
+  type ClientBaseOptions,
   type Credential,
-  type FetchLike,
   type InvalidInputIssue,
-  type Logger,
-  type OperationMeta,
-  type RateLimitRule,
-  type RateLimitStore,
-  type RetryOptions,
+  type VendorClient,
+  type VendorRateLimitOptions,
 } from "@cdpkit/core";
+import type { Client } from "openapi-fetch";
 import type { paths } from "./generated/openapi.js";
-import { operations as generated, securitySchemes, servers } from "./generated/operations.js";
+import { operations, securitySchemes, servers } from "./generated/operations.js";
 
 const VENDOR = "${vendor}";
-const operations: readonly OperationMeta[] = generated;
-const schemes: Readonly<Record<string, { type: string; in?: string; name?: string; scheme?: string }>> = securitySchemes;
+const FACTORY = "create${n.pascal}Client";
 
 /** The first server of the spec. */
 export const ${n.constant}_BASE_URL: string = (servers as readonly string[])[0] ?? "";
@@ -194,102 +184,47 @@ export const ${n.constant}_BASE_URL: string = (servers as readonly string[])[0] 
 /** The security schemes of the spec, by name. */
 export type ${n.pascal}SecurityScheme = keyof typeof securitySchemes & string;
 
-export interface ${n.pascal}ClientOptions {
-  /** The credential per security scheme of the spec; a function is called per request. */
+export interface ${n.pascal}ClientOptions extends ClientBaseOptions {
+  /** The credential per security scheme of the spec: a value, a function, or a token source. */
   credentials?: Partial<Record<${n.pascal}SecurityScheme, Credential>>;
   /** Default: the spec's first server. */
   baseUrl?: string;
-  /** The fetch every policy wraps. Default \`globalThis.fetch\`. */
-  fetch?: FetchLike | typeof globalThis.fetch;
-  /** Retries of requests safe to repeat (\`x-cdpkit-idempotent\` in the spec). \`false\` turns them off. */
-  retry?: RetryOptions | false;
   /** Client-side limits, defaulting to the spec's \`x-cdpkit-rate-limit\`. \`false\` turns them off. */
-  rateLimit?: { rules?: Record<string, RateLimitRule>; store?: RateLimitStore; maxWaitMs?: number } | false;
-  /** Per attempt, covering headers and body. Default 30 s. */
-  timeoutMs?: number;
-  /** Across all attempts and waits. Default 120 s. */
-  totalTimeoutMs?: number;
-  /** Throw a typed error for non-2xx responses instead of returning \`{ error, response }\`. */
+  rateLimit?: VendorRateLimitOptions | false;
+  /** Throw a typed error for non-2xx responses instead of returning \`{ error, response }\`. Default false. */
   throwOnError?: boolean;
-  logger?: Logger;
-  clock?: Clock;
 }
 
 export type ${n.pascal}Client = Client<paths, "application/json">;
 
 function validateOptions(options: ${n.pascal}ClientOptions): void {
-  const issues: InvalidInputIssue[] = [];
-  const baseUrl = options.baseUrl ?? ${n.constant}_BASE_URL;
-  if (!URL.canParse(baseUrl)) issues.push({ path: "baseUrl", message: "must be an absolute URL" });
+  const issues: InvalidInputIssue[] = baseOptionIssues(options);
+  if (options.baseUrl === undefined && !URL.canParse(${n.constant}_BASE_URL)) issues.push({ path: "baseUrl", message: "must be an absolute URL" });
   for (const [scheme, value] of Object.entries(options.credentials ?? {})) {
     // Names only: a credential's value never goes into an error.
-    if (!(scheme in schemes)) issues.push({ path: \`credentials.\${scheme}\`, message: "is not a security scheme of the spec" });
-    else if (typeof value !== "function" && (typeof value !== "string" || value.trim() === "")) {
-      issues.push({ path: \`credentials.\${scheme}\`, message: "must be a non-empty string or a function" });
+    if (!(scheme in securitySchemes)) issues.push({ path: \`credentials.\${scheme}\`, message: "is not a security scheme of the spec" });
+    else if (typeof value === "string") {
+      const issue = credentialIssue(\`credentials.\${scheme}\`, value);
+      if (issue) issues.push(issue);
     }
   }
-  if (issues.length > 0) {
-    throw new InvalidInputError({
-      vendor: VENDOR,
-      message: \`create${n.pascal}Client: \${issues.map((i) => \`\${i.path} \${i.message}\`).join("; ")}\`,
-      issues,
-    });
-  }
+  assertOptions(VENDOR, FACTORY, issues);
 }
 
 /** The typed openapi-fetch client for every operation of the spec, with retries, rate limits and timeouts on. */
 export function create${n.pascal}Client(options: ${n.pascal}ClientOptions = {}): ${n.pascal}Client {
   validateOptions(options);
-  const baseUrl = options.baseUrl ?? ${n.constant}_BASE_URL;
   const credentials: Record<string, Credential | undefined> = { ...options.credentials };
-  const redactor = new Redactor({
-    secrets: () => Object.values(credentials).filter((c): c is string => typeof c === "string"),
-  });
-  const index = createOperationIndex(operations, baseUrl);
-  const policyFetch = createPolicyFetch({
-    vendor: VENDOR,
-    fetch: options.fetch,
-    redactor,
-    clock: options.clock,
-    logger: options.logger,
-    timeoutMs: options.timeoutMs,
-    totalTimeoutMs: options.totalTimeoutMs,
-    retry: idempotentRetry(index, options.retry, options.clock),
-    rateLimit:
-      options.rateLimit === false
-        ? false
-        : {
-            rules: rateLimitRulesFrom(operations, options.rateLimit?.rules),
-            scopeFor: (request) => index.findRequest(request)?.rateLimit?.scope,
-            keyPrefix: VENDOR,
-            store: options.rateLimit?.store,
-            maxWaitMs: options.rateLimit?.maxWaitMs,
-            clock: options.clock,
-          },
-  });
-  const transport = createOperationFetch({
-    index,
-    operations,
-    baseUrl,
-    schemes,
+  const client: VendorClient<${n.pascal}Client> = createVendorClient<paths, ${n.pascal}Client>({ vendor: VENDOR, factory: FACTORY, operations, securitySchemes }, options, {
+    baseUrl: options.baseUrl ?? ${n.constant}_BASE_URL,
     credentials,
     optionFor: (scheme) => \`credentials.\${scheme}\`,
-    fetch: policyFetch,
+    secrets: () => Object.values(credentials).filter((c): c is string => typeof c === "string"),
+    rateLimit: options.rateLimit === false ? false : { ...options.rateLimit, keyPrefix: VENDOR },
+    errorFor: (result, method) =>
+      httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, body: result.error, method, url: result.response.url, redactor: client.redactor }),
   });
-  const client = createClient<paths>({ baseUrl, fetch: transport.fetch, Request: ReplayableRequest });
-  return bindOperations(client, {
-    vendor: VENDOR,
-    factory: "create${n.pascal}Client",
-    fetchFor: transport.fetchFor,
-    finish: async (call, method) => {
-      const result = await call();
-      if (options.throwOnError && (result.error !== undefined || !result.response.ok)) {
-        const { response } = result;
-        throw httpErrorFor({ vendor: VENDOR, status: response.status, headers: response.headers, body: result.error, method, url: response.url, redactor });
-      }
-      return result;
-    },
-  });
+  return client.api;
 }
 `;
 

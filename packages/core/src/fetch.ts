@@ -1,17 +1,24 @@
+import type { Call } from './call.js';
+
 /**
- * The one seam every policy plugs into. openapi-fetch calls a custom `fetch` with a single
- * `Request`, so a layer only ever has to understand `Request -> Promise<Response>`.
+ * The seam openapi-fetch calls: a custom `fetch` gets a single `Request`.
  */
 export type FetchLike = (request: Request) => Promise<Response>;
 
-/** A policy wraps the next fetch and returns a fetch with the same shape. */
-export type FetchLayer = (next: FetchLike) => FetchLike;
+/**
+ * What the policy layers pass along: the request and its call (see call.ts). A layer used on its own
+ * may be handed no call: it then works from the request alone (`createCall`).
+ */
+export type Transport = (request: Request, call?: Call) => Promise<Response>;
+
+/** A policy wraps the next transport and returns a transport with the same shape. */
+export type FetchLayer = (next: Transport) => Transport;
 
 /**
  * Builds `layers[0](layers[1](...layers[n](base)))`: the first layer is the outermost, so the
  * list reads in the order a request travels through it.
  */
-export function composeFetch(base: FetchLike, ...layers: FetchLayer[]): FetchLike {
+export function composeFetch(base: Transport, ...layers: FetchLayer[]): Transport {
   let fetch = base;
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i];

@@ -1,4 +1,4 @@
-export { composeFetch, type FetchLayer, type FetchLike } from './fetch.js';
+export { composeFetch, type FetchLayer, type FetchLike, type Transport } from './fetch.js';
 export { createManualClock, systemClock, type Clock, type ManualClock, type ManualClockOptions } from './clock.js';
 export {
   AbortedError,
@@ -96,7 +96,7 @@ export {
   type BatchFacts,
 } from './operations.js';
 export { Semaphore } from './semaphore.js';
-export { ReplayableRequest, type ReplayableBody } from './context.js';
+export { createCall, ReplayableRequest, type Call, type Deadline, type ReplayableBody } from './call.js';
 export {
   HTTP_VERBS,
   bindOperations,

@@ -4,8 +4,8 @@ import { paginateItems, paginatePages, type Page, type PaginateOptions, type Pag
 import { runBatches, type BatchOutcome, type BatchReport, type BatchRunOptions, type ItemSource } from './batch.js';
 import { utf8Bytes } from './json.js';
 import type { Redactor } from './redact.js';
-import type { FetchLike } from './fetch.js';
-import { bodySource, rebuildRequest } from './context.js';
+import type { FetchLike, Transport } from './fetch.js';
+import { createCall, rebuildRequest } from './call.js';
 import { createOperationIndex, type OperationIndex, type OperationMeta } from './operations.js';
 
 /**
@@ -23,8 +23,8 @@ export interface OperationFetchOptions<O extends OperationMeta> {
   readonly credentials: Readonly<Partial<Record<string, Credential | undefined>>>;
   /** Maps a scheme name to the client option a user sets, for the missing-credential error. */
   readonly optionFor?: (scheme: string) => string;
-  /** What every request goes through after auth, normally `createPolicyFetch(...)`. */
-  readonly fetch: FetchLike;
+  /** What every request goes through after auth, normally `createPolicyFetch(...)`; it gets the call. */
+  readonly fetch: Transport;
   /** The index the policies already consult (retry safety, rate-limit scope), so the operation
    * tagged here is the one they find. Default: a new index over `operations`. */
   readonly index?: OperationIndex<O>;
@@ -49,8 +49,11 @@ export interface OperationFetch<O extends OperationMeta> {
   readonly index: OperationIndex<O>;
   /** For a request whose operation is not known up front: found by method and URL. */
   readonly fetch: FetchLike;
-  /** The fetch for one operation, by verb and path template exactly as the spec writes them. */
-  fetchFor(method: string, path: string): FetchLike | undefined;
+  /**
+   * The fetch for one operation, by verb and path template exactly as the spec writes them.
+   * `safeToRepeat` overrides the spec for the requests of this fetch (e.g. a batch whose items carry ids).
+   */
+  fetchFor(method: string, path: string, facts?: { safeToRepeat?: boolean }): FetchLike | undefined;
   /** The operation's facts, by verb and path template. */
   operationFor(method: string, path: string): O | undefined;
 }
@@ -58,7 +61,6 @@ export interface OperationFetch<O extends OperationMeta> {
 export function createOperationFetch<O extends OperationMeta>(options: OperationFetchOptions<O>): OperationFetch<O> {
   const index = options.index ?? createOperationIndex(options.operations, options.baseUrl);
   const authorize = async (request: Request, op: O, label: string | undefined, applied: AppliedCredential[]): Promise<Request> => {
-    index.tag(request, op);
     if (op.headers) {
       for (const [name, value] of Object.entries(op.headers)) if (!request.headers.has(name)) request.headers.set(name, value);
     }
@@ -74,38 +76,45 @@ export function createOperationFetch<O extends OperationMeta>(options: Operation
       },
       applied,
     );
-    if (outgoing !== request) index.tag(outgoing, op);
     return outgoing;
   };
   const onUnauthorized = options.onUnauthorized ?? invalidateApplied;
-  const send = async (request: Request, op: O | undefined, label?: string): Promise<Response> => {
+  const send = async (request: Request, op: O | undefined, label?: string, facts?: { safeToRepeat?: boolean }): Promise<Response> => {
     if (!op) return options.fetch(request);
-    // A body we can send again: kept beside the request (ReplayableRequest) or none at all.
-    const replayable = request.body === null || bodySource(request) !== undefined;
-    const applied: AppliedCredential[] = [];
-    const outgoing = await authorize(request, op, label, applied);
-    const response = await options.fetch(outgoing);
-    if (response.status !== 401 || !replayable || applied.length === 0) return response;
-    if (!(await onUnauthorized({ request: outgoing, response, operation: op, applied }))) return response;
+    // The call is created here, where the operation is known, and travels with the request.
+    const callFacts = { operation: op, safeToRepeat: facts?.safeToRepeat ?? op.idempotent };
+    const call = createCall(request, callFacts);
+    const outgoing = await authorize(request, op, label, call.credentials);
+    const response = await options.fetch(outgoing, call);
+    // Replayed only with a body we can send again (kept by ReplayableRequest) or none at all.
+    const replayable = request.body === null || call.body !== undefined;
+    if (response.status !== 401 || !replayable || call.credentials.length === 0) return response;
+    if (!(await onUnauthorized({ request: outgoing, response, operation: op, applied: call.credentials }))) return response;
     await response.body?.cancel().catch(() => undefined);
     // A fetch other than the global one reads the Request's own body: rebuild it from the kept bytes.
-    const again = request.bodyUsed ? rebuildRequest(request, {}) : request;
-    return options.fetch(await authorize(again, op, label, []));
+    const again = request.bodyUsed ? rebuildRequest(request, call, {}) : request;
+    const replay = createCall(again, callFacts);
+    return options.fetch(await authorize(again, op, label, replay.credentials), replay);
   };
   // openapi-fetch knows the verb and path template before it builds the Request: a fetch per
   // operation means no policy has to match the URL again.
   const byOperation = new Map<string, FetchLike>();
-  const facts = new Map<string, O>();
+  const byLabel = new Map<string, O>();
   for (const op of options.operations) {
     const label = `${op.method.toUpperCase()} ${op.path}`;
     byOperation.set(label, (request) => send(request, op, label));
-    facts.set(label, op);
+    byLabel.set(label, op);
   }
   return {
     index,
     fetch: (request) => send(request, index.findRequest(request)),
-    fetchFor: (method, path) => byOperation.get(`${method.toUpperCase()} ${path}`),
-    operationFor: (method, path) => facts.get(`${method.toUpperCase()} ${path}`),
+    fetchFor: (method, path, facts) => {
+      const label = `${method.toUpperCase()} ${path}`;
+      if (!facts) return byOperation.get(label);
+      const op = byLabel.get(label);
+      return op ? (request) => send(request, op, label, facts) : undefined;
+    },
+    operationFor: (method, path) => byLabel.get(`${method.toUpperCase()} ${path}`),
   };
 }
 

@@ -60,11 +60,8 @@ export interface BatchFacts {
 export interface OperationIndex<O extends OperationMeta> {
   /** The operation a request targets, matched by method and path below the base URL. */
   find(method: string, url: string | URL): O | undefined;
-  /** The operation tagged onto the request by `tag`, else matched by method and URL. */
+  /** The operation of a request built outside the typed client (the call carries it otherwise). */
   findRequest(request: Request): O | undefined;
-  /** Records which operation a request is for (the client knows it before the Request exists), so
-   * policies find it without parsing the URL again. */
-  tag(request: Request, op: O): void;
 }
 
 const TEMPLATE = /\{[^}/]+\}/g;
@@ -106,11 +103,9 @@ export function createOperationIndex<O extends OperationMeta>(
     }
     return undefined;
   };
-  const tags = new WeakMap<Request, O>();
   return {
     find,
-    findRequest: (request) => tags.get(request) ?? find(request.method, request.url),
-    tag: (request, op) => void tags.set(request, op),
+    findRequest: (request) => find(request.method, request.url),
   };
 }
 

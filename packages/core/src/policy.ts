@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { toNetworkError, isNetworkError } from './errors.js';
-import { composeFetch, type FetchLayer, type FetchLike } from './fetch.js';
+import { composeFetch, type FetchLayer, type FetchLike, type Transport } from './fetch.js';
 import { redactingLogger, type Logger } from './logger.js';
 import { withRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { Redactor } from './redact.js';
@@ -8,12 +8,15 @@ import { defaultIsSafeToRetry, withRetry, type RetryOptions } from './retry.js';
 import { attemptDeadline, totalDeadline } from './timeout.js';
 import { withRedirects } from './redirect.js';
 import type { OnRateLimit } from './rate-limit.js';
-import { bodySource, effectiveSignal, rebuildRequest } from './context.js';
+import { createCall, rebuildRequest, type Call } from './call.js';
 
 export interface PolicyOptions {
   /** Named in errors and logs. */
   vendor: string;
-  /** Base fetch. Default globalThis.fetch (looked up per call so test stubs apply). */
+  /**
+   * Base fetch, called as `fetch(request, { signal, body, redirect: "manual" })` like the global one
+   * (an undici fetch with its own Agent works as is). Default globalThis.fetch, looked up per call.
+   */
   fetch?: FetchLike | typeof globalThis.fetch;
   /** Default: withRetry defaults. `false` disables. */
   retry?: RetryOptions | false;
@@ -32,7 +35,7 @@ export interface PolicyOptions {
   maxResponseBytes?: number;
   /** Redirect hops followed (where safe, see withRedirects). Default 5. */
   maxRedirects?: number;
-  /** The operation a request is for, when the caller knows its facts (streamed answer, download redirect). */
+  /** The operation a request is for, when the call does not carry it (a request built by hand). */
   operationFor?: (request: Request) => PolicyOperationFacts | undefined;
   /** Decides every wait the budget imposes, client-side or after a 429 (see OnRateLimit). */
   onRateLimit?: OnRateLimit;
@@ -55,37 +58,27 @@ export interface PolicyOperationFacts {
  * Rate limiting sits inside retry so every re-send spends a token, and outside the request
  * timeout so waiting for a token never eats into an attempt's deadline.
  */
-export function createPolicyFetch(options: PolicyOptions): FetchLike {
+export function createPolicyFetch(options: PolicyOptions): Transport {
   const { vendor } = options;
   const redactor = options.redactor ?? new Redactor();
   const log = redactingLogger(options.logger, redactor);
-  const userFetch = options.fetch;
-  // Deadlines travel beside the request (context.ts) only when we know the base fetch takes
-  // `fetch(request, { signal })`; any other fetch gets them inside a new Request.
-  const sideChannel = userFetch === undefined || userFetch === globalThis.fetch;
-  const base: FetchLike = sideChannel
-    ? (request) => {
-        const signal = effectiveSignal(request);
-        // A replayable body (see ReplayableRequest) goes in as bytes: the Request's own body
-        // stream stays unread, so the same object can be sent again by a retry.
-        // Redirects are followed by withRedirects, which knows what is safe to follow.
-        const body = bodySource(request);
-        if (body !== undefined) return globalThis.fetch(request, { signal, body, redirect: 'manual' });
-        return globalThis.fetch(request, { signal, redirect: 'manual' });
-      }
-    : (request) => {
-        const body = bodySource(request);
-        // Another fetch only sees the Request: once a retry finds its body read, rebuild it from
-        // the replayable bytes; and it must leave redirects to withRedirects.
-        const rebuild = (body !== undefined && request.bodyUsed) || request.redirect !== 'manual';
-        return (userFetch as FetchLike)(rebuild ? rebuildRequest(request, { redirect: 'manual' }) : request);
-      };
+  const userFetch = options.fetch as ((input: Request, init: RequestInit) => Promise<Response>) | undefined;
+  // One path for every fetch: the call's signal, its replayable body as bytes (the Request's own body
+  // stream stays unread, so the same object can be sent again), and redirects left to withRedirects.
+  const base: Transport = (request, call = createCall(request)) => {
+    const init: RequestInit = { signal: call.signal, redirect: 'manual' };
+    if (call.body === undefined) return (userFetch ?? globalThis.fetch)(request, init);
+    init.body = call.body;
+    // A fetch that reads only the Request (not `init`) used up its body on an earlier attempt: hand it
+    // a Request rebuilt from the kept bytes.
+    return (userFetch ?? globalThis.fetch)(request.bodyUsed ? rebuildRequest(request, call, init) : request, init);
+  };
 
   const layers: FetchLayer[] = [];
   const totalTimeoutMs = options.totalTimeoutMs ?? 120_000;
   if (totalTimeoutMs > 0) layers.push(totalDeadline(totalTimeoutMs));
 
-  const operationFor = options.operationFor ?? (() => undefined);
+  const facts = (request: Request, call: Call): PolicyOperationFacts | undefined => call.operation ?? options.operationFor?.(request);
   const retryOptions = options.retry === false ? undefined : (options.retry ?? {});
   const isSafeToRepeat = retryOptions?.isSafeToRetry ?? defaultIsSafeToRetry;
   if (retryOptions) {
@@ -96,7 +89,7 @@ export function createPolicyFetch(options: PolicyOptions): FetchLike {
         vendor,
         redactor,
         ...(options.onRateLimit ? { onRateLimit: options.onRateLimit } : {}),
-        bufferResponse: (request) => operationFor(request)?.successBody !== 'stream',
+        bufferResponse: (request, call) => facts(request, call)?.successBody !== 'stream',
         ...retry,
         ...(retry.clock ?? options.clock ? { clock: retry.clock ?? options.clock } : {}),
         onRetry: (info) => {
@@ -130,19 +123,13 @@ export function createPolicyFetch(options: PolicyOptions): FetchLike {
   const timeoutMs = options.timeoutMs ?? 30_000;
   // One timer per attempt, for the earlier of the attempt's and the total deadline; the body guard
   // (typed read failures, size caps) on every response, deadline or not.
-  layers.push(
-    attemptDeadline(
-      timeoutMs,
-      { vendor, redactor, ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}) },
-      sideChannel,
-    ),
-  );
+  layers.push(attemptDeadline(timeoutMs, { vendor, redactor, ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}) }));
   layers.push(
     withRedirects({
       vendor,
       redactor,
-      isSafeToRepeat,
-      followsAsGet: (request) => operationFor(request)?.followsAsGet === true,
+      isSafeToRepeat: (request, call) => call.safeToRepeat ?? isSafeToRepeat(request),
+      followsAsGet: (request, call) => facts(request, call)?.followsAsGet === true,
       ...(options.maxRedirects !== undefined ? { maxRedirects: options.maxRedirects } : {}),
     }),
   );
@@ -155,11 +142,11 @@ export function createPolicyFetch(options: PolicyOptions): FetchLike {
  * one error type whatever fetch implementation runs underneath. Aborts pass through as is.
  */
 export function withNetworkErrors(context: { vendor?: string; redactor?: Redactor } = {}): FetchLayer {
-  return (next) => async (request) => {
+  return (next) => async (request, call = createCall(request)) => {
     try {
-      return await next(request);
+      return await next(request, call);
     } catch (err) {
-      if (effectiveSignal(request).aborted || !isNetworkError(err)) throw err;
+      if (call.signal.aborted || !isNetworkError(err)) throw err;
       throw toNetworkError(err, { ...context, request });
     }
   };

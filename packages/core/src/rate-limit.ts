@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from './clock.js';
-import { deadlineOf, effectiveSignal } from './context.js';
+import { createCall, type Call } from './call.js';
 import { timeoutErrorFor } from './timeout.js';
 import { InvalidInputError, RateLimitError } from './errors.js';
 import type { FetchLayer } from './fetch.js';
@@ -138,10 +138,9 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
-/** Waiting `ms` would end after the total deadline createPolicyFetch marked, if any. */
-function pastDeadline(request: Request, ms: number): boolean {
-  const deadline = deadlineOf(request);
-  return deadline !== undefined && Date.now() + ms >= deadline.at;
+/** Waiting `ms` would end after the call's total deadline, if any. */
+function pastDeadline(call: Call, ms: number): boolean {
+  return call.deadline !== undefined && Date.now() + ms >= call.deadline.at;
 }
 
 function insertSorted(list: number[], from: number, value: number): void {
@@ -182,7 +181,7 @@ export interface RateLimitOptions {
   /** Scope name -> rule. */
   rules: Record<string, RateLimitRule>;
   /** Which rule applies to a request; `undefined` = not limited. */
-  scopeFor: (request: Request) => string | undefined;
+  scopeFor: (request: Request, call: Call) => string | undefined;
   /** E.g. vendor + service id, so two accounts do not share a bucket. */
   keyPrefix?: string;
   store?: RateLimitStore;
@@ -222,10 +221,10 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     return s;
   };
 
-  const acquireToken = async (key: string, rule: RateLimitRule, request: Request): Promise<void> => {
+  const acquireToken = async (key: string, rule: RateLimitRule, request: Request, call: Call): Promise<void> => {
     // Everyone passes through the per-key queue (free when nobody waits) so a newcomer
     // cannot overtake a request that has been waiting.
-    const releaseQueue = await semaphore(queues, key, 1).acquire(effectiveSignal(request), deadlineWait(request));
+    const releaseQueue = await semaphore(queues, key, 1).acquire(call.signal, deadlineWait(request, call));
     try {
       let waited = 0;
       let waits = 0;
@@ -235,7 +234,7 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
           ? await options.onRateLimit({ source: 'client', key, waitMs: result.waitMs, method: request.method, url: redactor.redactUrl(request.url), attempt: ++waits })
           : undefined;
         const overMax = decision === false || (decision !== true && waited + result.waitMs > maxWaitMs);
-        if (overMax || pastDeadline(request, result.waitMs)) {
+        if (overMax || pastDeadline(call, result.waitMs)) {
           const now = clock.now();
           const bound = decision === false ? 'declined by onRateLimit' : overMax ? `over maxWaitMs ${maxWaitMs}` : 'after the total timeout';
           throw new RateLimitError({
@@ -251,7 +250,7 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
           });
         }
         options.onWait?.({ key, waitMs: result.waitMs });
-        await clock.sleep(result.waitMs, effectiveSignal(request));
+        await clock.sleep(result.waitMs, call.signal);
         waited += result.waitMs;
         result = await store.take(key, rule, clock.now());
       }
@@ -260,9 +259,9 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     }
   };
 
-  /** Waiting in line ends at the total deadline createPolicyFetch marked, if any. */
-  const deadlineWait = (request: Request): { ms: number; error: () => unknown } | undefined => {
-    const deadline = deadlineOf(request);
+  /** Waiting in line ends at the call's total deadline, if any. */
+  const deadlineWait = (request: Request, call: Call): { ms: number; error: () => unknown } | undefined => {
+    const deadline = call.deadline;
     if (deadline === undefined) return undefined;
     return {
       ms: deadline.at - Date.now(),
@@ -274,9 +273,9 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     };
   };
 
-  return (next) => async (request) => {
-    const scope = options.scopeFor(request);
-    if (scope === undefined) return next(request);
+  return (next) => async (request, call = createCall(request)) => {
+    const scope = options.scopeFor(request, call);
+    if (scope === undefined) return next(request, call);
     const rule = options.rules[scope];
     if (!rule) {
       throw new InvalidInputError({
@@ -287,11 +286,11 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     const key = prefix + scope;
     const releaseSlot =
       rule.maxConcurrent !== undefined
-        ? await semaphore(slots, key, rule.maxConcurrent).acquire(effectiveSignal(request), deadlineWait(request))
+        ? await semaphore(slots, key, rule.maxConcurrent).acquire(call.signal, deadlineWait(request, call))
         : undefined;
     try {
-      await acquireToken(key, rule, request);
-      const response = await next(request);
+      await acquireToken(key, rule, request, call);
+      const response = await next(request, call);
       await observe(key, response);
       return response;
     } finally {

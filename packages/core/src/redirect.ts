@@ -1,18 +1,18 @@
 import { RedirectError } from './errors.js';
 import type { FetchLayer } from './fetch.js';
-import { bodySource, deadlineOf, effectiveSignal, setDeadline, setEffectiveSignal } from './context.js';
+import { createCall, type Call } from './call.js';
 import { defaultRedactor, type Redactor } from './redact.js';
 
 export interface RedirectOptions {
   /** Hops followed before a RedirectError. Default 5. */
   maxRedirects?: number;
   /** Whether the request may be sent again as it is (same method and body), e.g. by a 307. */
-  isSafeToRepeat: (request: Request) => boolean;
+  isSafeToRepeat: (request: Request, call: Call) => boolean;
   /**
    * A non-GET request whose 301/302/303 answer points at the result to fetch with GET, e.g. an
    * export whose docs say `curl -L`. Any other write answered that way did not succeed here.
    */
-  followsAsGet?: (request: Request) => boolean;
+  followsAsGet?: (request: Request, call: Call) => boolean;
   vendor?: string;
   redactor?: Redactor;
 }
@@ -33,11 +33,12 @@ const CROSS_ORIGIN_HEADERS = ['accept', 'accept-language', 'user-agent'];
 export function withRedirects(options: RedirectOptions): FetchLayer {
   const max = options.maxRedirects ?? 5;
   const redactor = options.redactor ?? defaultRedactor;
-  return (next) => async (request) => {
-    let response = await next(request);
+  return (next) => async (request, call = createCall(request)) => {
+    let response = await next(request, call);
     if (!REDIRECTS.has(response.status)) return response;
     const origin = new URL(request.url).origin;
     let current = request;
+    let hopCall = call;
     for (let hops = 0; REDIRECTS.has(response.status); hops++) {
       const location = response.headers.get('location');
       // Nothing to follow: the caller gets the 3xx as an error answer.
@@ -63,11 +64,11 @@ export function withRedirects(options: RedirectOptions): FetchLayer {
       }
       const method = current.method.toUpperCase();
       const asGet = method !== 'GET' && method !== 'HEAD' && (status === 303 || ((status === 301 || status === 302) && method === 'POST'));
-      if (asGet && !options.followsAsGet?.(request)) {
+      if (asGet && !options.followsAsGet?.(request, call)) {
         throw fail(`the ${method} did not complete here (a redirect that turns it into a GET is not its success); not followed`);
       }
       const hasBody = !asGet && current.body !== null;
-      if (hasBody && !options.isSafeToRepeat(request)) throw fail(`the ${method} is not safe to send again; not re-sent`);
+      if (hasBody && !options.isSafeToRepeat(request, call)) throw fail(`the ${method} is not safe to send again; not re-sent`);
       const crossOrigin = target.origin !== origin;
       if (crossOrigin && hasBody) throw fail('a request with a body is not sent to another origin (it may carry a credential)');
 
@@ -85,18 +86,13 @@ export function withRedirects(options: RedirectOptions): FetchLayer {
       }
       const init: RequestInit = { method: asGet ? 'GET' : method, headers, signal: current.signal, redirect: 'manual' };
       if (hasBody) {
-        const source = bodySource(current);
-        if (source === undefined) throw fail('the body was a stream and cannot be sent again; not re-sent');
-        init.body = source;
+        if (hopCall.body === undefined) throw fail('the body was a stream and cannot be sent again; not re-sent');
+        init.body = hopCall.body;
       }
-      const following = new Request(target, init);
-      // The deadline and signal go along; the body travels in the new Request itself.
-      const deadline = deadlineOf(current);
-      if (deadline) setDeadline(following, deadline);
-      const signal = effectiveSignal(current);
-      if (signal !== current.signal) setEffectiveSignal(following, signal);
-      current = following;
-      response = await next(current);
+      current = new Request(target, init);
+      // The call goes along (signal, deadline); a hop turned into a GET carries no body.
+      hopCall = asGet ? { ...hopCall, body: undefined } : hopCall;
+      response = await next(current, hopCall);
     }
     return response;
   };

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from './clock.js';
-import { bodySource, deadlineOf, effectiveSignal, inheritSignal } from './context.js';
+import { createCall, type Call } from './call.js';
 import { timeoutErrorFor } from './timeout.js';
 import { isConnectFailure, isNetworkError, NetworkError, TimeoutError, toNetworkError } from './errors.js';
 import { preloadBody } from './body.js';
@@ -48,12 +48,12 @@ export interface RetryOptions {
    * Read the body of a response to a repeatable request inside the attempt, so a connection that
    * drops mid-body is retried too. Default: always; false for streamed answers (exports).
    */
-  bufferResponse?: (request: Request) => boolean;
+  bufferResponse?: (request: Request, call: Call) => boolean;
 }
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
-/** Methods HTTP defines as idempotent, or a POST the server can deduplicate by its key. */
+/** Methods HTTP defines as idempotent, or a POST the server can deduplicate by its key (when the call does not say). */
 export function defaultIsSafeToRetry(request: Request): boolean {
   return IDEMPOTENT_METHODS.has(request.method.toUpperCase()) || request.headers.has('idempotency-key');
 }
@@ -85,29 +85,26 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
 
   return (next) => {
     if (maxAttempts === 1) return next;
-    return async (request) => {
+    return async (request, call = createCall(request)) => {
       // A request that is not safe to repeat is still sent again when the server refused it (429)
       // or when no connection was made: in both cases nothing was applied.
-      const safe = isSafe(request);
-      if (!safe && request.body !== null && bodySource(request) === undefined) return next(request);
-      const buffer = safe && bufferResponse(request);
+      const safe = call.safeToRepeat ?? isSafe(request);
+      if (!safe && request.body !== null && call.body === undefined) return next(request, call);
+      const buffer = safe && bufferResponse(request, call);
 
-      const signal = effectiveSignal(request);
+      const signal = call.callerSignal;
       const hasBody = request.body !== null;
       let waited = 0;
       for (let attempt = 1; ; attempt++) {
         const last = attempt >= maxAttempts;
         // A body stream can be read once; tee it for every attempt that may be followed by
         // another, and send the original on the last one. A replayable body needs no copy.
-        let attemptRequest = request;
-        if (hasBody && !last && bodySource(request) === undefined) {
-          attemptRequest = request.clone();
-          inheritSignal(request, attemptRequest);
-        }
+        call.attempt = attempt;
+        const attemptRequest = hasBody && !last && call.body === undefined ? request.clone() : request;
         let delay: number;
         let reason: string;
         try {
-          const response = await next(attemptRequest);
+          const response = await next(attemptRequest, call);
           if (last || !retryOn.has(response.status) || (!safe && response.status !== 429)) {
             if (buffer) await preloadBody(response);
             return response;
@@ -131,7 +128,7 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
           } else {
             delay = backoff(attempt);
           }
-          if ((waited + delay > maxTotalWaitMs && decision !== true) || pastDeadline(request, delay)) return response;
+          if ((waited + delay > maxTotalWaitMs && decision !== true) || pastDeadline(call, delay)) return response;
           reason = `HTTP ${response.status}`;
           // Free the connection; this response is being replaced.
           await response.body?.cancel().catch(() => {});
@@ -146,7 +143,7 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
           if (!safe && !(final instanceof NetworkError && final.phase === 'connect') && !isConnectFailure(err)) throw final;
           delay = backoff(attempt);
           if (waited + delay > maxTotalWaitMs) throw final;
-          if (pastDeadline(request, delay)) throw totalTimeout(request, options, redactor, final);
+          if (pastDeadline(call, delay)) throw totalTimeout(request, call, options, redactor, final);
           reason = network ? `network error: ${(final as Error).message}` : 'request timeout';
         }
         options.onRetry?.({
@@ -163,14 +160,13 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
   };
 }
 
-/** Sleeping `delay` would end after the total deadline createPolicyFetch marked, if any. */
-function pastDeadline(request: Request, delay: number): boolean {
-  const deadline = deadlineOf(request);
-  return deadline !== undefined && Date.now() + delay >= deadline.at;
+/** Sleeping `delay` would end after the call's total deadline, if any. */
+function pastDeadline(call: Call, delay: number): boolean {
+  return call.deadline !== undefined && Date.now() + delay >= call.deadline.at;
 }
 
-function totalTimeout(request: Request, options: RetryOptions, redactor: Redactor, cause: unknown): TimeoutError {
-  const deadline = deadlineOf(request);
+function totalTimeout(request: Request, call: Call, options: RetryOptions, redactor: Redactor, cause: unknown): TimeoutError {
+  const deadline = call.deadline;
   return timeoutErrorFor(
     request,
     deadline?.ms ?? 0,

@@ -1,6 +1,6 @@
 import { TimeoutError } from './errors.js';
-import { deadlineOf, effectiveSignal, rebuildRequest, setDeadline, setEffectiveSignal } from './context.js';
-import type { FetchLayer, FetchLike } from './fetch.js';
+import { createCall, rebuildRequest, type Call } from './call.js';
+import type { FetchLayer, Transport } from './fetch.js';
 import type { Redactor } from './redact.js';
 import { bodyErrorExplainer, DEFAULT_MAX_RESPONSE_BYTES, guardBody } from './body.js';
 
@@ -28,7 +28,7 @@ export function withTimeout(options: TimeoutOptions): FetchLayer {
   if (options.requestTimeoutMs !== undefined && options.requestTimeoutMs > 0) {
     layers.push(deadline(options.requestTimeoutMs, 'request', options));
   }
-  return (next) => layers.reduceRight<FetchLike>((inner, layer) => layer(inner), next);
+  return (next) => layers.reduceRight<Transport>((inner, layer) => layer(inner), next);
 }
 
 /** A TimeoutError for `request`, naming the configured length and scope. */
@@ -47,25 +47,24 @@ export function timeoutErrorFor(
 }
 
 /**
- * A layer with its own deadline: one controller and one timer per call. Used by `withTimeout`,
- * which works over any fetch (the signal goes into a new Request).
+ * A layer with its own deadline, usable over any fetch: one controller and one timer per call; the
+ * signal goes into a new Request, and a fetch that ignores it still cannot outlive the deadline.
  */
 export function deadline(ms: number, scope: 'request' | 'total', options: TimeoutOptions): FetchLayer {
-  return (next) => (request) => runWithin(next, request, ms, scope, ms, options, false);
+  return (next) => (request, call = createCall(request)) => runWithin(next, request, call, ms, scope, ms, options, true);
 }
 
 /**
- * The total deadline as a mark on the request, for createPolicyFetch: no timer and no
- * controller of its own. The attempt layer below arms one timer for the earlier of the two
- * deadlines, and retry and rate limit stop waiting when the mark has passed. Why: two
- * controllers, timers and body guards per call cost ~10% of loopback throughput.
+ * The total deadline as a mark on the call, for createPolicyFetch: no timer and no controller of its
+ * own. The attempt layer below arms one timer for the earlier of the two deadlines, and retry and
+ * rate limit stop waiting when the mark has passed. Why: two controllers, timers and body guards per
+ * call cost ~10% of loopback throughput.
  */
 export function totalDeadline(ms: number): FetchLayer {
-  return (next) => (request) => {
+  return (next) => (request, call = createCall(request)) => {
     const at = Date.now() + ms;
-    const outer = deadlineOf(request);
-    if (outer === undefined || outer.at > at) setDeadline(request, { at, ms });
-    return next(request);
+    if (call.deadline === undefined || call.deadline.at > at) call.deadline = { at, ms };
+    return next(request, call);
   };
 }
 
@@ -75,39 +74,38 @@ export interface AttemptOptions extends TimeoutOptions {
 }
 
 /**
- * One attempt's deadline: `requestMs` (0 = none) or what is left of the total deadline marked by
- * `totalDeadline`, whichever ends first; and the body guard (body.ts) on every response, deadline
- * or not. `sideChannel`: pass the signal beside the request (see context.ts); only valid when the
- * base fetch reads `effectiveSignal`, as in createPolicyFetch.
+ * One attempt's deadline: `requestMs` (0 = none) or what is left of the call's total deadline,
+ * whichever ends first; and the body guard (body.ts) on every response, deadline or not. The
+ * attempt's signal goes to the transport as `call.signal`.
  */
-export function attemptDeadline(requestMs: number, options: AttemptOptions, sideChannel: boolean): FetchLayer {
-  return (next) => (request) => {
-    const total = deadlineOf(request);
+export function attemptDeadline(requestMs: number, options: AttemptOptions): FetchLayer {
+  return (next) => (request, call = createCall(request)) => {
+    const total = call.deadline;
     if (total === undefined) {
-      return requestMs > 0 ? runWithin(next, request, requestMs, 'request', requestMs, options, sideChannel) : runUnbounded(next, request, options, sideChannel);
+      return requestMs > 0 ? runWithin(next, request, call, requestMs, 'request', requestMs, options, false) : runUnbounded(next, request, call, options);
     }
     const left = total.at - Date.now();
     if (left <= 0) return Promise.reject(timeoutErrorFor(request, total.ms, 'total', options));
-    if (requestMs > 0 && requestMs <= left) {
-      return runWithin(next, request, requestMs, 'request', requestMs, options, sideChannel);
-    }
-    return runWithin(next, request, left, 'total', total.ms, options, sideChannel);
+    if (requestMs > 0 && requestMs <= left) return runWithin(next, request, call, requestMs, 'request', requestMs, options, false);
+    return runWithin(next, request, call, left, 'total', total.ms, options, false);
   };
 }
 
 async function runWithin(
-  next: FetchLike,
+  next: Transport,
   request: Request,
+  call: Call,
   ms: number,
   scope: 'request' | 'total',
   reportMs: number,
   options: AttemptOptions,
-  sideChannel: boolean,
+  /** Standalone over any fetch: the signal goes into a new Request, and the fetch is raced. */
+  standalone: boolean,
 ): Promise<Response> {
-  const caller = sideChannel ? effectiveSignal(request) : request.signal;
+  const caller = call.signal;
   if (caller.aborted) throw caller.reason;
 
-  // One controller per call, linked to the caller's signal by a listener we remove when the
+  // One controller per attempt, linked to the caller's signal by a listener we remove when the
   // response body is done. Why not AbortSignal.any: on Node 20 signals derived from a
   // long-lived parent are retained until GC, and this path runs for every request.
   const controller = new AbortController();
@@ -126,33 +124,24 @@ async function runWithin(
     clearTimeout(timer);
     caller.removeEventListener('abort', onCallerAbort);
   };
-  /** The caller's reason wins; then our deadline; otherwise the error as it came. */
   const explain = bodyErrorExplainer(request, caller, () => timedOut, options);
 
   let response: Response;
-  let pending: Promise<Response>;
-  if (sideChannel) {
-    setEffectiveSignal(request, controller.signal);
-    pending = next(request);
-  } else {
-    pending = next(rebuildRequest(request, { signal: controller.signal }));
-  }
+  // The transport honours the attempt's signal; a retry then starts again from the caller's.
+  call.signal = controller.signal;
+  const pending = standalone ? next(rebuildRequest(request, call, { signal: controller.signal }), call) : next(request, call);
   try {
-    if (sideChannel) {
-      // The base fetch is globalThis.fetch with our signal: it rejects on abort by itself.
-      response = await pending;
-    } else {
-      // A fetch that ignores its signal must still not outlive the deadline.
+    if (standalone) {
       const aborted = new Promise<never>((_, reject) => {
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
       });
       aborted.catch(() => {});
       response = await Promise.race([pending, aborted]);
+    } else {
+      response = await pending;
     }
   } catch (err) {
-    // The fetch below has taken its signal; a retry re-sending this same object must start
-    // from the parent signal, not from our (possibly aborted) one.
-    if (sideChannel) setEffectiveSignal(request, caller);
+    call.signal = caller;
     finish();
     // If the deadline won the race, free whatever the fetch eventually returns.
     pending.then(
@@ -163,8 +152,7 @@ async function runWithin(
     if (timedOut) throw timedOut;
     throw err;
   }
-
-  if (sideChannel) setEffectiveSignal(request, caller);
+  call.signal = caller;
   return guardBody(response, { signal: controller.signal, finish, explain, request, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, ...context(options) });
 }
 
@@ -176,9 +164,9 @@ function context(options: AttemptOptions): { vendor?: string; redactor?: Redacto
 }
 
 /** No deadline at all: the body is still guarded (typed read failures, size caps, the caller's signal). */
-async function runUnbounded(next: FetchLike, request: Request, options: AttemptOptions, sideChannel: boolean): Promise<Response> {
-  const caller = sideChannel ? effectiveSignal(request) : request.signal;
-  const response = await next(request);
+async function runUnbounded(next: Transport, request: Request, call: Call, options: AttemptOptions): Promise<Response> {
+  const caller = call.signal;
+  const response = await next(request, call);
   const explain = bodyErrorExplainer(request, caller, () => undefined, options);
   return guardBody(response, { signal: caller, finish: () => {}, explain, request, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, ...context(options) });
 }

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
 import type { TokenSource } from './auth.js';
-import { ReplayableRequest } from './context.js';
+import { ReplayableRequest } from './call.js';
 
 /**
  * Short-lived access tokens (a JWT from a login, an OAuth2 access token): cached until shortly

@@ -1,8 +1,8 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { Credential, SecuritySchemeMeta } from './auth.js';
-import { ReplayableRequest } from './context.js';
+import { ReplayableRequest } from './call.js';
 import { InvalidInputError, type InvalidInputIssue } from './errors.js';
-import type { FetchLike } from './fetch.js';
+import type { FetchLike, Transport } from './fetch.js';
 import {
   bindOperations,
   createOperationFetch,
@@ -72,8 +72,6 @@ export interface VendorClientSetup {
         readonly authenticated?: boolean;
       })
     | false;
-  /** A request that is safe to repeat although its operation is not (e.g. a batch whose events carry ids). */
-  readonly alsoSafe?: (request: Request) => boolean;
   /** Headers set on every request, e.g. a User-Agent. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly onUnauthorized?: OperationFetchOptions<OperationMeta>['onUnauthorized'];
@@ -101,7 +99,7 @@ export interface VendorClient<Api, O extends OperationMeta = OperationMeta, Path
   readonly index: OperationIndex<O>;
   readonly transport: OperationFetch<O>;
   /** The policy fetch every request goes through (for requests outside the spec, e.g. an OAuth token URL). */
-  readonly send: FetchLike;
+  readonly send: Transport;
   /**
    * The same client with other credentials (same policies and budget): e.g. a login that must carry
    * the user's token rather than the workspace token the main client is waiting for.
@@ -147,7 +145,7 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, 'applic
     redactor,
     ...sharedPolicyOptions(options),
     operationFor: (request) => index.findRequest(request),
-    retry: idempotentRetry(index, options.retry, options.clock, setup.alsoSafe),
+    retry: idempotentRetry(index, options.retry, options.clock),
     rateLimit:
       rateLimit === false || rateLimit === undefined
         ? false
@@ -162,12 +160,12 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, 'applic
           },
   });
   const headers = Object.entries(setup.headers ?? {});
-  const send: FetchLike =
+  const send: Transport =
     headers.length === 0
       ? policyFetch
-      : (request) => {
+      : (request, call) => {
           for (const [name, value] of headers) request.headers.set(name, value);
-          return policyFetch(request);
+          return policyFetch(request, call);
         };
 
   const fills = setup.fills ?? {};

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock, systemClock } from '../src/clock.js';
-import { bodySource, ReplayableRequest } from '../src/context.js';
+import { createCall, replayableBodyOf, ReplayableRequest } from '../src/call.js';
 import { RateLimitError, TimeoutError } from '../src/errors.js';
 import { createOperationIndex } from '../src/operations.js';
 import { createPolicyFetch } from '../src/policy.js';
@@ -18,10 +18,10 @@ const post = (url: string, body: string): Request =>
 
 describe('replayable bodies', () => {
   it('remembers string bodies and leaves streams alone', () => {
-    expect(bodySource(post('http://localhost/x', '{"a":1}'))).toBe('{"a":1}');
+    expect(replayableBodyOf(post('http://localhost/x', '{"a":1}'))).toBe('{"a":1}');
     const stream = new ReadableStream({ start: (c) => c.close() });
     const streamed = new ReplayableRequest('http://localhost/x', { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
-    expect(bodySource(streamed)).toBeUndefined();
+    expect(replayableBodyOf(streamed)).toBeUndefined();
   });
 
   it('a retried POST re-sends the same bytes on every attempt through globalThis.fetch', async () => {
@@ -109,8 +109,8 @@ describe('the total deadline of createPolicyFetch', () => {
   });
 });
 
-describe('operation index tags', () => {
-  it('finds a tagged request without matching its URL, and untagged ones by URL', () => {
+describe('the call', () => {
+  it('carries the operation the client knows, whatever the URL; a request built by hand is found by URL', () => {
     const ops = [
       { method: 'POST', path: '/a', security: [], idempotent: true },
       { method: 'GET', path: '/items/{id}', security: [], idempotent: true },
@@ -118,8 +118,8 @@ describe('operation index tags', () => {
     const index = createOperationIndex(ops, 'https://api.example.com/v1');
     const odd = new Request('https://api.example.com/v1/elsewhere', { method: 'POST' });
     expect(index.findRequest(odd)).toBeUndefined();
-    index.tag(odd, ops[0]);
-    expect(index.findRequest(odd)).toBe(ops[0]);
+    const call = createCall(odd, { operation: ops[0] });
+    expect(call).toMatchObject({ operation: ops[0], safeToRepeat: true, attempt: 1, deadline: undefined });
     expect(index.findRequest(new Request('https://api.example.com/v1/items/42'))).toBe(ops[1]);
   });
 });

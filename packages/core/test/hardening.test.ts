@@ -22,7 +22,7 @@ import {
 } from '../src/errors.js';
 import { bindOperations, createOperationFetch } from '../src/operation-client.js';
 import { createOperationIndex, type OperationMeta } from '../src/operations.js';
-import { ReplayableRequest } from '../src/context.js';
+import { ReplayableRequest } from '../src/call.js';
 import { createPolicyFetch } from '../src/policy.js';
 import { MemoryRateLimitStore } from '../src/rate-limit.js';
 import { Redactor } from '../src/redact.js';

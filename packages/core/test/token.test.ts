@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../src/clock.js';
-import { ReplayableRequest } from '../src/context.js';
+import { ReplayableRequest } from '../src/call.js';
 import { bindOperations, createOperationFetch } from '../src/operation-client.js';
 import { createPolicyFetch } from '../src/policy.js';
 import { TokenCache, jwtExpiresAt, type IssuedToken } from '../src/token.js';

@@ -83,8 +83,6 @@ function validateOptions(options: SyneriseClientOptions): void {
 
 export function createSyneriseClient(options: SyneriseClientOptions): SyneriseClient {
   validateOptions(options);
-  // Requests the events helper marked as safe to repeat (every event carries an eventSalt).
-  const replaySafe = new WeakSet<Request>();
   const errorFor = (result: OperationResult, method: string) => syneriseError(result.response, result.error, method, client.redactor);
 
   // Logins go through the typed client (called once it exists). The workspace selection carries the
@@ -120,16 +118,18 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
       optionFor: (scheme) => (scheme === "TrackerKey" ? "trackerKey" : "auth"),
       secrets: () => [...authSecrets(options.auth), basic, options.trackerKey, ...(jwt?.issued() ?? [])],
       rateLimit: options.rateLimit === false || !options.rateLimit?.rules ? false : { ...options.rateLimit, keyPrefix: VENDOR },
-      alsoSafe: (request) => replaySafe.has(request),
       errorFor,
     },
   );
 
-  const batchFetch = client.transport.fetchFor("POST", "/v4/events/batch");
+  // A batch whose events all carry an eventSalt is safe to send again (the salt makes it overwrite):
+  // its requests go through a fetch that says so, whatever the spec says of the operation.
+  const batchFetch = (safe: boolean) => client.transport.fetchFor("POST", "/v4/events/batch", { safeToRepeat: safe });
   const batchOp = client.transport.operationFor("POST", "/v4/events/batch");
   const postBatch = async (body: string, safe: boolean, signal?: AbortSignal): Promise<OperationResult> => {
-    if (!batchFetch) throw new InvalidInputError({ vendor: VENDOR, message: "the spec has no POST /v4/events/batch", issues: [] });
-    // The raw client, so this one request can be marked safe to repeat; the success check is the bound client's.
+    const fetch = batchFetch(safe);
+    if (!fetch) throw new InvalidInputError({ vendor: VENDOR, message: "the spec has no POST /v4/events/batch", issues: [] });
+    // The raw client, so this one request gets that fetch; the success check is the bound client's.
     const call = () =>
       client.raw.POST("/v4/events/batch" as never, {
         body,
@@ -137,10 +137,7 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
         bodySerializer: (text: string) => text,
         redirect: "manual",
         ...(signal ? { signal } : {}),
-        fetch: (request: Request) => {
-          if (safe) replaySafe.add(request);
-          return batchFetch(request);
-        },
+        fetch,
       } as never) as Promise<OperationResult>;
     return checkSuccess(call, { op: batchOp, method: "POST", path: "/v4/events/batch", vendor: VENDOR, redactor: client.redactor });
   };
