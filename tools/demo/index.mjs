@@ -1,5 +1,7 @@
-// The demo: starts a Prism mock of each vendor spec on loopback and calls every operation through
-// the published client packages (built dist/, as a user would import them), printing what came back.
+// The demo: starts a Prism mock of each vendor spec on loopback and calls the clients through the
+// published packages (built dist/, as a user would import them), printing what came back: every DFINERY
+// operation, Synerise one operation per area, one method of every Altcraft section (with paginate and
+// sendBatch), every Kameleoon endpoint, and each vendor's helpers.
 import { startVendorMock } from "@cdpkit/mock";
 import { createDfineryClient, VendorError } from "@cdpkit/dfinery";
 import { runAltcraft } from "./altcraft.mjs";

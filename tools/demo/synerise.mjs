@@ -1,5 +1,6 @@
 // Synerise against a Prism mock of the bundled spec: the workspace login, one operation per area,
-// sendEvents over /v4/events/batch, the tracker key, and a docs 400 body as a typed error.
+// paginate over the CRM profile list (Basic auth), sendEvents over /v4/events/batch, the tracker key,
+// and a docs 400 body as a typed error.
 import { BadRequestError, createSyneriseClient } from "@cdpkit/synerise";
 
 export async function runSynerise({ startVendorMock, line }) {
@@ -39,7 +40,25 @@ export async function runSynerise({ startVendorMock, line }) {
     await show("GET /client-exporter/.../task/{taskId}", () =>
       client.GET("/client-exporter/v2/export/clients/task/{taskId}", { params: { path: { taskId: 7 } } }),
     );
-    await show("GET /crm/v1/list", () => client.GET("/crm/v1/list"));
+    // paginate over an offset-paged list, with the Basic-auth mode (no login). The mock answers every
+    // offset with the same one-profile example and never a short page, so maxPages ends the walk.
+    const schemes = new Set();
+    const basic = createSyneriseClient({
+      auth: { type: "basic", workspaceGuid: "demo-workspace-guid", apiKey: "demo-workspace-api-key" },
+      baseUrl: mock.url,
+      fetch: (input, init) => {
+        schemes.add(new Request(input, init).headers.get("authorization")?.split(" ")[0]);
+        return fetch(input, init);
+      },
+    });
+    const offsets = [];
+    let profiles = 0;
+    for await (const page of basic.paginate("GET", "/crm/v1/list", { params: { query: { limit: 1 } } }, { maxPages: 2 }).pages()) {
+      offsets.push(new URL(page.response.url).searchParams.get("offset") ?? "0");
+      profiles += page.items.length;
+    }
+    line("paginate GET /crm/v1/list (basic auth)", `walked ${offsets.length} pages of the mock (offset ${offsets.join(", ")}), ${profiles} profiles, Authorization ${[...schemes].join("/")}, ${basic.auth.stats.logins} logins`);
+    if (offsets.length !== 2) throw new Error("paginate did not walk 2 pages");
     await show("GET /notes-service/by-id/{clientId}", () => client.GET("/notes-service/by-id/{clientId}", { params: { path: { clientId: 42 } } }));
     await show("GET .../definitions-manager/expressions", () => client.GET("/analytics-backend/analytics/definitions-manager/expressions"));
     await show("GET .../definitions-manager/aggregates", () => client.GET("/analytics-backend/analytics/definitions-manager/aggregates"));

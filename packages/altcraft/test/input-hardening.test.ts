@@ -2,30 +2,19 @@
 // against a loopback server that records every request it gets.
 // The body checks rely on the generic request-body check in @cdpkit/core (bindOperations): they
 // fail until that check is built and wired into createAltcraftClient.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTestServer, json, type TestServer } from "@cdpkit/testkit";
 import { createAltcraftClient, InvalidInputError } from "../src/index.js";
 
 const TOKEN = "altcraft-secret-token-0123456789";
-let seen: string[] = [];
+let server: TestServer;
 let url: string;
-const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-  req.resume();
-  req.on("end", () => {
-    seen.push(req.url ?? "");
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: 0, error_text: "Successful operation", profile_id: "p1" }));
-  });
-});
 beforeAll(async () => {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await createTestServer((_req, res) => json(res, 200, { error: 0, error_text: "Successful operation", profile_id: "p1" }));
+  url = server.url;
 });
-afterAll(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
-beforeEach(() => {
-  seen = [];
-});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
 
 describe("bodies of a method with required fields (profiles/import: db_id, data)", () => {
   const call = (body: unknown) =>
@@ -40,7 +29,7 @@ describe("bodies of a method with required fields (profiles/import: db_id, data)
     const error = await call(body);
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as InvalidInputError).issues).toEqual([expect.objectContaining({ path: "body", message: expect.stringMatching(/must be an object/) })]);
-    expect(seen).toHaveLength(0);
+    expect(server.requests).toHaveLength(0);
   });
 
   it("{}: InvalidInputError naming each missing required field, nothing sent", async () => {
@@ -51,7 +40,7 @@ describe("bodies of a method with required fields (profiles/import: db_id, data)
     expect((error as Error).message).toMatch(/db_id/);
     expect((error as Error).message).toMatch(/\bdata\b/);
     expect((error as Error).message).not.toMatch(/token/); // the client fills it in
-    expect(seen).toHaveLength(0);
+    expect(server.requests).toHaveLength(0);
   });
 });
 

@@ -6,6 +6,13 @@ import type { Call } from './call.js';
 export type FetchLike = (request: Request) => Promise<Response>;
 
 /**
+ * A fetch implementation a client is given (`fetch` option): called as `fetch(url, init)` with a plain
+ * init (method, headers, body, signal, `redirect: "manual"`), so the global fetch, an npm undici fetch
+ * with its own Agent, or a browser's all fit.
+ */
+export type FetchImplementation = (input: string, init: RequestInit) => Promise<Response>;
+
+/**
  * What the policy layers pass along: the request and its call (see call.ts). A layer used on its own
  * may be handed no call: it then works from the request alone (`createCall`).
  */

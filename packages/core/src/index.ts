@@ -1,4 +1,4 @@
-export { composeFetch, type FetchLayer, type FetchLike, type Transport } from './fetch.js';
+export { composeFetch, type FetchImplementation, type FetchLayer, type FetchLike, type Transport } from './fetch.js';
 export { createManualClock, systemClock, type Clock, type ManualClock, type ManualClockOptions } from './clock.js';
 export {
   AbortedError,

@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { toNetworkError, isNetworkError } from './errors.js';
-import { composeFetch, type FetchLayer, type FetchLike, type Transport } from './fetch.js';
+import { composeFetch, type FetchImplementation, type FetchLayer, type Transport } from './fetch.js';
 import { redactingLogger, type Logger } from './logger.js';
 import { withRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { Redactor } from './redact.js';
@@ -8,16 +8,17 @@ import { defaultIsSafeToRetry, withRetry, type RetryOptions } from './retry.js';
 import { attemptDeadline, totalDeadline } from './timeout.js';
 import { withRedirects } from './redirect.js';
 import type { OnRateLimit } from './rate-limit.js';
-import { createCall, rebuildRequest, type Call } from './call.js';
+import { createCall, type Call } from './call.js';
 
 export interface PolicyOptions {
   /** Named in errors and logs. */
   vendor: string;
   /**
-   * Base fetch, called as `fetch(request, { signal, body, redirect: "manual" })` like the global one
-   * (an undici fetch with its own Agent works as is). Default globalThis.fetch, looked up per call.
+   * Base fetch, called as `fetch(url, { method, headers, body, signal, redirect: "manual" })`, so any
+   * implementation works (an undici fetch with its own Agent, a browser's). Default globalThis.fetch,
+   * looked up per call.
    */
-  fetch?: FetchLike | typeof globalThis.fetch;
+  fetch?: FetchImplementation | typeof globalThis.fetch;
   /** Default: withRetry defaults. `false` disables. */
   retry?: RetryOptions | false;
   /** Default: no client-side limit. */
@@ -62,16 +63,19 @@ export function createPolicyFetch(options: PolicyOptions): Transport {
   const { vendor } = options;
   const redactor = options.redactor ?? new Redactor();
   const log = redactingLogger(options.logger, redactor);
-  const userFetch = options.fetch as ((input: Request, init: RequestInit) => Promise<Response>) | undefined;
-  // One path for every fetch: the call's signal, its replayable body as bytes (the Request's own body
-  // stream stays unread, so the same object can be sent again), and redirects left to withRedirects.
+  const userFetch = options.fetch as FetchImplementation | undefined;
+  // One path for every fetch, the global one or a caller's (an undici fetch with its own Agent, a
+  // browser's): called with the URL and a plain init, since another implementation may not accept
+  // this runtime's Request objects. The replayable body goes as bytes, so the Request's own body stream
+  // stays unread and the same object can be sent again; redirects are left to withRedirects.
   const base: Transport = (request, call = createCall(request)) => {
-    const init: RequestInit = { signal: call.signal, redirect: 'manual' };
-    if (call.body === undefined) return (userFetch ?? globalThis.fetch)(request, init);
-    init.body = call.body;
-    // A fetch that reads only the Request (not `init`) used up its body on an earlier attempt: hand it
-    // a Request rebuilt from the kept bytes.
-    return (userFetch ?? globalThis.fetch)(request.bodyUsed ? rebuildRequest(request, call, init) : request, init);
+    const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers: request.headers, signal: call.signal, redirect: 'manual' };
+    if (call.body !== undefined) init.body = call.body;
+    else if (request.body !== null) {
+      init.body = request.body;
+      init.duplex = 'half';
+    }
+    return (userFetch ?? globalThis.fetch)(request.url, init);
   };
 
   const layers: FetchLayer[] = [];
@@ -158,7 +162,7 @@ export function withNetworkErrors(context: { vendor?: string; redactor?: Redacto
  */
 export interface ClientBaseOptions {
   /** The fetch every policy wraps. Default `globalThis.fetch`. */
-  fetch?: FetchLike | typeof globalThis.fetch;
+  fetch?: FetchImplementation | typeof globalThis.fetch;
   /** Retries of what is safe to repeat (see the package README). `false` turns them off. */
   retry?: RetryOptions | false;
   /** Per attempt, covering headers and body. Default 30 s; 0 disables. */

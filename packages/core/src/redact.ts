@@ -9,6 +9,9 @@
 
 export const REDACTED = '[REDACTED]';
 
+/** Shortest value scrubbed by value (see #secretValues). */
+const MIN_SECRET_CHARS = 4;
+
 /** Longest quoted JSON value the name-based net matches as one string (see redactText). */
 const MAX_VALUE = 8192;
 
@@ -86,7 +89,10 @@ export class Redactor {
     if (!source) return [];
     const values = new Set<string>();
     for (const secret of source) {
-      if (typeof secret !== 'string' || secret.length === 0) continue;
+      // A secret of a few characters cannot be scrubbed by value without mangling every text it
+      // occurs in (a token "t" would replace every t); real credentials are far longer, and the
+      // name-based net still covers short values under sensitive keys.
+      if (typeof secret !== 'string' || secret.length < MIN_SECRET_CHARS) continue;
       values.add(secret);
       const encoded = encodeURIComponent(secret);
       if (encoded !== secret) values.add(encoded);

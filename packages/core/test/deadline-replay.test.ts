@@ -42,10 +42,11 @@ describe('replayable bodies', () => {
       vendor: 'acme',
       clock,
       retry: { random: () => 0 },
-      fetch: async (request: Request) => {
-        seen.push(await request.clone().text());
-        return globalThis.fetch(request);
-      },
+      // Called like any fetch implementation (an undici fetch with its own Agent): URL and a plain init.
+      fetch: (async (url: string, init: RequestInit) => {
+        seen.push(String(init.body));
+        return globalThis.fetch(url, init);
+      }) as unknown as typeof globalThis.fetch,
     });
     const res = await f(post(`${server.url}/echo/1?t=r2`, 'payload-1'));
     expect(await res.json()).toMatchObject({ body: 'payload-1', hit: 2 });

@@ -176,10 +176,11 @@ describe("typed client against the Prism mock", () => {
     let sent: string | null = "unset";
     const c = client({
       throwOnError: true,
-      fetch: (request: Request) => {
-        request.headers.delete("access_token");
-        sent = request.headers.get("access_token");
-        return globalThis.fetch(request);
+      fetch: (url: string, init: RequestInit) => {
+        const headers = new Headers(init.headers);
+        headers.delete("access_token");
+        sent = headers.get("access_token");
+        return globalThis.fetch(url, { ...init, headers });
       },
     });
     const err = await c.POST("/api/v1/identities", { body: { identity, request_datetime: now } }).catch((e: unknown) => e);

@@ -3,8 +3,9 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { AbortedError } from "@cdpkit/core";
 import { createDfineryClient, InvalidInputError, type DfineryEventInput } from "../src/index.js";
-import { OK_ENVELOPE, sendJson, startLocalServer } from "./local-server.js";
+import { createTestServer, json } from "@cdpkit/testkit";
 
+const OK_ENVELOPE = { status: true, code: "20000", message: "OK", data: true };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const identity = { external_id: "dfn-user-123" };
 let close: (() => Promise<void>) | undefined;
@@ -50,7 +51,7 @@ describe("sendEvents: a bad event fails alone, named by its path", () => {
   });
 
   it("event_log_id '' is rejected in sendEvents too", async () => {
-    const server = await startLocalServer((_req, res) => sendJson(res, 200, OK_ENVELOPE));
+    const server = await createTestServer((_req, res) => json(res, 200, OK_ENVELOPE));
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
     const report = await client.sendEvents(identity, [{ event_name: "a", event_log_id: "" }, { event_name: "b" }]);
@@ -61,7 +62,7 @@ describe("sendEvents: a bad event fails alone, named by its path", () => {
 
 describe("export dates", () => {
   it("a day that does not exist (2025-02-30) is rejected before the network", async () => {
-    const server = await startLocalServer((_req, res) => sendJson(res, 200, {}));
+    const server = await createTestServer((_req, res) => json(res, 200, {}));
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", exportToken: "etok", baseUrl: server.url });
     const err = await client.exportEvents({ events_condition_type: "all", from_date: "2025-02-30", to_date: "2025-03-01" }).catch((e: unknown) => e);
@@ -77,9 +78,9 @@ describe("abort", () => {
   it("while a request is held open: resolves promptly, accepted stay accepted, the rest are AbortedError with the reason", async () => {
     const held: (() => void)[] = [];
     const controller = new AbortController();
-    const server = await startLocalServer((_req, res, hit) => {
-      if (hit === 1) return sendJson(res, 200, OK_ENVELOPE);
-      held.push(() => sendJson(res, 200, OK_ENVELOPE)); // never answered before the abort
+    const server = await createTestServer((req, res) => {
+      if (req.seq === 1) return json(res, 200, OK_ENVELOPE);
+      held.push(() => json(res, 200, OK_ENVELOPE)); // never answered before the abort
     });
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
@@ -128,8 +129,8 @@ describe("credentials with CR, LF or NUL", () => {
 
 describe("raw POST /api/v1/events", () => {
   it("fills event_log_id in a copy, so a retried request carries the same ids", async () => {
-    const server = await startLocalServer((_req, res, hit) =>
-      hit === 1 ? sendJson(res, 500, { status: false, code: 50000, message: "INTERNAL_SERVER_ERROR" }) : sendJson(res, 200, OK_ENVELOPE),
+    const server = await createTestServer((req, res) =>
+      req.seq === 1 ? json(res, 500, { status: false, code: 50000, message: "INTERNAL_SERVER_ERROR" }) : json(res, 200, OK_ENVELOPE),
     );
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url, retry: { maxAttempts: 2, baseDelayMs: 1 } });
@@ -151,7 +152,7 @@ describe("raw POST /api/v1/events", () => {
   });
 
   it("event_log_id '' is an InvalidInputError before the network", async () => {
-    const server = await startLocalServer((_req, res) => sendJson(res, 200, OK_ENVELOPE));
+    const server = await createTestServer((_req, res) => json(res, 200, OK_ENVELOPE));
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
     const err = await client

@@ -8,8 +8,9 @@ import {
   type DfineryEventInput,
   type DfineryIdentity,
 } from "../src/index.js";
-import { OK_ENVELOPE, sendJson, startLocalServer } from "./local-server.js";
+import { createTestServer, json } from "@cdpkit/testkit";
 
+const OK_ENVELOPE = { status: true, code: "20000", message: "OK", data: true };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const identity = { external_id: "dfn-user-123" };
 let close: (() => Promise<void>) | undefined;
@@ -38,7 +39,7 @@ describe("sendEvents against the Prism mock", () => {
 
 describe("sendEvents against a scripted server", () => {
   it("fills a UUID event_log_id and timestamp, keeps given ones, and splits by events and items", async () => {
-    const server = await startLocalServer((_req, res) => sendJson(res, 200, OK_ENVELOPE));
+    const server = await createTestServer((_req, res) => json(res, 200, OK_ENVELOPE));
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
     const items = (n: number) => Array.from({ length: n }, (_, i) => ({ df_item_id: String(i) }));
@@ -67,10 +68,10 @@ describe("sendEvents against a scripted server", () => {
 
   it("reports every event: invalid ones rejected with a reason, a failed batch returned, nothing dropped", async () => {
     // The second request fails for good (500 on every attempt); the rest succeed.
-    const server = await startLocalServer((req, res) => {
+    const server = await createTestServer((req, res) => {
       const body = req.json as Body;
-      if (body.events[0]?.event_log_id === "fail-0000") sendJson(res, 500, { status: false, code: 50000, message: "INTERNAL_SERVER_ERROR", data: null });
-      else sendJson(res, 200, OK_ENVELOPE);
+      if (body.events[0]?.event_log_id === "fail-0000") json(res, 500, { status: false, code: 50000, message: "INTERNAL_SERVER_ERROR", data: null });
+      else json(res, 200, OK_ENVELOPE);
     });
     close = server.close;
     const client = createDfineryClient({
@@ -107,8 +108,8 @@ describe("sendEvents against a scripted server", () => {
   });
 
   it("a status:false envelope fails its batch with the vendor code", async () => {
-    const server = await startLocalServer((_req, res) =>
-      sendJson(res, 200, { status: false, code: "40402", message: "TOO_MANY_EVENTS", data: true }),
+    const server = await createTestServer((_req, res) =>
+      json(res, 200, { status: false, code: "40402", message: "TOO_MANY_EVENTS", data: true }),
     );
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
@@ -121,7 +122,7 @@ describe("sendEvents against a scripted server", () => {
   });
 
   it("an identity without keys is a typed error before anything is sent", async () => {
-    const server = await startLocalServer((_req, res) => sendJson(res, 200, OK_ENVELOPE));
+    const server = await createTestServer((_req, res) => json(res, 200, OK_ENVELOPE));
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
     // The type already refuses it (tsc runs over the tests in `pnpm test`): at least one key.
@@ -135,9 +136,9 @@ describe("sendEvents against a scripted server", () => {
 
   it("an aborted send reports the unsent batches as failed, not lost", async () => {
     const controller = new AbortController();
-    const server = await startLocalServer((_req, res) => {
+    const server = await createTestServer((_req, res) => {
       controller.abort(new Error("caller stopped"));
-      sendJson(res, 200, OK_ENVELOPE);
+      json(res, 200, OK_ENVELOPE);
     });
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
@@ -150,7 +151,7 @@ describe("sendEvents against a scripted server", () => {
 
 describe("export helpers against a scripted server", () => {
   it("a JSON body with HTTP 200 (client_connection_closed) is an error, not rows", async () => {
-    const server = await startLocalServer((_req, res) => sendJson(res, 200, { result: "fail", message: "client_connection_closed" }));
+    const server = await createTestServer((_req, res) => json(res, 200, { result: "fail", message: "client_connection_closed" }));
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", exportToken: "etok", baseUrl: server.url });
     const err = await client.exportUserProfiles({ audience: "a" }).catch((e: unknown) => e);
@@ -161,7 +162,7 @@ describe("export helpers against a scripted server", () => {
   });
 
   it("bad dates are rejected before sending", async () => {
-    const server = await startLocalServer((_req, res) => sendJson(res, 200, {}));
+    const server = await createTestServer((_req, res) => json(res, 200, {}));
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", exportToken: "etok", baseUrl: server.url });
     await expect(
@@ -174,7 +175,7 @@ describe("export helpers against a scripted server", () => {
   });
 
   it("at most 5 exports run at once (the documented concurrency limit)", async () => {
-    const server = await startLocalServer(async (_req, res) => {
+    const server = await createTestServer(async (_req, res) => {
       await new Promise((r) => setTimeout(r, 30));
       res.writeHead(200, { "content-type": "text/csv" });
       res.end("df_unified_id\nabc\n");

@@ -1,36 +1,24 @@
 // Bad input fails alone and typed, aborts are reported as such, credentials are checked at creation —
 // against a scripted loopback server.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AbortedError } from "@cdpkit/core";
+import { createTestServer, type TestServer } from "@cdpkit/testkit";
 import { createKameleoonClient, InvalidInputError } from "../src/index.js";
 import { sendEventChunks } from "../src/events.js";
 
-interface Seen { path: string; query: URLSearchParams; body: string }
-let seen: Seen[] = [];
-/** Answers a request, or leaves it open (returns false). */
-let answer: (req: Seen, res: ServerResponse, hit: number) => boolean;
+let server: TestServer;
 const held: ServerResponse[] = [];
 let url: string;
-const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-  let body = "";
-  req.on("data", (c: Buffer) => (body += c));
-  req.on("end", () => {
-    const u = new URL(req.url ?? "/", "http://x");
-    const entry = { path: u.pathname, query: u.searchParams, body };
-    seen.push(entry);
-    if (!answer(entry, res, seen.length)) held.push(res);
-  });
-});
 beforeAll(async () => {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await createTestServer();
+  url = server.url;
 });
-afterAll(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+afterAll(() => server.close());
+const noContent = (res: ServerResponse) => void (res.writeHead(204), res.end());
 beforeEach(() => {
-  seen = [];
-  answer = (_req, res) => (res.writeHead(204), res.end(), true);
+  server.reset();
+  server.fallback((_req, res) => noContent(res));
 });
 const issuePaths = (error: unknown) => (error as InvalidInputError).issues.map((i) => i.path);
 
@@ -59,7 +47,7 @@ describe("a bad event fails alone, named by its path", () => {
       ["events[4].revenue"],
       ["events[5].valuesCountMap.at"],
     ]);
-    const lines = seen.filter((s) => s.path === "/visit/events").flatMap((s) => s.body.split("\n"));
+    const lines = server.requests.filter((s) => s.path === "/visit/events").flatMap((s) => s.body.split("\n"));
     expect(lines.map((l) => new URLSearchParams(l).get("visitorCode"))).toEqual(["v0", "v6"]);
   });
 
@@ -69,19 +57,19 @@ describe("a bad event fails alone, named by its path", () => {
     const report = await client.sendProductEvents(events as never, { format: "json" });
     expect(report.acceptedItems!.map((a) => a.position)).toEqual([2]);
     expect(report.failed.map((f) => issuePaths(f.error))).toEqual([["events[0].quantity"], ["events[1].extra.self"]]);
-    expect(JSON.parse(seen[0]!.body).map((e: { ean: string }) => e.ean)).toEqual(["c"]);
+    expect(JSON.parse(server.requests[0]!.body).map((e: { ean: string }) => e.ean)).toEqual(["c"]);
   });
 });
 
 describe("abort", () => {
   it("while a body is held open: resolves promptly, accepted stay accepted, the rest are AbortedError with the reason", async () => {
-    answer = (_req, res, hit) => (hit === 1 ? (res.writeHead(204), res.end(), true) : false);
+    server.fallback((req, res) => void (req.seq === 1 ? noContent(res) : held.push(res)));
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
     const controller = new AbortController();
     const events = Array.from({ length: 30 }, (_, n) => ({ eventType: "page", href: `https://example.com/${"p".repeat(200)}/${n}`, visitorCode: `v${n}` }));
     const pending = client.sendVisitEvents(events, { maxBodyBytes: 2000, signal: controller.signal });
-    for (let waited = 0; seen.length < 2 && waited < 5000; waited += 5) await new Promise((r) => setTimeout(r, 5));
-    expect(seen).toHaveLength(2);
+    for (let waited = 0; server.requests.length < 2 && waited < 5000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+    expect(server.requests).toHaveLength(2);
     const reason = new Error("caller stopped");
     const abortedAt = performance.now();
     controller.abort(reason);
@@ -89,15 +77,15 @@ describe("abort", () => {
     // Prompt rather than at a timeout (the held request never ends; timeouts are 30 s). About 2 ms on a
     // quiet machine; the bound leaves room for a loaded 2-core CI run.
     expect(performance.now() - abortedAt).toBeLessThan(1000);
-    const firstChunk = seen[0]!.body.split("\n").length;
+    const firstChunk = server.requests[0]!.body.split("\n").length;
     expect(report.accepted).toBe(firstChunk);
     expect(report.accepted + report.failed.length).toBe(30);
     for (const f of report.failed) {
       expect(f.error).toBeInstanceOf(AbortedError);
       expect(f.error.cause).toBe(reason);
     }
-    expect(seen).toHaveLength(2); // no body started after the abort
-    held.splice(0).forEach((res) => (res.writeHead(204), res.end()));
+    expect(server.requests).toHaveLength(2); // no body started after the abort
+    held.splice(0).forEach(noContent);
   });
 
   it("hands the caller's signal to every request it sends", async () => {

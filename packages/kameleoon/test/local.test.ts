@@ -1,14 +1,12 @@
 // OAuth2 token lifecycle, per-method limits, User-Agent and the event helpers against a local server.
 import type { BatchRequestResult } from "@cdpkit/core";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createManualClock } from "@cdpkit/core";
+import { createTestServer, json, type RecordedRequest, type TestServer } from "@cdpkit/testkit";
 import { AuthError, createKameleoonClient, DEFAULT_USER_AGENT, encodeEventLine, InvalidInputError, newNonce } from "../src/index.js";
 
 const SECRET = "kameleoon-client-secret-42";
-interface Seen { method: string; path: string; query: URLSearchParams; headers: IncomingMessage["headers"]; body: string }
-let seen: Seen[] = [];
+let server: TestServer;
 let issued = 0;
 let valid = new Set<string>();
 let tokenDelayMs = 0;
@@ -18,38 +16,29 @@ let rejectAllTokens = false;
 /** Bodies above this many bytes get 413 (a server stricter than the docs' smallest limit). */
 let maxBody = Infinity;
 let url: string;
-const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-  let body = "";
-  req.on("data", (c: Buffer) => (body += c));
-  req.on("end", async () => {
-    const u = new URL(req.url ?? "/", "http://x");
-    const entry = { method: req.method ?? "", path: u.pathname, query: u.searchParams, headers: req.headers, body };
-    seen.push(entry);
-    if (u.pathname === "/oauth/token") {
-      const form = new URLSearchParams(body);
-      if (form.get("client_secret") !== SECRET) return void (res.writeHead(401, { "content-type": "application/json" }), res.end('{"error":"invalid_client"}'));
+beforeAll(async () => {
+  server = await createTestServer(async (req, res) => {
+    if (req.path === "/oauth/token") {
+      const form = new URLSearchParams(req.body);
+      if (form.get("client_secret") !== SECRET) return json(res, 401, { error: "invalid_client" });
       issued++;
       if (tokenDelayMs) await new Promise((r) => setTimeout(r, tokenDelayMs));
       const token = `token-${issued}`;
       valid.add(token);
-      res.writeHead(200, { "content-type": "application/json" });
-      return void res.end(JSON.stringify({ access_token: token, expires_in: expiresIn }));
+      return json(res, 200, { access_token: token, expires_in: expiresIn });
     }
     const auth = req.headers.authorization?.replace(/^Bearer /, "");
     if (auth !== undefined && (rejectAllTokens || !valid.has(auth))) return void (res.writeHead(401), res.end());
-    if (Buffer.byteLength(body) > maxBody) return void (res.writeHead(413), res.end());
-    if (req.method === "GET") return void (res.writeHead(200, { "content-type": "application/json" }), res.end("{}"));
+    if (Buffer.byteLength(req.body) > maxBody) return void (res.writeHead(413), res.end());
+    if (req.method === "GET") return json(res, 200, {});
     res.writeHead(204);
     res.end();
   });
+  url = server.url;
 });
-beforeAll(async () => {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.close());
 beforeEach(() => {
-  seen = [];
+  server.reset();
   issued = 0;
   valid = new Set();
   tokenDelayMs = 0;
@@ -58,7 +47,7 @@ beforeEach(() => {
   maxBody = Infinity;
 });
 const auth = () => ({ clientId: "client-1", clientSecret: SECRET, tokenUrl: `${url}/oauth/token` });
-const data = (s: Seen[]) => s.filter((x) => x.path !== "/oauth/token");
+const data = (s: RecordedRequest[]) => s.filter((x) => x.path !== "/oauth/token");
 const tick = (ms = 50) => new Promise((r) => setTimeout(r, ms));
 /** Waits (real time, up to 10 s on a loaded machine) until `count()` reaches n, then a little more so extra requests would show. */
 async function settle(count: () => number, n: number): Promise<void> {
@@ -73,10 +62,10 @@ describe("OAuth2 client credentials", () => {
     const results = await Promise.all(Array.from({ length: 100 }, () => client.GET("/map/map", { params: { query: { key: "k" } } })));
     expect(results.every((r) => r.response.status === 200)).toBe(true);
     expect(issued).toBe(1);
-    const tokenRequest = seen.find((s) => s.path === "/oauth/token")!;
+    const tokenRequest = server.requests.find((s) => s.path === "/oauth/token")!;
     expect(tokenRequest.headers["content-type"]).toBe("application/x-www-form-urlencoded");
     expect(Object.fromEntries(new URLSearchParams(tokenRequest.body))).toEqual({ grant_type: "client_credentials", client_id: "client-1", client_secret: SECRET });
-    expect(new Set(data(seen).map((s) => s.headers.authorization))).toEqual(new Set(["Bearer token-1"]));
+    expect(new Set(data(server.requests).map((s) => s.headers.authorization))).toEqual(new Set(["Bearer token-1"]));
   });
   it("keeps the token until shortly before expires_in, then requests a new one", async () => {
     const clock = createManualClock(1_000_000);
@@ -89,7 +78,7 @@ describe("OAuth2 client credentials", () => {
     await clock.advance(1);
     await client.GET("/map/map", { params: { query: { key: "k" } } });
     expect(issued).toBe(2);
-    expect(data(seen).map((s) => s.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-1", "Bearer token-2"]);
+    expect(data(server.requests).map((s) => s.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-1", "Bearer token-2"]);
   });
   it("drops the token on 401, fetches another and replays the request once, body included", async () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), rateLimit: false });
@@ -97,7 +86,7 @@ describe("OAuth2 client credentials", () => {
     valid.clear();
     const { response } = await client.POST("/map/maps", { body: { k: { a: 1 } } });
     expect(response.status).toBe(204);
-    const posts = seen.filter((s) => s.path === "/map/maps");
+    const posts = server.requests.filter((s) => s.path === "/map/maps");
     expect(posts.map((p) => [p.headers.authorization, p.body])).toEqual([
       ["Bearer token-1", '{"k":{"a":1}}'],
       ["Bearer token-2", '{"k":{"a":1}}'],
@@ -109,7 +98,7 @@ describe("OAuth2 client credentials", () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), rateLimit: false });
     const { response } = await client.POST("/map/maps", { body: { k: { a: 1 } } });
     expect(response.status).toBe(401);
-    expect(seen.filter((s) => s.path === "/map/maps").map((s) => s.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-2"]);
+    expect(server.requests.filter((s) => s.path === "/map/maps").map((s) => s.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-2"]);
     expect(issued).toBe(2);
     const strict = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), rateLimit: false, throwOnError: true });
     const error = await strict.GET("/map/map", { params: { query: { key: "k" } } }).catch((e: unknown) => e);
@@ -131,7 +120,7 @@ describe("OAuth2 client credentials", () => {
     const error = await client.GET("/map/map", { params: { query: { siteCode: "s", key: "k" } } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect(JSON.stringify(error) + String(error)).not.toContain(SECRET);
-    expect(data(seen)).toHaveLength(0);
+    expect(data(server.requests)).toHaveLength(0);
   });
 });
 
@@ -146,25 +135,25 @@ describe("per-method limits", () => {
     const gets = fire(client, "GET", 6);
     const posts = fire(client, "POST", 51);
     await Promise.all(posts.slice(0, 50));
-    await settle(() => seen.filter((x) => x.method === "GET").length, 5);
+    await settle(() => server.requests.filter((x) => x.method === "GET").length, 5);
     // Each method has its own bucket: 50 POSTs went out while the 6th GET and the 51st POST wait.
-    expect(seen.filter((s) => s.method === "GET")).toHaveLength(5);
-    expect(seen.filter((s) => s.method === "POST")).toHaveLength(50);
+    expect(server.requests.filter((s) => s.method === "GET")).toHaveLength(5);
+    expect(server.requests.filter((s) => s.method === "POST")).toHaveLength(50);
     expect(clock.pending()).toBe(2);
     await clock.advance(1000);
     await Promise.all([...gets, ...posts]);
-    expect(seen.filter((s) => s.method === "GET")).toHaveLength(6);
-    expect(seen.filter((s) => s.method === "POST")).toHaveLength(51);
+    expect(server.requests.filter((s) => s.method === "GET")).toHaveLength(6);
+    expect(server.requests.filter((s) => s.method === "POST")).toHaveLength(51);
   });
   it("authenticated: GET 50/s", async () => {
     const clock = createManualClock(0);
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
     const gets = fire(client, "GET", 51);
-    await settle(() => data(seen).filter((x) => x.method === "GET").length, 50);
-    expect(data(seen).filter((s) => s.method === "GET")).toHaveLength(50);
+    await settle(() => data(server.requests).filter((x) => x.method === "GET").length, 50);
+    expect(data(server.requests).filter((s) => s.method === "GET")).toHaveLength(50);
     await clock.advance(1000);
     await Promise.all(gets);
-    expect(data(seen).filter((s) => s.method === "GET")).toHaveLength(51);
+    expect(data(server.requests).filter((s) => s.method === "GET")).toHaveLength(51);
   });
 });
 
@@ -174,7 +163,7 @@ describe("per-method limits (authenticated writes, overrides)", () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
     const posts = Array.from({ length: 1001 }, () => client.POST("/map/maps", { body: { k: {} } }));
     const gets = Array.from({ length: 3 }, () => client.GET("/map/map", { params: { query: { key: "k" } } }));
-    const count = (m: string) => data(seen).filter((x) => x.method === m).length;
+    const count = (m: string) => data(server.requests).filter((x) => x.method === m).length;
     await settle(() => count("POST") + count("GET"), 1003);
     expect(count("POST")).toBe(1000);
     expect(count("GET")).toBe(3);
@@ -186,15 +175,15 @@ describe("per-method limits (authenticated writes, overrides)", () => {
     const clock = createManualClock(0);
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0, rateLimit: { rules: { GET: { limit: 2, intervalMs: 1000 } } } });
     const gets = Array.from({ length: 3 }, () => client.GET("/map/map", { params: { query: { key: "k" } } }));
-    await settle(() => seen.length, 2);
-    expect(seen).toHaveLength(2);
+    await settle(() => server.requests.length, 2);
+    expect(server.requests).toHaveLength(2);
     await clock.advance(1000);
     await Promise.all(gets);
-    expect(seen).toHaveLength(3);
-    seen = [];
+    expect(server.requests).toHaveLength(3);
+    server.reset();
     const free = createKameleoonClient({ siteCode: "s", baseUrl: url, clock, rateLimit: false });
     await Promise.all(Array.from({ length: 20 }, () => free.GET("/map/map", { params: { query: { key: "k" } } })));
-    expect(seen).toHaveLength(20);
+    expect(server.requests).toHaveLength(20);
   });
 });
 
@@ -212,7 +201,7 @@ describe("input checks (nothing sent)", () => {
     const error = await call().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(String((error as Error).message)).toMatch(message);
-    expect(seen).toHaveLength(0);
+    expect(server.requests).toHaveLength(0);
   });
 });
 
@@ -220,8 +209,8 @@ describe("requests", () => {
   it("carry a custom User-Agent by default, or the one given", async () => {
     await createKameleoonClient({ siteCode: "s", baseUrl: url }).GET("/map/map", { params: { query: { key: "k" } } });
     await createKameleoonClient({ siteCode: "s", baseUrl: url, userAgent: "acme-sync/2.0" }).GET("/map/map", { params: { query: { key: "k" } } });
-    expect(seen.map((s) => s.headers["user-agent"])).toEqual([DEFAULT_USER_AGENT, "acme-sync/2.0"]);
-    expect(seen[0]!.query.get("siteCode")).toBe("s");
+    expect(server.requests.map((s) => s.headers["user-agent"])).toEqual([DEFAULT_USER_AGENT, "acme-sync/2.0"]);
+    expect(server.requests[0]!.query.get("siteCode")).toBe("s");
   });
   it("bad options are named", () => {
     expect(() => createKameleoonClient({ auth: { clientId: "", clientSecret: SECRET }, region: "mars" as never })).toThrow(InvalidInputError);
@@ -243,7 +232,7 @@ describe("event helpers", () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
     const events = Array.from({ length: 30 }, (_, n) => ({ eventType: "page", href: `https://example.com/${"p".repeat(200)}/${n}`, title: `Page ${n}`, visitorCode: `v${n}` }));
     const report = await client.sendVisitEvents([...events, { eventType: "", visitorCode: "v" }, { eventType: "page" }], { maxBodyBytes: 2000 });
-    const posts = seen.filter((s) => s.path === "/visit/events");
+    const posts = server.requests.filter((s) => s.path === "/visit/events");
     expect(posts.length).toBeGreaterThan(3);
     for (const p of posts) expect(Buffer.byteLength(p.body)).toBeLessThanOrEqual(2000);
     const lines = posts.flatMap((p) => p.body.split("\n"));
@@ -261,7 +250,7 @@ describe("event helpers", () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
     const report = await client.sendProductEvents([{ eventType: "PRODUCTBUY" }, { eventType: "PRODUCTADDTOCART" }], { format: "json", ean: "sku-9" });
     expect(report.ok).toBe(true);
-    const post = seen.find((s) => s.path === "/product/events")!;
+    const post = server.requests.find((s) => s.path === "/product/events")!;
     expect(post.query.get("json")).toBe("true");
     expect(post.query.get("ean")).toBe("sku-9");
     expect(JSON.parse(post.body).map((e: { eventType: string }) => e.eventType)).toEqual(["PRODUCTBUY", "PRODUCTADDTOCART"]);
@@ -273,7 +262,7 @@ describe("event helpers", () => {
     const huge = { eventType: "conversion", goalId: 7, visitorCode: "big", note: "y".repeat(3000) };
     const requests: BatchRequestResult[] = [];
     const report = await client.sendVisitEvents([...events, huge], { onRequest: (r) => requests.push(r) });
-    const posts = seen.filter((s) => s.path === "/visit/events");
+    const posts = server.requests.filter((s) => s.path === "/visit/events");
     const taken = posts.filter((p) => Buffer.byteLength(p.body) <= maxBody).flatMap((p) => p.body.split("\n"));
     expect(taken.map((l) => Number(new URLSearchParams(l).get("revenue"))).sort((a, b) => a - b)).toEqual(events.map((_, n) => n));
     expect(report.acceptedItems!.map((a) => a.position)).toEqual(events.map((_, n) => n));

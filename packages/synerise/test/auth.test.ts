@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createManualClock } from "@cdpkit/core";
 import { AuthError, createSyneriseClient, InvalidInputError, type SyneriseClient } from "../src/index.js";
-import { json, makeJwt, startLocalServer, type LocalServer } from "./local-server.js";
+import { createTestServer, json, makeJwt, type TestServer } from "@cdpkit/testkit";
 
 const API_KEY = "5d1a0c2e-workspace-api-key-secret";
 const PASSWORD = "user-password-secret";
-let server: LocalServer;
+let server: TestServer;
 let valid: Set<string>;
 let logins: number;
 
 beforeEach(async () => {
-  server = await startLocalServer();
+  server = await createTestServer();
   valid = new Set();
   logins = 0;
   // A protected operation: 200 for a token the server issued and has not revoked, else 401.
@@ -35,7 +35,7 @@ function workspaceLogin(now: () => number, ttlSeconds = 3600, delayMs = 0): void
 }
 
 const getProfile = (client: SyneriseClient) => client.GET("/v4/clients/{clientId}", { params: { path: { clientId: 42 } } });
-const tokensSeen = () => server.seen.filter((s) => s.path === "/v4/clients/42").map((s) => s.headers.authorization);
+const tokensSeen = () => server.requests.filter((s) => s.path === "/v4/clients/42").map((s) => s.headers.authorization);
 
 describe("workspace API key", () => {
   it("100 concurrent requests cause exactly one login and all carry its token", async () => {
@@ -46,7 +46,7 @@ describe("workspace API key", () => {
     expect(logins).toBe(1);
     expect(new Set(tokensSeen()).size).toBe(1);
     expect(client.auth.stats).toEqual({ logins: 1, invalidated: 0 });
-    const login = server.seen.find((s) => s.path === "/v4/auth/login/profile")!;
+    const login = server.requests.find((s) => s.path === "/v4/auth/login/profile")!;
     expect(JSON.parse(login.body)).toEqual({ apiKey: API_KEY });
     expect(login.headers.authorization).toBeUndefined();
   });
@@ -99,7 +99,7 @@ describe("workspace API key", () => {
     const client = createSyneriseClient({ auth: { type: "workspace", apiKey: API_KEY }, baseUrl: server.url, retry: false });
     const { response } = await client.GET("/v4/clients/{clientId}", { params: { path: { clientId: 43 } } });
     expect(response.status).toBe(401);
-    expect(server.seen.filter((s) => s.path === "/v4/clients/43")).toHaveLength(2);
+    expect(server.requests.filter((s) => s.path === "/v4/clients/43")).toHaveLength(2);
     const throwing = createSyneriseClient({ auth: { type: "workspace", apiKey: API_KEY }, baseUrl: server.url, retry: false, throwOnError: true });
     await expect(throwing.GET("/v4/clients/{clientId}", { params: { path: { clientId: 43 } } })).rejects.toMatchObject({
       name: "AuthError",
@@ -123,7 +123,7 @@ describe("workspace API key", () => {
     for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? "", ...lines]) {
       expect(text).not.toContain(API_KEY);
     }
-    expect(server.seen.filter((s) => s.path === "/v4/clients/42")).toHaveLength(0);
+    expect(server.requests.filter((s) => s.path === "/v4/clients/42")).toHaveLength(0);
   });
 });
 
@@ -196,7 +196,7 @@ describe("tracker key", () => {
       body: { correlationId: "c", clientUUID: "07243772-008a-42e1-ba37-c3807cebde8f", items: ["sku-1"] },
     } as never);
     expect(response.status).toBe(202);
-    const sent = server.seen.find((s) => s.path === "/v4/events/ai-compat/recommendation.view")!;
+    const sent = server.requests.find((s) => s.path === "/v4/events/ai-compat/recommendation.view")!;
     expect(sent.query.get("token")).toBe("tracker-key-secret-1");
     expect(sent.headers.authorization).toBeUndefined();
     const error = await getProfile(client).catch((e: unknown) => e);

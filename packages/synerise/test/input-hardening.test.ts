@@ -5,18 +5,18 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AbortedError, createManualClock } from "@cdpkit/core";
 import { createSyneriseClient, InvalidInputError, type SyneriseEvent } from "../src/index.js";
 import { sendEventBatches } from "../src/events.js";
-import { json, makeJwt, startLocalServer, type LocalServer } from "./local-server.js";
+import { createTestServer, json, makeJwt, type TestServer } from "@cdpkit/testkit";
 
-let server: LocalServer;
+let server: TestServer;
 beforeEach(async () => {
-  server = await startLocalServer();
+  server = await createTestServer();
 });
 afterEach(() => server.close());
 
 const client = (extra: object = {}) =>
   createSyneriseClient({ auth: { type: "jwt", token: "hardening-test-jwt" }, baseUrl: server.url, retry: false, ...extra });
 const event = (n: number, params: Record<string, unknown> = { n }): SyneriseEvent => ({ label: "page visit", type: "custom", action: "page.visit", client: { customId: `c-${n}` }, params });
-const sentEvents = () => server.seen.filter((s) => s.path === "/v4/events/batch").flatMap((s) => JSON.parse(s.body) as SyneriseEvent[]);
+const sentEvents = () => server.requests.filter((s) => s.path === "/v4/events/batch").flatMap((s) => JSON.parse(s.body) as SyneriseEvent[]);
 const issuePaths = (error: unknown) => (error as InvalidInputError).issues.map((i) => i.path);
 
 describe("sendEvents: a bad event fails alone, named by its path", () => {
@@ -126,7 +126,7 @@ describe("credentials with CR, LF or NUL", () => {
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(issuePaths(error)).toEqual(["auth.token"]);
     expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain(SECRET);
-    expect(server.seen).toHaveLength(0);
+    expect(server.requests).toHaveLength(0);
   });
 });
 

@@ -1,9 +1,9 @@
 import type { BatchRequestResult } from "@cdpkit/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSyneriseClient, MAX_BATCH_BYTES, ServerError, type SyneriseEvent } from "../src/index.js";
-import { json, startLocalServer, type LocalServer } from "./local-server.js";
+import { createTestServer, json, type TestServer } from "@cdpkit/testkit";
 
-let server: LocalServer;
+let server: TestServer;
 let failNext: number;
 let batches: { events: SyneriseEvent[]; bytes: number; apiVersion: string | undefined }[];
 
@@ -11,7 +11,7 @@ let requests: BatchRequestResult[] = [];
 const record = (r: BatchRequestResult): void => void requests.push(r);
 beforeEach(async () => {
   requests = [];
-  server = await startLocalServer();
+  server = await createTestServer();
   failNext = 0;
   batches = [];
   server.route("POST /v4/events/batch", (req, res) => {
@@ -97,15 +97,15 @@ describe("sendEvents", () => {
     failNext = 2;
     const report = await client().sendEvents([event(0), event(1)], { onRequest: record });
     expect(report.ok).toBe(true);
-    expect(server.seen.filter((s) => s.path === "/v4/events/batch")).toHaveLength(3);
-    const bodies = server.seen.filter((s) => s.path === "/v4/events/batch").map((s) => s.body);
+    expect(server.requests.filter((s) => s.path === "/v4/events/batch")).toHaveLength(3);
+    const bodies = server.requests.filter((s) => s.path === "/v4/events/batch").map((s) => s.body);
     expect(new Set(bodies).size).toBe(1); // the same bytes each time: the retry overwrites, never duplicates
   });
 
   it("never retries a chunk without eventSalts (eventSalt: keep); its events come back as failed", async () => {
     failNext = 1;
     const report = await client().sendEvents([event(0), event(1)], { eventSalt: "keep", onRequest: record });
-    expect(server.seen.filter((s) => s.path === "/v4/events/batch")).toHaveLength(1);
+    expect(server.requests.filter((s) => s.path === "/v4/events/batch")).toHaveLength(1);
     expect(report.ok).toBe(false);
     expect(report.failed.map((f) => f.position)).toEqual([0, 1]);
     expect(report.failed[0]!.error).toBeInstanceOf(ServerError);

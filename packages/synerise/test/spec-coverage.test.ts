@@ -95,6 +95,45 @@ describe("operations pinned by research-2026-11-30 (inventory rows 1, 2, 7, 8, 1
   });
 });
 
+describe("deprecated older twins of the profile logins and refresh (research-2026-11-30 section 2.2, MEDIUM)", () => {
+  // [twin method, twin path, current method, current path, same request body as the current operation]
+  const twins: [string, string, string, string, boolean][] = [
+    ["POST", "/sauth/v2/auth/login/client", "POST", "/sauth/v3/auth/login/client", true],
+    ["POST", "/sauth/v2/auth/login/client/conditional", "POST", "/sauth/v3/auth/login/client/conditional", true],
+    ["POST", "/sauth/v2/auth/login/client/anonymous", "POST", "/sauth/v3/auth/login/client/anonymous", true],
+    ["POST", "/sauth/auth/login/client", "POST", "/sauth/v3/auth/login/client", false],
+    ["GET", "/sauth/auth/refresh/client", "POST", "/sauth/v3/auth/refresh/client", false],
+  ];
+  const bodySchema = (op: JsonObject) =>
+    ((deref(op.requestBody) as JsonObject | undefined)?.content as JsonObject | undefined)?.["application/json"] as JsonObject | undefined;
+  for (const [method, path, currentMethod, currentPath, sameBody] of twins) {
+    it(`${method} ${path} is deprecated, cites its vendor page and behaves as ${currentMethod} ${currentPath}`, () => {
+      const op = specOperation(method, path);
+      const current = specOperation(currentMethod, currentPath);
+      expect(op.deprecated).toBe(true);
+      expect(current.deprecated).toBeUndefined();
+      expect(byRoute(method, path)?.evidence).toBe("docs");
+      expect(op["x-cdpkit-source"]).toMatch(/^https:\/\/(help\.synerise\.com\/developers\/api\/api-authorization\/client-login\/|documenter\.gw\.postman\.com\/)/);
+      expect(op["x-cdpkit-evidence-note"]).toMatch(/research-2026-11-30/);
+      expect(op["x-cdpkit-note"]).toMatch(/Older twins \(vendor guide .*\), useful as aliases, MEDIUM/);
+      expect(op["x-cdpkit-note"]).toContain(`Prefer ${String(current.operationId)} (${currentMethod} ${currentPath})`);
+      expect(byRoute(method, path)?.security).toEqual(byRoute(currentMethod, currentPath)?.security);
+      expect(byRoute(method, path)?.idempotent).toBe(true);
+      expect(op["x-synerise-consumers"]).toEqual(current["x-synerise-consumers"]);
+      expect(op["x-synerise-permission"]).toBe(current["x-synerise-permission"]);
+      expect(answerSchema(method, path)).toEqual(answerSchema(currentMethod, currentPath));
+      if (sameBody) expect(bodySchema(op)?.schema).toEqual(bodySchema(current)?.schema);
+    });
+  }
+
+  it("the legacy login takes the RaaS body; the legacy refresh takes no body and the current JWT", () => {
+    const legacy = deref(((deref(specOperation("POST", "/sauth/auth/login/client").requestBody) as JsonObject).content as JsonObject)["application/json"]) as JsonObject;
+    expect(Object.keys((legacy.schema as JsonObject).properties as JsonObject)).toEqual(["apiKey", "email", "password", "uuid", "deviceId"]);
+    expect(specOperation("GET", "/sauth/auth/refresh/client").requestBody).toBeUndefined();
+    expect(byRoute("GET", "/sauth/auth/refresh/client")?.security).toEqual([["JWT"]]);
+  });
+});
+
 describe("pagination", () => {
   const PAIRS: [RegExp, RegExp][] = [
     [/^(page|pageIndex)$/, /^(size|limit|pageSize)$/],

@@ -18,7 +18,8 @@ import {
 } from "@cdpkit/core";
 import { WriteOutcomeUnknownError } from "@cdpkit/altcraft";
 import { describe, expect as globalExpect, it } from "vitest";
-import { closedPortUrl, F, startFaultServer, type Fault, type FaultServer } from "./fault-server.js";
+import { closedPortUrl } from "@cdpkit/testkit";
+import { F, startFaultServer, type Fault, type FaultServer } from "./fault-server.js";
 import { HARNESSES, describeError, describeOutcome, dfinery, type Harness, type Knobs, type Op, type Outcome } from "./harness.js";
 
 type Expect = typeof globalExpect;

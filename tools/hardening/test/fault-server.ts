@@ -2,7 +2,7 @@
  * A scripted HTTP server for the hardening suites. Requests cross real sockets on 127.0.0.1 so the
  * clients are exercised against undici exactly as in production.
  *
- * Behaviour per request: the test sets a script per path (a list of faults consumed one per request
+ * Built on the test kit's server (@cdpkit/testkit). Behaviour per request: the test sets a script per path (a list of faults consumed one per request
  * to that path); when a path's script is empty the server answers the vendor's documented success
  * (or the path's fallback fault, when one is set). Every request is recorded: method, path, query,
  * headers, body text, the credentials it carried and, for writes, its dedup keys (DFINERY
@@ -10,21 +10,13 @@
  * count the attempts that reached the server and see whether a write was sent twice.
  */
 import { createHash } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import { createTestServer, makeJwt, type RecordedRequest } from "@cdpkit/testkit";
 
 export type Vendor = "dfinery" | "synerise" | "altcraft" | "kameleoon";
 
-export interface Recorded {
-  /** Order of arrival on this server, from 1. */
-  readonly seq: number;
-  readonly method: string;
-  readonly path: string;
-  /** The raw query string without `?` ("" when none). */
-  readonly search: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
+/** The kit's record of a request (seq, method, path, search, query, headers, body, ...) and what this server adds. */
+export interface Recorded extends RecordedRequest {
   /** Credential values this request carried (headers, JSON/form body, query). */
   readonly credentials: readonly string[];
   /** Writes only: the ids a re-send would repeat. */
@@ -81,21 +73,6 @@ export interface FaultServer {
   readonly issuedJwts: string[];
   readonly issuedAccessTokens: string[];
   close(): Promise<void>;
-}
-
-/** An unsigned JWT with `exp` (seconds) in its payload — enough for a client to schedule its renewal. */
-export function makeJwt(payload: Record<string, unknown>, signature = "c2lnbmF0dXJl"): string {
-  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  return `${part({ alg: "RS512", typ: "JWT" })}.${part(payload)}.${signature}`;
-}
-
-/** A URL on 127.0.0.1 where nothing listens: listen on port 0, then close. */
-export async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 let hugeBody: Buffer | undefined;
@@ -203,21 +180,13 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
   const { vendor } = options;
   const scripts = new Map<string, Fault[]>();
   const fallbacks = new Map<string, Fault>();
-  const requests: Recorded[] = [];
+  // Keep-alive sockets would hold close() open.
+  const server = await createTestServer({ keepAliveTimeout: 1000 });
+  // Every request goes through the fallback below, which makes each kit record a Recorded.
+  const requests = server.requests as Recorded[];
   const seenCredentials = new Set<string>();
   const issuedJwts: string[] = [];
   const issuedAccessTokens: string[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-  const sockets = new Set<Socket>();
-  let closed = false;
-  const later = (ms: number, fn: () => void): void => {
-    if (closed) return;
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
   const state = {
     nextJwt: () => {
       const n = issuedJwts.length + 1;
@@ -242,7 +211,7 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
   const bodyOf = (spec: BodySpec | undefined, rec: Recorded): string | object | undefined =>
     typeof spec === "function" ? spec(rec, api) : spec;
 
-  const apply = (fault: Fault | undefined, rec: Recorded, req: IncomingMessage, res: ServerResponse): void => {
+  const apply = (fault: Fault | undefined, rec: Recorded, res: ServerResponse): void => {
     if (!fault) {
       rec.fault = "success";
       return send(res, vendorSuccess(vendor, rec, state));
@@ -270,31 +239,16 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
         return send(res, { status: fault.status, headers: fault.headers, body: fault.body });
       }
       case "reset-before-headers":
-        req.socket.destroy();
-        return;
+        return server.resetBeforeHeaders(res);
       case "reset-mid-body": {
         const part = vendor === "altcraft" ? '{"error":0,"error_text":"Successful op' : vendor === "dfinery" ? '{"status":true,"code":200' : '{"clientId":42,"email":"ja';
-        res.writeHead(fault.status ?? 200, { "content-type": "application/json", "content-length": "4096" });
-        res.write(part, () => later(20, () => res.socket?.destroy()));
-        return;
+        return server.resetMidBody(res, { status: fault.status, contentLength: 4096, partial: part, afterMs: 20 });
       }
       case "no-answer":
         // Bounded: the socket is dropped after 30 s if the client never gives up.
-        later(30_000, () => res.socket?.destroy());
-        return;
-      case "trickle": {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.write('{"slow":"');
-        let sent = 0;
-        const tick = (): void => {
-          if (res.destroyed || res.writableEnded) return;
-          if (++sent >= 150) return void res.end('"}');
-          res.write("x");
-          later(fault.everyMs ?? 200, tick);
-        };
-        later(fault.everyMs ?? 200, tick);
-        return;
-      }
+        return server.hold(res, 30_000);
+      case "trickle":
+        return server.trickle(res, ['{"slow":"', ..."x".repeat(149), '"}'], fault.everyMs ?? 200);
       case "huge": {
         const bytes = fault.bytes ?? 40 * 1024 * 1024;
         const source = hugeJson(bytes);
@@ -337,50 +291,21 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
     }
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      const body = Buffer.concat(chunks).toString("utf8");
-      const method = req.method ?? "GET";
-      const credentials = credentialsOf(req.headers, body, url.searchParams);
-      for (const c of credentials) seenCredentials.add(c);
-      const rec: Recorded = {
-        seq: requests.length + 1,
-        method,
-        path: url.pathname,
-        search: url.search.replace(/^\?/, ""),
-        query: url.searchParams,
-        headers: req.headers,
-        body,
-        credentials,
-        dedupKeys: dedupKeysOf(method, body),
-        fault: "",
-      };
-      requests.push(rec);
-      const queue = scripts.get(rec.path);
-      const fault = queue && queue.length > 0 ? queue.shift() : fallbacks.get(rec.path);
-      try {
-        apply(fault, rec, req, res);
-      } catch (error) {
-        send(res, jsonAnswer(500, { fault_server_error: String(error) }));
-      }
-    });
+  server.fallback((req, res) => {
+    const credentials = credentialsOf(req.headers, req.body, req.query);
+    for (const c of credentials) seenCredentials.add(c);
+    const rec: Recorded = Object.assign(req, { credentials, dedupKeys: dedupKeysOf(req.method, req.body), fault: "" });
+    const queue = scripts.get(rec.path);
+    const fault = queue && queue.length > 0 ? queue.shift() : fallbacks.get(rec.path);
+    try {
+      apply(fault, rec, res);
+    } catch (error) {
+      send(res, jsonAnswer(500, { fault_server_error: String(error) }));
+    }
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  // Keep-alive sockets would hold close() open.
-  server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-
   api = {
-    url: origin,
-    origin,
+    url: server.url,
+    origin: server.url,
     requests,
     script: (path, faults) => void scripts.set(path, [...faults]),
     fallback: (path, fault) => void fallbacks.set(path, fault),
@@ -400,14 +325,7 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
     credentialsSeen: () => [...new Set([...seenCredentials, ...issuedJwts, ...issuedAccessTokens])],
     issuedJwts,
     issuedAccessTokens,
-    close: async () => {
-      closed = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      for (const s of sockets) s.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
   return api;
 }

@@ -12,7 +12,8 @@ import { createDfineryClient } from "@cdpkit/dfinery";
 import { createKameleoonClient } from "@cdpkit/kameleoon";
 import { createSyneriseClient } from "@cdpkit/synerise";
 import { describe, expect, it } from "vitest";
-import { F, makeJwt, startFaultServer, type BodySpec, type Fault, type FaultServer, type Recorded } from "./fault-server.js";
+import { makeJwt } from "@cdpkit/testkit";
+import { F, startFaultServer, type BodySpec, type Fault, type FaultServer, type Recorded } from "./fault-server.js";
 import { altcraft, dfinery, kameleoon, SECRETS, synerise, type Harness, type Knobs, type Op, type Outcome } from "./harness.js";
 import { describeLeaks, LeakScanner } from "./leaks.js";
 

@@ -1427,6 +1427,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sauth/auth/login/client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Authenticate as a Profile, legacy RaaS login (deprecated; use authenticateProfile)
+         * @deprecated
+         * @description The legacy (RaaS) profile login, older twin of POST /sauth/v3/auth/login/client (authenticateProfile): obtain a JWT for a Profile from the profile API key and the profile's email and password (or uuid). It takes no identity provider. Prefer the v3 operation with `identityProvider: SYNERISE`.
+         */
+        post: operations["authenticateProfileLegacy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sauth/auth/refresh/client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Refresh a Profile token, legacy GET (deprecated; use refreshProfileToken)
+         * @deprecated
+         * @description The legacy profile token refresh, older twin of POST /sauth/v3/auth/refresh/client (refreshProfileToken): retrieve a refreshed JWT to prolong the session of a Profile or an anonymous Profile. It takes no body; the current token, which must still be active, is the bearer. Prefer the v3 operation.
+         */
+        get: operations["refreshProfileTokenLegacy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sauth/v2/auth/login/client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Authenticate as a Profile, v2 (deprecated; use authenticateProfile)
+         * @deprecated
+         * @description Older twin of POST /sauth/v3/auth/login/client (authenticateProfile): obtain a new JWT for a Profile, creating its account when the identityProvider is not `SYNERISE`. Prefer the v3 operation.
+         */
+        post: operations["authenticateProfileV2"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sauth/v2/auth/login/client/anonymous": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Obtain a new JWT for an anonymous Profile, v2 (deprecated; use loginAnonymousProfile)
+         * @deprecated
+         * @description Older twin of POST /sauth/v3/auth/login/client/anonymous (loginAnonymousProfile): obtain a new JWT for an anonymous Profile from the profile API key and its uuid. Prefer the v3 operation.
+         */
+        post: operations["loginAnonymousProfileV2"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sauth/v2/auth/login/client/conditional": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Obtain a new JWT token for a Profile, v2 (deprecated; use loginProfile)
+         * @deprecated
+         * @description Older twin of POST /sauth/v3/auth/login/client/conditional (loginProfile): obtain a new JWT for a Profile without creating an account; when further conditions are required for logging in, the answer (HTTP 200) lists them. Prefer the v3 operation.
+         */
+        post: operations["loginProfileV2"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sauth/v3/auth/login/client": {
         parameters: {
             query?: never;
@@ -3970,6 +4075,40 @@ export interface components {
             /** @description Text of the note. */
             body?: string;
         };
+        /** @description A JWT issued by a login. */
+        AuthToken: {
+            /** @description The JWT, to be sent as `Authorization: Bearer <token>`. */
+            token: string;
+        };
+        /** @description A refreshed profile JWT and its details (the answer of the profile token refresh). */
+        AuthRefreshedProfileToken: {
+            /** @description The refreshed profile JWT, to be sent as `Authorization: Bearer <token>`. */
+            token: string;
+            /**
+             * Format: int64
+             * @description Expiry of the token, in seconds since the epoch.
+             * @example 1649283173
+             */
+            expiration?: number;
+            /**
+             * Format: int64
+             * @description Creation time of the token, in milliseconds since the epoch.
+             * @example 1649277173668
+             */
+            created?: number;
+            /**
+             * @description The identity provider the profile logged in with.
+             * @example SYNERISE
+             */
+            origin?: string;
+            /** @description customId of the profile. */
+            customId?: string;
+            /**
+             * @description The token's realm, `client` for profiles.
+             * @example client
+             */
+            realm?: string;
+        };
         /** @description "This object contains the marketing agreements of the Profile. You can also pass the values as strings (...)". */
         AuthProfileAgreements: {
             email?: boolean | string;
@@ -4009,10 +4148,14 @@ export interface components {
             /** @description Tags can be used to group profiles. Tag names. */
             tags?: string[];
         };
-        /** @description A JWT issued by a login. */
-        AuthToken: {
-            /** @description The JWT, to be sent as `Authorization: Bearer <token>`. */
-            token: string;
+        /** @description An anonymous profile logging in with the profile API key and its uuid (the body of the anonymous profile login, POST /sauth/v3/auth/login/client/anonymous, and of its older twin under /sauth/v2). */
+        AuthAnonymousProfileLoginRequest: {
+            /** @description Profile (formerly "Client") API key. */
+            apiKey: string;
+            /** @description UUID of the Profile. It is a unique identifier. */
+            uuid: string;
+            /** @description Unique iOS or Android device identifier. */
+            deviceId?: string;
         };
         /** @description The answer of the conditional profile login: a token, or (with HTTP 200 too) the additional conditions required for logging in. */
         AuthProfileToken: {
@@ -4025,35 +4168,6 @@ export interface components {
             status?: string;
             /** @description The profile JWT. */
             token?: string;
-            /**
-             * Format: int64
-             * @description Expiry of the token, in seconds since the epoch.
-             * @example 1649283173
-             */
-            expiration?: number;
-            /**
-             * Format: int64
-             * @description Creation time of the token, in milliseconds since the epoch.
-             * @example 1649277173668
-             */
-            created?: number;
-            /**
-             * @description The identity provider the profile logged in with.
-             * @example SYNERISE
-             */
-            origin?: string;
-            /** @description customId of the profile. */
-            customId?: string;
-            /**
-             * @description The token's realm, `client` for profiles.
-             * @example client
-             */
-            realm?: string;
-        };
-        /** @description A refreshed profile JWT and its details (the answer of the profile token refresh). */
-        AuthRefreshedProfileToken: {
-            /** @description The refreshed profile JWT, to be sent as `Authorization: Bearer <token>`. */
-            token: string;
             /**
              * Format: int64
              * @description Expiry of the token, in seconds since the epoch.
@@ -7463,6 +7577,138 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
+    authenticateProfileLegacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Profile (formerly "Client") API key. */
+                    apiKey: string;
+                    /** @description Profile email. */
+                    email?: string;
+                    /** @description Profile password. */
+                    password?: string;
+                    /** @description Profile UUID. */
+                    uuid?: string;
+                    /** @description Unique Android or iOS device ID. */
+                    deviceId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The profile's JWT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    refreshProfileTokenLegacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refreshed profile JWT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthRefreshedProfileToken"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    authenticateProfileV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthProfileLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description The profile's JWT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    loginAnonymousProfileV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthAnonymousProfileLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description The anonymous profile's JWT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    loginProfileV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthProfileLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description The profile JWT, or the conditions still required for logging in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthProfileToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
     authenticateProfile: {
         parameters: {
             query?: never;
@@ -7497,14 +7743,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Profile (formerly "Client") API key. */
-                    apiKey: string;
-                    /** @description UUID of the Profile. It is a unique identifier. */
-                    uuid: string;
-                    /** @description Unique iOS or Android device identifier. */
-                    deviceId?: string;
-                };
+                "application/json": components["schemas"]["AuthAnonymousProfileLoginRequest"];
             };
         };
         responses: {

@@ -1516,6 +1516,87 @@ export const operations = [
     "evidence": "docs"
   },
   {
+    "operationId": "authenticateProfileLegacy",
+    "method": "POST",
+    "path": "/sauth/auth/login/client",
+    "security": [],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "apiKey"
+      ]
+    }
+  },
+  {
+    "operationId": "refreshProfileTokenLegacy",
+    "method": "GET",
+    "path": "/sauth/auth/refresh/client",
+    "security": [
+      [
+        "JWT"
+      ]
+    ],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object"
+  },
+  {
+    "operationId": "authenticateProfileV2",
+    "method": "POST",
+    "path": "/sauth/v2/auth/login/client",
+    "security": [],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "apiKey",
+        "identityProvider"
+      ]
+    }
+  },
+  {
+    "operationId": "loginAnonymousProfileV2",
+    "method": "POST",
+    "path": "/sauth/v2/auth/login/client/anonymous",
+    "security": [],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "apiKey",
+        "uuid"
+      ]
+    }
+  },
+  {
+    "operationId": "loginProfileV2",
+    "method": "POST",
+    "path": "/sauth/v2/auth/login/client/conditional",
+    "security": [],
+    "idempotent": true,
+    "evidence": "docs",
+    "successBody": "json",
+    "successType": "object",
+    "requestBody": {
+      "type": "object",
+      "required": [
+        "apiKey",
+        "identityProvider"
+      ]
+    }
+  },
+  {
     "operationId": "authenticateProfile",
     "method": "POST",
     "path": "/sauth/v3/auth/login/client",
