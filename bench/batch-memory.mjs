@@ -31,7 +31,15 @@ if (process.argv[2] === "child") {
   const report = await client.sendEvents({ external_id: "bench-user" }, events(), { concurrency: 8 });
   clearInterval(timer);
   sample();
-  process.send?.({ count: Number(count), accepted: report.accepted, failed: report.failed.length, kept: report.acceptedItems?.length ?? 0, peakHeap, peakRss, seconds: (performance.now() - started) / 1000 });
+  process.send?.({
+    count: Number(count),
+    accepted: report.accepted,
+    failed: report.failed.length,
+    kept: report.acceptedItems?.length ?? 0,
+    peakHeap,
+    peakRss,
+    seconds: (performance.now() - started) / 1000,
+  });
   process.exit(0);
 }
 
@@ -52,12 +60,16 @@ try {
   const small = await run(100_000);
   const large = await run(1_000_000);
   for (const r of [small, large]) {
-    console.log(`${String(r.count).padStart(9)} events: accepted ${r.accepted}, failed ${r.failed}, kept in the report ${r.kept}, peak heap ${mb(r.peakHeap)}, peak RSS ${mb(r.peakRss)}, ${r.seconds.toFixed(1)} s`);
+    console.log(
+      `${String(r.count).padStart(9)} events: accepted ${r.accepted}, failed ${r.failed}, kept in the report ${r.kept}, peak heap ${mb(r.peakHeap)}, peak RSS ${mb(r.peakRss)}, ${r.seconds.toFixed(1)} s`,
+    );
   }
   const heapRatio = large.peakHeap / small.peakHeap;
   const rssRatio = large.peakRss / small.peakRss;
   const ok = heapRatio <= TARGET && rssRatio <= TARGET && large.accepted === large.count && small.accepted === small.count;
-  console.log(`1,000,000 vs 100,000: heap ${heapRatio.toFixed(2)}x, RSS ${rssRatio.toFixed(2)}x (target <= ${TARGET}x, every event accepted): ${ok ? "MET" : "MISSED"}`);
+  console.log(
+    `1,000,000 vs 100,000: heap ${heapRatio.toFixed(2)}x, RSS ${rssRatio.toFixed(2)}x (target <= ${TARGET}x, every event accepted): ${ok ? "MET" : "MISSED"}`,
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   server.kill();

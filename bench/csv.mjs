@@ -18,44 +18,44 @@
 // ours and record the figures next to it (packages/dfinery/src/csv.ts, packages/dfinery/README.md).
 //
 //   node bench/csv.mjs [--rows=200000] [--rounds=7] [--chunk=65536]   (needs a built @cdpkit/dfinery: pnpm build)
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import { Readable } from 'node:stream';
-import { parseCsv } from '@cdpkit/dfinery';
-import { parse as csvParseNode } from 'csv-parse';
-import { parse as csvParseWeb } from 'csv-parse/stream';
-import { inferSchema, initParser } from 'udsv';
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import { Readable } from "node:stream";
+import { parseCsv } from "@cdpkit/dfinery";
+import { parse as csvParseNode } from "csv-parse";
+import { parse as csvParseWeb } from "csv-parse/stream";
+import { inferSchema, initParser } from "udsv";
 
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
-const ROWS = Number(args.get('rows') ?? 200_000);
-const ROUNDS = Number(args.get('rounds') ?? 7);
-const CHUNK = Number(args.get('chunk') ?? 64 * 1024);
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
+const ROWS = Number(args.get("rows") ?? 200_000);
+const ROUNDS = Number(args.get("rounds") ?? 7);
+const CHUNK = Number(args.get("chunk") ?? 64 * 1024);
 const TARGET = 0.9;
 
 // ---- input: the docs' event export shape ------------------------------------------------------------------------
 
 function docsEventLines() {
-  const file = new URL('../packages/dfinery/test/docs-csv.ts', import.meta.url);
-  const text = readFileSync(file, 'utf8');
+  const file = new URL("../packages/dfinery/test/docs-csv.ts", import.meta.url);
+  const text = readFileSync(file, "utf8");
   const m = /DOCS_EVENT_CSV_LINES: readonly string\[\] = (\[[\s\S]*?\n\]);/.exec(text);
   if (!m) throw new Error(`cannot find DOCS_EVENT_CSV_LINES in ${file.pathname}`);
   const lines = JSON.parse(m[1]);
   // The docs' event rows carry no quoted cell, so a plain split is exact for them.
-  if (lines.some((l) => l.includes('"'))) throw new Error('docs event sample changed: quoted cells, update the generator');
-  return lines.map((l) => l.split(','));
+  if (lines.some((l) => l.includes('"'))) throw new Error("docs event sample changed: quoted cells, update the generator");
+  return lines.map((l) => l.split(","));
 }
 
 const [HEADER, ...SAMPLES] = docsEventLines();
 const col = Object.fromEntries(HEADER.map((name, i) => [name, i]));
-for (const name of ['df_event_log_id', 'df_items_df_item_name', 'custom_event_p_string_list', 'df_keyword', 'df_unified_id']) {
+for (const name of ["df_event_log_id", "df_items_df_item_name", "custom_event_p_string_list", "df_keyword", "df_unified_id"]) {
   if (col[name] === undefined) throw new Error(`docs header lacks ${name}`);
 }
 
 let seed = 0x2545f491;
-const rand = () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
-const hex = (n) => Array.from({ length: n }, () => '0123456789abcdef'[(rand() * 16) | 0]).join('');
-const ITEMS = ['반팔 티셔츠, 화이트', 'Shirt 15" "slim"', '운동화', 'Mug', 'Gift card "10,000 KRW"'];
+const rand = () => (seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
+const hex = (n) => Array.from({ length: n }, () => "0123456789abcdef"[(rand() * 16) | 0]).join("");
+const ITEMS = ["반팔 티셔츠, 화이트", 'Shirt 15" "slim"', "운동화", "Mug", 'Gift card "10,000 KRW"'];
 
 /** The cells of data row i: a docs row with fresh ids, every 4th a purchase with quoted, multi-line, listy cells. */
 function makeRow(i) {
@@ -66,16 +66,16 @@ function makeRow(i) {
   cells[col.df_event_detail_log_id] = id;
   cells[col.df_unified_id] = hex(7);
   if (i % 4 === 0) {
-    cells[col.df_event_name] = 'df_purchase';
+    cells[col.df_event_name] = "df_purchase";
     cells[col.df_order_id] = `ORD-${i}`;
-    cells[col.df_payment_method] = 'card';
+    cells[col.df_payment_method] = "card";
     cells[col.df_items_df_item_id] = `SKU-${i % 997}`;
     cells[col.df_items_df_item_name] = ITEMS[i % ITEMS.length];
-    cells[col.df_items_df_category1] = '의류';
+    cells[col.df_items_df_category1] = "의류";
     cells[col.df_items_df_price] = String(1000 + (i % 50) * 100);
     cells[col.df_items_df_quantity] = String(1 + (i % 3));
     cells[col.df_total_purchase_amount] = String((1000 + (i % 50) * 100) * (1 + (i % 3)));
-    cells[col.custom_event_p_string_list] = JSON.stringify(['a', `b, ${i % 10}`]);
+    cells[col.custom_event_p_string_list] = JSON.stringify(["a", `b, ${i % 10}`]);
     cells[col.custom_event_p_long_list] = JSON.stringify([i % 7, i % 11]);
     cells[col.df_items_custom_item_string_list] = JSON.stringify(['x"y']);
     if (i % 8 === 0) cells[col.df_keyword] = `gift wrap\nmessage: "축하해요, ${i}"`;
@@ -86,22 +86,22 @@ function makeRow(i) {
 const quote = (cell) => (/[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
 
 function buildInput() {
-  const hash = createHash('sha256');
+  const hash = createHash("sha256");
   const parts = [];
-  const header = HEADER.map(quote).join(',');
-  parts.push(header, '\n');
+  const header = HEADER.map(quote).join(",");
+  parts.push(header, "\n");
   hashRow(hash, HEADER);
   for (let i = 0; i < ROWS; i++) {
     const cells = makeRow(i);
     hashRow(hash, cells);
-    parts.push(cells.map(quote).join(','), '\n');
+    parts.push(cells.map(quote).join(","), "\n");
   }
-  return { bytes: Buffer.from(parts.join(''), 'utf8'), rows: ROWS + 1, digest: hash.digest('hex') };
+  return { bytes: Buffer.from(parts.join(""), "utf8"), rows: ROWS + 1, digest: hash.digest("hex") };
 }
 
 function hashRow(hash, cells) {
   hash.update(JSON.stringify(cells));
-  hash.update('\n');
+  hash.update("\n");
 }
 
 const input = buildInput();
@@ -127,7 +127,7 @@ function bodyStream() {
 /** udsv as parseCsv would use it: decode each chunk, `parser.chunk(text)`, yield the rows it completed. */
 async function* udsvRows(stream) {
   const reader = stream.getReader();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder("utf-8", { fatal: true });
   let parser = null;
   let out = [];
   const onRow = (row) => {
@@ -138,7 +138,7 @@ async function* udsvRows(stream) {
       const { done, value } = await reader.read();
       const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
       if (parser === null && text.length > 0) {
-        const schema = inferSchema(text, { col: ',', row: '\n', encl: '"' });
+        const schema = inferSchema(text, { col: ",", row: "\n", encl: '"' });
         parser = initParser(schema);
         out.push(schema.cols.map((c) => c.name)); // udsv consumes the header into the schema
       }
@@ -157,26 +157,26 @@ async function* udsvRows(stream) {
 }
 
 // csv-parse configured as close to parseCsv's contract as its options go (no effect on the export CSV's cells).
-const CSV_PARSE_OPTIONS = { bom: true, relax_column_count: true, relax_quotes: true, record_delimiter: ['\r\n', '\n', '\r'] };
+const CSV_PARSE_OPTIONS = { bom: true, relax_column_count: true, relax_quotes: true, record_delimiter: ["\r\n", "\n", "\r"] };
 
 const variants = {
-  '@cdpkit/dfinery parseCsv': (stream) => parseCsv(stream),
-  'udsv (incremental)': (stream) => udsvRows(stream),
-  'csv-parse (stream.Transform)': (stream) => Readable.fromWeb(stream).pipe(csvParseNode(CSV_PARSE_OPTIONS)),
-  'csv-parse/stream (TransformStream)': (stream) => stream.pipeThrough(csvParseWeb(CSV_PARSE_OPTIONS)),
+  "@cdpkit/dfinery parseCsv": (stream) => parseCsv(stream),
+  "udsv (incremental)": (stream) => udsvRows(stream),
+  "csv-parse (stream.Transform)": (stream) => Readable.fromWeb(stream).pipe(csvParseNode(CSV_PARSE_OPTIONS)),
+  "csv-parse/stream (TransformStream)": (stream) => stream.pipeThrough(csvParseWeb(CSV_PARSE_OPTIONS)),
 };
-const OURS = '@cdpkit/dfinery parseCsv';
+const OURS = "@cdpkit/dfinery parseCsv";
 
 // ---- correctness: identical cells, before any timing ---------------------------------------------------------------
 
 async function check(name, make) {
-  const hash = createHash('sha256');
+  const hash = createHash("sha256");
   let rows = 0;
   for await (const row of make(bodyStream())) {
     hashRow(hash, row);
     rows++;
   }
-  const digest = hash.digest('hex');
+  const digest = hash.digest("hex");
   if (rows === input.rows && digest === input.digest) return;
   // Find the first differing row for the report.
   let i = 0;
@@ -207,14 +207,14 @@ for (const [name, make] of Object.entries(variants)) await check(name, make);
 // give the same records (or fail where parseCsv fails) to replace the tokenizer without changing what users get.
 
 const EDGE_CASES = {
-  'CRLF, LF and bare CR terminators mixed': 'a,b\r\n1,2\n3,4\r5,6\n',
-  'blank line in the middle yields [""]': 'a\n\nb\n',
-  'ragged rows kept as they are (row builder names the line)': 'a,b,c\n1,2\n1,2,3,4\n',
-  'short last row without a newline': 'a,b\n1',
-  'quote inside an unquoted field kept literally': 'a,b\nx"y,2\n',
-  'BOM dropped at the start only': '\uFEFFa,b\n1,\uFEFF2\n',
-  'unterminated quote at EOF is an error': 'a,b\n1,"open\n',
-  'text after a closing quote is an error': 'a,b\n"x"y,2\n',
+  "CRLF, LF and bare CR terminators mixed": "a,b\r\n1,2\n3,4\r5,6\n",
+  'blank line in the middle yields [""]': "a\n\nb\n",
+  "ragged rows kept as they are (row builder names the line)": "a,b,c\n1,2\n1,2,3,4\n",
+  "short last row without a newline": "a,b\n1",
+  "quote inside an unquoted field kept literally": 'a,b\nx"y,2\n',
+  "BOM dropped at the start only": "\uFEFFa,b\n1,\uFEFF2\n",
+  "unterminated quote at EOF is an error": 'a,b\n1,"open\n',
+  "text after a closing quote is an error": 'a,b\n"x"y,2\n',
 };
 
 function streamOfText(text) {
@@ -228,7 +228,7 @@ async function outcome(make, text) {
     for await (const row of make(streamOfText(text))) rows.push(row);
     return JSON.stringify(rows);
   } catch {
-    return 'error';
+    return "error";
   }
 }
 
@@ -236,7 +236,7 @@ const conformance = {};
 for (const [name, make] of Object.entries(variants)) {
   conformance[name] = [];
   for (const [label, text] of Object.entries(EDGE_CASES)) {
-    const expected = await outcome(variants['@cdpkit/dfinery parseCsv'], text);
+    const expected = await outcome(variants["@cdpkit/dfinery parseCsv"], text);
     const got = await outcome(make, text);
     if (got !== expected) conformance[name].push(`${label} (got ${got}, parseCsv ${expected})`);
   }
@@ -274,34 +274,40 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const mib = input.bytes.length / 2 ** 20;
 console.log(
-  `\nCSV tokenizer: ${input.rows.toLocaleString('en')} rows x ${HEADER.length} columns (${mib.toFixed(1)} MiB, DFINERY event export shape), ` +
+  `\nCSV tokenizer: ${input.rows.toLocaleString("en")} rows x ${HEADER.length} columns (${mib.toFixed(1)} MiB, DFINERY event export shape), ` +
     `${CHUNK / 1024} KiB chunks from a ReadableStream, ${ROUNDS} rounds (order rotated), median of rounds`,
 );
-console.log(`node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString().slice(0, 10)}`);
-console.log('cells identical to the generated CSV for every variant (checked before timing)');
+console.log(`node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${new Date().toISOString().slice(0, 10)}`);
+console.log("cells identical to the generated CSV for every variant (checked before timing)");
 const EDGES = Object.keys(EDGE_CASES).length;
 for (const n of names.filter((x) => x !== OURS)) {
   console.log(`${n}: ${EDGES - conformance[n].length}/${EDGES} edge cases as parseCsv`);
   for (const miss of conformance[n]) console.log(`    differs: ${miss}`);
 }
-console.log('');
+console.log("");
 const rps = Object.fromEntries(names.map((n) => [n, median(results[n])]));
 const ratios = Object.fromEntries(names.map((n) => [n, results[n].map((v, i) => v / results[OURS][i])]));
-console.log(`${'variant'.padEnd(36)} ${'rows/s'.padStart(10)} ${'MiB/s'.padStart(7)} ${'vs ours'.padStart(8)}  per round`);
+console.log(`${"variant".padEnd(36)} ${"rows/s".padStart(10)} ${"MiB/s".padStart(7)} ${"vs ours".padStart(8)}  per round`);
 for (const n of names) {
   const r = median(ratios[n]);
   console.log(
-    `${n.padEnd(36)} ${rps[n].toFixed(0).padStart(10)} ${((rps[n] / input.rows) * mib).toFixed(1).padStart(7)} ${r.toFixed(2).padStart(7)}x  ${ratios[n].map((x) => x.toFixed(2)).join(' ')}`,
+    `${n.padEnd(36)} ${rps[n].toFixed(0).padStart(10)} ${((rps[n] / input.rows) * mib).toFixed(1).padStart(7)} ${r.toFixed(2).padStart(7)}x  ${ratios[n].map((x) => x.toFixed(2)).join(" ")}`,
   );
 }
-console.log(`\nrule: adopt a library if library/ours >= ${TARGET} (median of per-round ratios) and its results are identical (export CSV and edge cases)`);
+console.log(
+  `\nrule: adopt a library if library/ours >= ${TARGET} (median of per-round ratios) and its results are identical (export CSV and edge cases)`,
+);
 const adoptable = [];
 for (const n of names.filter((x) => x !== OURS)) {
   const r = median(ratios[n]);
   const fast = r >= TARGET;
   const same = conformance[n].length === 0;
   if (fast && same) adoptable.push([n, r]);
-  const why = fast ? (same ? 'within 10% and identical: adopt' : `within 10% but differs on ${conformance[n].length}/${EDGES} edge cases: keep ours`) : 'below 0.9x: keep ours';
+  const why = fast
+    ? same
+      ? "within 10% and identical: adopt"
+      : `within 10% but differs on ${conformance[n].length}/${EDGES} edge cases: keep ours`
+    : "below 0.9x: keep ours";
   console.log(`  ${n.padEnd(36)} ${r.toFixed(2)}x  ${why}`);
 }
 adoptable.sort((a, b) => b[1] - a[1]);

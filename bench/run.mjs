@@ -69,13 +69,17 @@ const variants = {
     const data = await res.body.json();
     if (!data.status) throw new Error("bad body");
   },
-  "fetch": async () => {
+  fetch: async () => {
     const res = await fetch(url, { method: "POST", headers, body: JSON.stringify(makeBody()) });
     const data = await res.json();
     if (!data.status) throw new Error("bad body");
   },
   "openapi-fetch": async () => {
-    const { data } = await bare.POST(path, { params: { query: { service_id: "bench" } }, headers: { access_token: "bench-token" }, body: makeBody() });
+    const { data } = await bare.POST(path, {
+      params: { query: { service_id: "bench" } },
+      headers: { access_token: "bench-token" },
+      body: makeBody(),
+    });
     if (!data.status) throw new Error("bad body");
   },
   "@cdpkit/dfinery": async () => {
@@ -134,5 +138,10 @@ function verdict(label, numerator, denominator, target) {
   return met;
 }
 const clientMet = verdict("@cdpkit/dfinery (every policy) / openapi-fetch", "@cdpkit/dfinery", "openapi-fetch", TARGET);
-const customMet = verdict("client + custom fetch / client (default fetch)", "client + custom fetch", "@cdpkit/dfinery", CUSTOM_FETCH_TARGET);
+const customMet = verdict(
+  "client + custom fetch / client (default fetch)",
+  "client + custom fetch",
+  "@cdpkit/dfinery",
+  CUSTOM_FETCH_TARGET,
+);
 if (!clientMet || !customMet) process.exitCode = 1;

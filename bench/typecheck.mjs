@@ -30,11 +30,21 @@ function dtsBytes(dir) {
 async function measure(vendor) {
   const samples = [];
   for (let i = 0; i < RUNS; i++) {
-    const { stdout } = await run(process.execPath, [tsc, "-p", join(here, "typecheck", `tsconfig.${vendor}.json`), "--extendedDiagnostics"], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [tsc, "-p", join(here, "typecheck", `tsconfig.${vendor}.json`), "--extendedDiagnostics"],
+      {
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     const field = (name) => Number(new RegExp(`^${name}:\\s+([\\d.]+)`, "m").exec(stdout)?.[1]);
-    samples.push({ total: field("Total time"), check: field("Check time"), memoryK: field("Memory used"), types: field("Types"), instantiations: field("Instantiations") });
+    samples.push({
+      total: field("Total time"),
+      check: field("Check time"),
+      memoryK: field("Memory used"),
+      types: field("Types"),
+      instantiations: field("Instantiations"),
+    });
   }
   const median = (key) => samples.map((s) => s[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
   const dist = join(here, "..", "packages", vendor, "dist");

@@ -233,14 +233,20 @@ export async function renderOperations(specPath, label) {
     `export interface PaginatedOperations {\n` +
     operations
       .filter((o) => o.pagination)
-      .map((o) => `  ${JSON.stringify(o.path)}: { method: ${JSON.stringify(o.method.toLowerCase())}; items: ${JSON.stringify(o.pagination.items)} };\n`)
+      .map(
+        (o) =>
+          `  ${JSON.stringify(o.path)}: { method: ${JSON.stringify(o.method.toLowerCase())}; items: ${JSON.stringify(o.pagination.items)} };\n`,
+      )
       .join("") +
     `}\n\n` +
     `/** The operations that take many items per request (\`x-cdpkit-batch\`), for the typed \`sendBatch\`. */\n` +
     `export interface BatchOperations {\n` +
     operations
       .filter((o) => o.batch)
-      .map((o) => `  ${JSON.stringify(o.path)}: { method: ${JSON.stringify(o.method.toLowerCase())}; items: ${JSON.stringify(o.batch.items)} };\n`)
+      .map(
+        (o) =>
+          `  ${JSON.stringify(o.path)}: { method: ${JSON.stringify(o.method.toLowerCase())}; items: ${JSON.stringify(o.batch.items)} };\n`,
+      )
       .join("") +
     `}\n`
   );
@@ -307,8 +313,7 @@ async function main(argv) {
       if (result === "drift") {
         failed = true;
         console.error(
-          `cdpkit-codegen: ${out} does not match specs/${vendor}/openapi.yaml. ` +
-            "Run `pnpm generate` and commit the result.",
+          `cdpkit-codegen: ${out} does not match specs/${vendor}/openapi.yaml. ` + "Run `pnpm generate` and commit the result.",
         );
       } else {
         console.log(`cdpkit-codegen: ${out} ${result}`);

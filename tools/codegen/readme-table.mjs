@@ -43,7 +43,9 @@ async function resolvePathItem(item, specPath, doc) {
 
 /** One table cell: a single line, pipes escaped. */
 function cell(text) {
-  const line = String(text ?? "").replace(/\s+/g, " ").trim();
+  const line = String(text ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
   return line === "" ? NONE : line.replaceAll("|", "\\|");
 }
 
@@ -74,11 +76,7 @@ export async function listOperations(specPath) {
 export function countsLine(operations) {
   const counts = new Map();
   for (const op of operations) counts.set(op.evidence ?? NONE, (counts.get(op.evidence ?? NONE) ?? 0) + 1);
-  const order = [
-    ...LEVELS,
-    ...[...counts.keys()].filter((k) => !LEVELS.includes(k) && k !== NONE).sort(compare),
-    NONE,
-  ];
+  const order = [...LEVELS, ...[...counts.keys()].filter((k) => !LEVELS.includes(k) && k !== NONE).sort(compare), NONE];
   const parts = order
     .filter((level) => counts.has(level))
     .map((level) => `${counts.get(level)} ${level === NONE ? "without evidence" : cell(level)}`);
@@ -142,7 +140,10 @@ async function main(argv) {
   for (const vendor of vendors) {
     const paths = readmePaths(vendor, root);
     const readme = relative(root, paths.readme);
-    for (const [what, file] of [["spec", paths.spec], ["README", paths.readme]]) {
+    for (const [what, file] of [
+      ["spec", paths.spec],
+      ["README", paths.readme],
+    ]) {
       if (!existsSync(file)) {
         console.error(`cdpkit-readme-table: no ${what} for vendor "${vendor}" at ${relative(root, file)}`);
         failed = true;

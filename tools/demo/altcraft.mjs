@@ -20,13 +20,33 @@ export async function runAltcraft({ startVendorMock, line }) {
     const profile_id = "5d63dbdb439e7306b596c5d0";
     // [section, method, body]: one method per section of the API reference.
     const calls = [
-      ["profiles", "profiles/import", { db_id: 1, resource_id: 1, matching: "email", email, data: { _fname: "Jim", _lname: "Jones", email, phones: ["+79000000000"] } }],
+      [
+        "profiles",
+        "profiles/import",
+        { db_id: 1, resource_id: 1, matching: "email", email, data: { _fname: "Jim", _lname: "Jones", email, phones: ["+79000000000"] } },
+      ],
       ["subscriptions", "subscriptions/list", { db_id: 1, profile_id }],
-      ["action history", "subscribers/history_get", { list_id: 1, matching: "email", email, date_from: "2024-07-15", date_to: "2024-10-09" }],
-      ["relations", "relations/edit", { rel_id: 3, profile_a: { profile_id }, profile_b: { profile_id: "5d441038439e7363f3c26539" }, weights: { user_like: 2 } }],
+      [
+        "action history",
+        "subscribers/history_get",
+        { list_id: 1, matching: "email", email, date_from: "2024-07-15", date_to: "2024-10-09" },
+      ],
+      [
+        "relations",
+        "relations/edit",
+        { rel_id: 3, profile_a: { profile_id }, profile_b: { profile_id: "5d441038439e7363f3c26539" }, weights: { user_like: 2 } },
+      ],
       ["databases", "databases/get/", { id: 1 }],
       ["resources", "resources/list", { limit: 10 }],
-      ["resources (web push)", "resources/push_subscribe", { id: "", resource_token: "demo-resource-token", subscriptions: [{ provider: "firefox-firebase", subscription_id: "demo-firebase-token" }] }],
+      [
+        "resources (web push)",
+        "resources/push_subscribe",
+        {
+          id: "",
+          resource_token: "demo-resource-token",
+          subscriptions: [{ provider: "firefox-firebase", subscription_id: "demo-firebase-token" }],
+        },
+      ],
       ["segments", "segments/get/", { id: 1 }],
       ["static segments", "profiles/segstatic/add", { segment_id: 1, db_id: 1, profile_id }],
       ["suppression lists", "suppresses/get", { id: 3 }],

@@ -28,9 +28,7 @@ async function dfinery() {
       line(label, `HTTP ${response.status} ${JSON.stringify(data ?? error)}`);
       if (error !== undefined || !response.ok) throw new Error(`${label} failed with HTTP ${response.status}`);
     };
-    await show("POST /api/v1/identities", () =>
-      client.POST("/api/v1/identities", { body: { identity, request_datetime: now } }),
-    );
+    await show("POST /api/v1/identities", () => client.POST("/api/v1/identities", { body: { identity, request_datetime: now } }));
     await show("POST /api/v1/user-profile", () =>
       client.POST("/api/v1/user-profile", {
         body: { identity, user_properties: { df_gender: "Female" }, request_datetime: now },
@@ -40,7 +38,9 @@ async function dfinery() {
       client.POST("/api/v1/events", {
         body: {
           common: { identity },
-          events: [{ event_log_id: crypto.randomUUID(), event_name: "df_login", event_datetime: now, event_properties: null, event_items: null }],
+          events: [
+            { event_log_id: crypto.randomUUID(), event_name: "df_login", event_datetime: now, event_properties: null, event_items: null },
+          ],
         },
       }),
     );
@@ -50,7 +50,10 @@ async function dfinery() {
 
     const events = Array.from({ length: 250 }, (_, i) => ({ event_name: "df_view_home", event_properties: { n: i } }));
     const report = await client.sendEvents(identity, events);
-    line("sendEvents(250 events)", `${report.requests.accepted + report.requests.failed} requests, ${report.accepted} accepted, ${report.failed.length} failed`);
+    line(
+      "sendEvents(250 events)",
+      `${report.requests.accepted + report.requests.failed} requests, ${report.accepted} accepted, ${report.failed.length} failed`,
+    );
     if (!report.ok) throw new Error("sendEvents reported failures");
 
     let rows = 0;
@@ -64,10 +67,17 @@ async function dfinery() {
       first ??= row;
       rows++;
     }
-    line("exportEvents (CSV, streamed)", `${rows} rows; first: ${first.df_event_name} at ${first.df_event_datetime} by ${first.df_unified_id}`);
+    line(
+      "exportEvents (CSV, streamed)",
+      `${rows} rows; first: ${first.df_event_name} at ${first.df_event_datetime} by ${first.df_unified_id}`,
+    );
     rows = 0;
     first = undefined;
-    for await (const row of await client.exportUserProfiles({ audience: "nwh3nu", identities: ["df_external_id"], identities_condition_type: "include" })) {
+    for await (const row of await client.exportUserProfiles({
+      audience: "nwh3nu",
+      identities: ["df_external_id"],
+      identities_condition_type: "include",
+    })) {
       first ??= row;
       rows++;
     }
@@ -76,7 +86,12 @@ async function dfinery() {
     // The envelope rule: HTTP 200 with "status": false is an error, not data.
     try {
       await client.POST("/api/v1/events", {
-        body: { common: { identity }, events: [{ event_log_id: crypto.randomUUID(), event_name: "df_login", event_datetime: now, event_properties: null, event_items: null }] },
+        body: {
+          common: { identity },
+          events: [
+            { event_log_id: crypto.randomUUID(), event_name: "df_login", event_datetime: now, event_properties: null, event_items: null },
+          ],
+        },
         headers: { Prefer: "example=tooManyEvents" },
       });
       throw new Error("the status:false envelope was not raised");

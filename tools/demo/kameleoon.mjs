@@ -12,7 +12,9 @@ export async function runKameleoon({ startVendorMock, line }) {
       line(label, `HTTP ${response.status} ${text.length > 60 ? `${text.slice(0, 60)}...` : text}`);
       if (!response.ok) throw new Error(`${label} failed with HTTP ${response.status}`);
     };
-    await show("GET /visit/visitor", () => client.GET("/visit/visitor", { params: { query: { visitorCode: "visitor-1", maxNumberPreviousVisits: 5, conversion: true } } }));
+    await show("GET /visit/visitor", () =>
+      client.GET("/visit/visitor", { params: { query: { visitorCode: "visitor-1", maxNumberPreviousVisits: 5, conversion: true } } }),
+    );
     await show("POST /visit/forget", () => client.POST("/visit/forget", { body: "visitorCode1\nvisitorCode2\nvisitorCode3" }));
     const nonce = newNonce();
     if (!/^[0-9A-F]{16}$/.test(nonce)) throw new Error(`newNonce gave ${nonce}`);
@@ -24,17 +26,34 @@ export async function runKameleoon({ startVendorMock, line }) {
     await show("GET /product/productData", () => client.GET("/product/productData"));
     await show("GET /map/map", () => client.GET("/map/map", { params: { query: { key: "visitor-1" } } }));
     await show("GET /map/maps", () => client.GET("/map/maps", { params: { query: { keys: JSON.stringify(["key1", "key2"]) } } }));
-    await show("POST /map/maps", () => client.POST("/map/maps", { params: { query: { ttlHours: 24 } }, body: { "visitor-1": { plan: "premium" }, keyToDelete: {} } }));
-    const refused = await client.GET("/visit/visitor", { params: { query: { maxNumberPreviousVisits: 1 } } }).then(() => undefined, (e) => e);
+    await show("POST /map/maps", () =>
+      client.POST("/map/maps", { params: { query: { ttlHours: 24 } }, body: { "visitor-1": { plan: "premium" }, keyToDelete: {} } }),
+    );
+    const refused = await client.GET("/visit/visitor", { params: { query: { maxNumberPreviousVisits: 1 } } }).then(
+      () => undefined,
+      (e) => e,
+    );
     if (!(refused instanceof InvalidInputError)) throw new Error("a visitor call without visitorCode/mappingValue was not refused");
     line("GET /visit/visitor without a visitor (checked)", `${refused.name}: ${refused.message}`);
     const visits = await client.sendVisitEvents(
       Array.from({ length: 500 }, (_, n) => ({ eventType: "conversion", goalId: 123, revenue: n, visitorCode: `visitor-${n}` })),
       { maxBodyBytes: 20_000 },
     );
-    line("sendVisitEvents(500, lines, 20 kB bodies)", `${visits.requests.accepted + visits.requests.failed} requests, ${visits.accepted} accepted, ${visits.failed.length} failed`);
-    const products = await client.sendProductEvents([{ eventType: "PRODUCTPAGE", ean: "sku-1", name: "Shoe" }, { eventType: "PRODUCTBUY", ean: "sku-1" }], { format: "json" });
-    line("sendProductEvents(2, json)", `${products.requests.accepted + products.requests.failed} request, ${products.accepted} accepted, ${products.failed.length} failed`);
+    line(
+      "sendVisitEvents(500, lines, 20 kB bodies)",
+      `${visits.requests.accepted + visits.requests.failed} requests, ${visits.accepted} accepted, ${visits.failed.length} failed`,
+    );
+    const products = await client.sendProductEvents(
+      [
+        { eventType: "PRODUCTPAGE", ean: "sku-1", name: "Shoe" },
+        { eventType: "PRODUCTBUY", ean: "sku-1" },
+      ],
+      { format: "json" },
+    );
+    line(
+      "sendProductEvents(2, json)",
+      `${products.requests.accepted + products.requests.failed} request, ${products.accepted} accepted, ${products.failed.length} failed`,
+    );
     if (!visits.ok || !products.ok) throw new Error("event helpers reported failures");
   } finally {
     await mock.stop();

@@ -57,16 +57,29 @@ export async function runSynerise({ startVendorMock, line }) {
       offsets.push(new URL(page.response.url).searchParams.get("offset") ?? "0");
       profiles += page.items.length;
     }
-    line("paginate GET /crm/v1/list (basic auth)", `walked ${offsets.length} pages of the mock (offset ${offsets.join(", ")}), ${profiles} profiles, Authorization ${[...schemes].join("/")}, ${basic.auth.stats.logins} logins`);
+    line(
+      "paginate GET /crm/v1/list (basic auth)",
+      `walked ${offsets.length} pages of the mock (offset ${offsets.join(", ")}), ${profiles} profiles, Authorization ${[...schemes].join("/")}, ${basic.auth.stats.logins} logins`,
+    );
     if (offsets.length !== 2) throw new Error("paginate did not walk 2 pages");
-    await show("GET /notes-service/by-id/{clientId}", () => client.GET("/notes-service/by-id/{clientId}", { params: { path: { clientId: 42 } } }));
+    await show("GET /notes-service/by-id/{clientId}", () =>
+      client.GET("/notes-service/by-id/{clientId}", { params: { path: { clientId: 42 } } }),
+    );
     await show("GET .../definitions-manager/expressions", () => client.GET("/analytics-backend/analytics/definitions-manager/expressions"));
     await show("GET .../definitions-manager/aggregates", () => client.GET("/analytics-backend/analytics/definitions-manager/aggregates"));
 
-    const events = Array.from({ length: 2500 }, (_, n) => ({ label: "visit", type: "custom", action: "page.visit", client: { customId: `c-${n}` } }));
+    const events = Array.from({ length: 2500 }, (_, n) => ({
+      label: "visit",
+      type: "custom",
+      action: "page.visit",
+      client: { customId: `c-${n}` },
+    }));
     const sizes = [];
     const report = await client.sendEvents(events, { onRequest: (r) => sizes.push(r.positions.length) });
-    line("sendEvents(2500 events)", `${sizes.length} requests (${sizes.join("+")}), ${report.accepted} accepted, ${report.failed.length} failed`);
+    line(
+      "sendEvents(2500 events)",
+      `${sizes.length} requests (${sizes.join("+")}), ${report.accepted} accepted, ${report.failed.length} failed`,
+    );
     if (!report.ok) throw new Error("sendEvents reported failures");
 
     const tracker = createSyneriseClient({ trackerKey: "demo-tracker-key", baseUrl: mock.url });
@@ -76,16 +89,33 @@ export async function runSynerise({ startVendorMock, line }) {
       }),
     );
 
-    const strict = createSyneriseClient({ auth: { type: "workspace", apiKey: "demo-workspace-api-key" }, baseUrl: mock.url, throwOnError: true });
+    const strict = createSyneriseClient({
+      auth: { type: "workspace", apiKey: "demo-workspace-api-key" },
+      baseUrl: mock.url,
+      throwOnError: true,
+    });
     try {
       await strict.POST("/v4/transactions/batch", {
-        body: [{ client: { id: 1 }, orderId: "o-1", paymentInfo: { method: "CASH" }, products: [], revenue: { amount: 0, currency: "USD" }, value: { amount: 0, currency: "USD" }, source: "POS" }],
+        body: [
+          {
+            client: { id: 1 },
+            orderId: "o-1",
+            paymentInfo: { method: "CASH" },
+            products: [],
+            revenue: { amount: 0, currency: "USD" },
+            value: { amount: 0, currency: "USD" },
+            source: "POS",
+          },
+        ],
         headers: { Prefer: "code=400" },
       });
       throw new Error("the docs' 400 example was not raised");
     } catch (error) {
       if (!(error instanceof BadRequestError)) throw error;
-      line("docs 400 body -> typed error", `${error.name}: ${error.fieldErrors.map((f) => `${f.field} [${f.code}] ${f.message}`).join("; ")}`);
+      line(
+        "docs 400 body -> typed error",
+        `${error.name}: ${error.fieldErrors.map((f) => `${f.field} [${f.code}] ${f.message}`).join("; ")}`,
+      );
     }
   } finally {
     await mock.stop();

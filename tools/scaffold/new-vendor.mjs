@@ -391,4 +391,3 @@ Then add the operations to specs/${vendor}/openapi.yaml, the vendor to tools/dem
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await main(process.argv.slice(2));
 }
-

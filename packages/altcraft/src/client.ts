@@ -52,7 +52,9 @@ export interface AltcraftClientOptions extends ClientBaseOptions {
  * `next_from_id`, and `sendBatch` for the batch methods (any number of items, packed within the
  * documented limits, each item accounted for from the per-item `result` where the docs give one).
  */
-export type AltcraftApi = Client<paths, "application/json"> & PaginateMethod<paths, PaginatedOperations> & SendBatchMethod<paths, BatchOperations>;
+export type AltcraftApi = Client<paths, "application/json"> &
+  PaginateMethod<paths, PaginatedOperations> &
+  SendBatchMethod<paths, BatchOperations>;
 
 function validate(options: AltcraftClientOptions): void {
   const issues: InvalidInputIssue[] = [];
@@ -64,7 +66,8 @@ function validate(options: AltcraftClientOptions): void {
   if (options?.host !== undefined && (typeof options.host !== "string" || !/^[a-z0-9.-]+(:\d+)?$/i.test(options.host))) {
     issues.push({ path: "host", message: "must be a host name, e.g. marketing.example.com" });
   }
-  if (options?.host !== undefined && options?.baseUrl !== undefined) issues.push({ path: "host", message: "give host or baseUrl, not both" });
+  if (options?.host !== undefined && options?.baseUrl !== undefined)
+    issues.push({ path: "host", message: "give host or baseUrl, not both" });
   issues.push(...baseOptionIssues(options ?? {}));
   assertOptions(VENDOR, FACTORY, issues);
 }
@@ -85,53 +88,70 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftAp
   const errorFor = (result: OperationResult, method: string, path: string): CdpkitError =>
     isObject(result.error) && typeof result.error.error === "number" && result.error.error !== 0
       ? envelopeError(result.error as { error: number; error_text?: unknown }, methodOf(path), result.response, client.redactor)
-      : httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, method, url: result.response.url, body: result.error, redactor: client.redactor });
-  const client: VendorClient<AltcraftApi> = createVendorClient<paths, AltcraftApi>({ vendor: VENDOR, factory: FACTORY, operations, securitySchemes }, options, {
-    baseUrl,
-    credentials: {
-      BearerToken: tokenIn === "header" ? options.token : undefined,
-      QueryToken: tokenIn === "body" ? options.token : undefined,
-    },
-    secrets: () => [options.token],
-    // Altcraft documents no rate limit. Retries: reads only ("The platform will not accept a repeated
-    // request if it modifies the data"), which is what the spec marks idempotent.
-    rateLimit: false,
-    errorFor,
-    // Added by the client (tokenIn "body"), so not required of the caller.
-    clientFilledBodyFields: ["token"],
-    // A batch answers per item ({error, error_text, profile_id}): a non-zero error rejects that item alone.
-    itemRejection: (result, _method, path) =>
-      isObject(result) && typeof result.error === "number" && result.error !== 0
-        ? envelopeError(result as { error: number; error_text?: unknown }, methodOf(path), { status: 200, url: `${baseUrl}${path}` }, client.redactor)
-        : undefined,
-    prepare: (init: OperationInit | undefined, _method, path) => {
-      if (tokenIn !== "body" || path === `${PREFIX}resources/push_subscribe`) return init;
-      const body = init?.body;
-      if (body !== undefined && !isObject(body)) return init;
-      // The caller's body is never modified: the token goes into a copy.
-      return { ...init, body: { ...(body ?? {}), token: options.token } };
-    },
-    finish: async (call, method, path) => {
-      const result: OperationResult = await call();
-      const envelope = (result.data ?? result.error) as { error?: unknown } | undefined;
-      // Every documented answer is the {error, error_text, data} envelope; a 2xx without it
-      // (empty, HTML, other JSON) did not report success.
-      if (result.response.ok && !(isObject(envelope) && typeof envelope.error === "number")) {
-        throw new MalformedResponseError({
+      : httpErrorFor({
           vendor: VENDOR,
-          method,
           status: result.response.status,
+          headers: result.response.headers,
+          method,
           url: result.response.url,
-          body: envelope,
+          body: result.error,
           redactor: client.redactor,
-          vendorCode: "malformed_response",
-          message: `altcraft ${methodOf(path)}: HTTP ${result.response.status} without the {error, error_text} envelope; not a success`,
         });
-      }
-      // HTTP 200 with a non-zero `error` is a failure: handed back as `error` (or thrown with throwOnError).
-      return isObject(envelope) && envelope.error !== 0 ? { error: envelope, response: result.response } : result;
+  const client: VendorClient<AltcraftApi> = createVendorClient<paths, AltcraftApi>(
+    { vendor: VENDOR, factory: FACTORY, operations, securitySchemes },
+    options,
+    {
+      baseUrl,
+      credentials: {
+        BearerToken: tokenIn === "header" ? options.token : undefined,
+        QueryToken: tokenIn === "body" ? options.token : undefined,
+      },
+      secrets: () => [options.token],
+      // Altcraft documents no rate limit. Retries: reads only ("The platform will not accept a repeated
+      // request if it modifies the data"), which is what the spec marks idempotent.
+      rateLimit: false,
+      errorFor,
+      // Added by the client (tokenIn "body"), so not required of the caller.
+      clientFilledBodyFields: ["token"],
+      // A batch answers per item ({error, error_text, profile_id}): a non-zero error rejects that item alone.
+      itemRejection: (result, _method, path) =>
+        isObject(result) && typeof result.error === "number" && result.error !== 0
+          ? envelopeError(
+              result as { error: number; error_text?: unknown },
+              methodOf(path),
+              { status: 200, url: `${baseUrl}${path}` },
+              client.redactor,
+            )
+          : undefined,
+      prepare: (init: OperationInit | undefined, _method, path) => {
+        if (tokenIn !== "body" || path === `${PREFIX}resources/push_subscribe`) return init;
+        const body = init?.body;
+        if (body !== undefined && !isObject(body)) return init;
+        // The caller's body is never modified: the token goes into a copy.
+        return { ...init, body: { ...(body ?? {}), token: options.token } };
+      },
+      finish: async (call, method, path) => {
+        const result: OperationResult = await call();
+        const envelope = (result.data ?? result.error) as { error?: unknown } | undefined;
+        // Every documented answer is the {error, error_text, data} envelope; a 2xx without it
+        // (empty, HTML, other JSON) did not report success.
+        if (result.response.ok && !(isObject(envelope) && typeof envelope.error === "number")) {
+          throw new MalformedResponseError({
+            vendor: VENDOR,
+            method,
+            status: result.response.status,
+            url: result.response.url,
+            body: envelope,
+            redactor: client.redactor,
+            vendorCode: "malformed_response",
+            message: `altcraft ${methodOf(path)}: HTTP ${result.response.status} without the {error, error_text} envelope; not a success`,
+          });
+        }
+        // HTTP 200 with a non-zero `error` is a failure: handed back as `error` (or thrown with throwOnError).
+        return isObject(envelope) && envelope.error !== 0 ? { error: envelope, response: result.response } : result;
+      },
     },
-  });
+  );
 
   // A write that failed in transit may or may not have been applied: say so, hand back what was
   // sent, never re-send (the retry policy already refuses: writes are not idempotent in the spec).

@@ -103,4 +103,8 @@ export class WriteOutcomeUnknownError extends CdpkitError {
     Object.defineProperty(this, "sentBody", { value: redactor.redactValue(sentBody), enumerable: true });
   }
 }
-Object.defineProperty(WriteOutcomeUnknownError.prototype, "name", { value: "WriteOutcomeUnknownError", configurable: true, writable: true });
+Object.defineProperty(WriteOutcomeUnknownError.prototype, "name", {
+  value: "WriteOutcomeUnknownError",
+  configurable: true,
+  writable: true,
+});

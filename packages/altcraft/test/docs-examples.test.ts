@@ -17,7 +17,14 @@ const at = (pointer: string) => ajv.compile({ $ref: `${ID}#${pointer}` });
 const esc = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 
 // "Authorization ... Example:" and "Response example (Successful operation):" of the request-format page.
-const DOCS_REQUEST = { token: "bfc505684d774e52b188fa1f003cd5ed", db_id: 1, resource_id: 1, matching: "email", email: "example@example.com", data: { _status: 0, _fname: "Jim", _lname: "Jones", email: "example@example.com", phones: ["+79000000000"] } };
+const DOCS_REQUEST = {
+  token: "bfc505684d774e52b188fa1f003cd5ed",
+  db_id: 1,
+  resource_id: 1,
+  matching: "email",
+  email: "example@example.com",
+  data: { _status: 0, _fname: "Jim", _lname: "Jones", email: "example@example.com", phones: ["+79000000000"] },
+};
 const DOCS_RESPONSE = { error: 0, error_text: "Successful operation", profile_id: "5f4fa1a5ce9448665fef548e" };
 const IMPORT = `/paths/${esc("/api/v1.1/profiles/import")}/post`;
 
@@ -30,7 +37,9 @@ describe("docs examples", () => {
   it("the response example is a valid profiles/import answer and is the spec's example", () => {
     const validate = at(`${IMPORT}/responses/200/content/application~1json/schema`);
     expect(validate(DOCS_RESPONSE), ajv.errorsText(validate.errors)).toBe(true);
-    expect(spec.paths["/api/v1.1/profiles/import"].post.responses["200"].content["application/json"].examples.success.value).toEqual(DOCS_RESPONSE);
+    expect(spec.paths["/api/v1.1/profiles/import"].post.responses["200"].content["application/json"].examples.success.value).toEqual(
+      DOCS_RESPONSE,
+    );
   });
   it("every example in the spec validates against its schema", () => {
     let count = 0;

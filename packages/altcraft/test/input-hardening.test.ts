@@ -28,7 +28,9 @@ describe("bodies of a method with required fields (profiles/import: db_id, data)
   ])("%s: InvalidInputError, body must be an object, nothing sent", async (_, body) => {
     const error = await call(body);
     expect(error).toBeInstanceOf(InvalidInputError);
-    expect((error as InvalidInputError).issues).toEqual([expect.objectContaining({ path: "body", message: expect.stringMatching(/must be an object/) })]);
+    expect((error as InvalidInputError).issues).toEqual([
+      expect.objectContaining({ path: "body", message: expect.stringMatching(/must be an object/) }),
+    ]);
     expect(server.requests).toHaveLength(0);
   });
 

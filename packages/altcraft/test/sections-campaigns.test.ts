@@ -39,7 +39,9 @@ const PATHS = {
   goals: ["goals/register"],
   market: ["market/orders/import", "market/orders/list", "market/products/import"],
 } as const;
-const ALL = Object.values(PATHS).flat().map((p) => `/api/v1.1/${p}`);
+const ALL = Object.values(PATHS)
+  .flat()
+  .map((p) => `/api/v1.1/${p}`);
 const READS = [
   "campaigns/list",
   "campaigns/get",
@@ -69,7 +71,10 @@ describe("campaigns, super-campaigns, workflows, promo codes, goals, market", ()
     // Reads only are safe to repeat; every write is sent once.
     expect(ALL.filter((p) => byPath.get(p)?.idempotent).sort()).toEqual([...READS].sort());
     // The documented required fields are checked before sending (the token never: the client adds it).
-    expect(byPath.get("/api/v1.1/campaigns/triggers/start_batch")?.requestBody).toEqual({ type: "object", required: ["trigger_id", "data"] });
+    expect(byPath.get("/api/v1.1/campaigns/triggers/start_batch")?.requestBody).toEqual({
+      type: "object",
+      required: ["trigger_id", "data"],
+    });
     expect(byPath.get("/api/v1.1/scampaigns/activate")?.requestBody).toEqual({ type: "object", required: ["id", "activate_date"] });
     expect(byPath.get("/api/v1.1/campaigns/triggers/clone")?.requestBody).toEqual({ type: "object" });
   });
@@ -109,7 +114,13 @@ describe("campaigns, super-campaigns, workflows, promo codes, goals, market", ()
   it("promo codes: promocodes/get returns the docs' promo code", async () => {
     const { data } = await client.POST("/api/v1.1/promocodes/get", { body: { code: "CODE-1", loyalty_id: 5 } });
     expect(data?.error).toBe(0);
-    expect(data?.data).toMatchObject({ code: "CODE-1", loyalty_id: 5, is_attached: false, is_activated: false, created: "2024-04-01T12:39:34Z" });
+    expect(data?.data).toMatchObject({
+      code: "CODE-1",
+      loyalty_id: 5,
+      is_attached: false,
+      is_activated: false,
+      created: "2024-04-01T12:39:34Z",
+    });
   });
 
   it("goals: goals/register takes db_id, pixel_id and the matching identifier", async () => {
@@ -128,9 +139,7 @@ describe("campaigns, super-campaigns, workflows, promo codes, goals, market", ()
   });
 
   it("a body missing a documented required field is refused before sending", async () => {
-    const error = await client
-      .POST("/api/v1.1/promocodes/import", { body: { codes: ["CODE-1"] } as never })
-      .catch((e: unknown) => e);
+    const error = await client.POST("/api/v1.1/promocodes/import", { body: { codes: ["CODE-1"] } as never }).catch((e: unknown) => e);
     expect(String(error)).toMatch(/loyalty_id/);
   });
 });

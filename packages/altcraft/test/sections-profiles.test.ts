@@ -33,7 +33,9 @@ const PATHS = {
   segments: ["segments/add/", "segments/update/", "segments/get/", "segments/list/", "profiles/segstatic/add", "profiles/segstatic/remove"],
   "suppression-lists": ["suppresses/add", "suppresses/get", "suppresses/list"],
 } as const;
-const ALL = Object.values(PATHS).flat().map((p) => `/api/v1.1/${p}`);
+const ALL = Object.values(PATHS)
+  .flat()
+  .map((p) => `/api/v1.1/${p}`);
 const READS = [
   "subscribers/history_get",
   "subscribers/history_get_all",
@@ -59,13 +61,22 @@ describe("profiles, subscriptions, databases, resources, segments, suppression l
     // Reads only are safe to repeat; every write is sent once.
     expect(ALL.filter((p) => byPath.get(p)?.idempotent).sort()).toEqual([...READS].sort());
     // The client checks the documented required fields before sending (the token it fills itself).
-    expect(byPath.get("/api/v1.1/subscribers/history_get_all")?.requestBody).toEqual({ type: "object", required: ["list_id", "date_from", "date_to"] });
-    expect(byPath.get("/api/v1.1/profiles/segstatic/add")?.requestBody).toEqual({ type: "object", required: ["segment_id", "db_id", "profile_id"] });
+    expect(byPath.get("/api/v1.1/subscribers/history_get_all")?.requestBody).toEqual({
+      type: "object",
+      required: ["list_id", "date_from", "date_to"],
+    });
+    expect(byPath.get("/api/v1.1/profiles/segstatic/add")?.requestBody).toEqual({
+      type: "object",
+      required: ["segment_id", "db_id", "profile_id"],
+    });
   });
 
   it("profiles: profiles/add_batch/ returns each profile's result", async () => {
     const { data, response } = await client.POST("/api/v1.1/profiles/add_batch/", {
-      body: { db_id: 1, data: [{ _fname: "John", subscriptions: [{ channel: "email", email_data: { email: "john@example.com" }, resource_id: 1 }] }] },
+      body: {
+        db_id: 1,
+        data: [{ _fname: "John", subscriptions: [{ channel: "email", email_data: { email: "john@example.com" }, resource_id: 1 }] }],
+      },
     });
     expect(response.status).toBe(200);
     expect(data?.error).toBe(0);
@@ -76,7 +87,14 @@ describe("profiles, subscriptions, databases, resources, segments, suppression l
 
   it("subscriptions: subscriptions/set takes the channel identifiers", async () => {
     const { data, response } = await client.POST("/api/v1.1/subscriptions/set", {
-      body: { db_id: 1, profile_id: "abcdefghijklmnqrstuvwxyz", resource_id: 1, channel: "email", email: "john@example.com", status: "subscribed" },
+      body: {
+        db_id: 1,
+        profile_id: "abcdefghijklmnqrstuvwxyz",
+        resource_id: 1,
+        channel: "email",
+        email: "john@example.com",
+        status: "subscribed",
+      },
     });
     expect(response.status).toBe(200);
     expect(data?.error).toBe(0);

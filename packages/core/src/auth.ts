@@ -87,7 +87,8 @@ export async function applySecurity(request: Request, options: ApplySecurityOpti
     if (!scheme) throw new InvalidInputError({ message: `unknown security scheme "${name}"`, issues: [] });
     // A token from a login or a callback is checked like one given up front, without echoing it.
     const issue = credentialIssue(options.optionFor?.(name) ?? name, value);
-    if (issue) throw new InvalidInputError({ message: `${options.operation}: the credential ${issue.path} ${issue.message}`, issues: [issue] });
+    if (issue)
+      throw new InvalidInputError({ message: `${options.operation}: the credential ${issue.path} ${issue.message}`, issues: [issue] });
     const credential = options.credentials[name];
     applied.push(isTokenSource(credential) ? { scheme: name, value, source: credential } : { scheme: name, value });
     if (scheme.type === "http" && scheme.scheme?.toLowerCase() === "basic") {

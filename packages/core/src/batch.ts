@@ -1,7 +1,7 @@
-import { AbortedError, CdpkitError, InvalidInputError, toNetworkError, type InvalidInputIssue } from './errors.js';
-import { measureJson } from './json.js';
-import type { Redactor } from './redact.js';
-import { untilAborted } from './token.js';
+import { AbortedError, CdpkitError, InvalidInputError, toNetworkError, type InvalidInputIssue } from "./errors.js";
+import { measureJson } from "./json.js";
+import type { Redactor } from "./redact.js";
+import { untilAborted } from "./token.js";
 
 /**
  * One engine for every batch helper (DFINERY, Synerise and Kameleoon events, Altcraft batch imports):
@@ -102,7 +102,7 @@ export interface BatchRequestResult {
   readonly positions: readonly number[];
   readonly bytes: number;
   /** `split`: answered 413, its items went out again in two halves. */
-  readonly status: 'accepted' | 'failed' | 'split';
+  readonly status: "accepted" | "failed" | "split";
   readonly error?: CdpkitError;
 }
 
@@ -131,11 +131,11 @@ export interface BatchReport<Item> {
 export type ItemSource<T> = readonly T[] | Iterable<T> | AsyncIterable<T>;
 
 function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
-  return value !== null && typeof value === 'object' && typeof (value as AsyncIterable<T>)[Symbol.asyncIterator] === 'function';
+  return value !== null && typeof value === "object" && typeof (value as AsyncIterable<T>)[Symbol.asyncIterator] === "function";
 }
 
 function isIterable<T>(value: unknown): value is Iterable<T> {
-  return value !== null && typeof value === 'object' && typeof (value as Iterable<T>)[Symbol.iterator] === 'function';
+  return value !== null && typeof value === "object" && typeof (value as Iterable<T>)[Symbol.iterator] === "function";
 }
 
 async function* read<T>(source: ItemSource<T>): AsyncGenerator<T> {
@@ -148,10 +148,16 @@ function aborted(vendor: string, signal: AbortSignal, redactor: Redactor | undef
   return new AbortedError({ vendor, cause: signal.reason, ...(redactor ? { redactor } : {}) });
 }
 
-function invalid(vendor: string, name: string, position: number, issues: readonly InvalidInputIssue[], redactor: Redactor | undefined): InvalidInputError {
+function invalid(
+  vendor: string,
+  name: string,
+  position: number,
+  issues: readonly InvalidInputIssue[],
+  redactor: Redactor | undefined,
+): InvalidInputError {
   return new InvalidInputError({
     vendor,
-    message: `${name} ${position} was not sent: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+    message: `${name} ${position} was not sent: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
     issues: [...issues],
     ...(redactor ? { redactor } : {}),
   });
@@ -166,11 +172,11 @@ export async function runBatches<Input, Item>(
     throw new InvalidInputError({
       vendor: plan.vendor,
       message: `${plan.vendor}: items must be an array, an Iterable or an AsyncIterable`,
-      issues: [{ path: 'items', message: 'must be an array, an Iterable or an AsyncIterable' }],
+      issues: [{ path: "items", message: "must be an array, an Iterable or an AsyncIterable" }],
     });
   }
   const { vendor, redactor, limits } = plan;
-  const name = plan.itemName ?? 'item';
+  const name = plan.itemName ?? "item";
   const pathOf = (position: number): string => `${name}s[${position}]`;
   const { signal } = options;
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
@@ -183,7 +189,7 @@ export async function runBatches<Input, Item>(
     plan.encode ??
     ((item: Item, position: number): { text: string; bytes: number } | InvalidItem => {
       const measured = measureJson(item, pathOf(position));
-      return 'issues' in measured ? new InvalidItem(measured.issues) : { text: measured.json, bytes: measured.bytes };
+      return "issues" in measured ? new InvalidItem(measured.issues) : { text: measured.json, bytes: measured.bytes };
     });
 
   const acceptedItems: { position: number; item: Item }[] = [];
@@ -205,15 +211,21 @@ export async function runBatches<Input, Item>(
   const fail = (position: number, item: unknown, error: CdpkitError): void => void failed.push({ position, item, error });
 
   /** Sends one batch; a 413 sends it again as two halves (down to single items, which then fail). */
-  const settle = (batch: Batch<Item>, status: BatchRequestResult['status'], error?: CdpkitError): void => {
+  const settle = (batch: Batch<Item>, status: BatchRequestResult["status"], error?: CdpkitError): void => {
     requests[status]++;
-    options.onRequest?.({ index: batch.index, positions: batch.entries.map((e) => e.position), bytes: batch.bytes, status, ...(error ? { error } : {}) });
+    options.onRequest?.({
+      index: batch.index,
+      positions: batch.entries.map((e) => e.position),
+      bytes: batch.bytes,
+      status,
+      ...(error ? { error } : {}),
+    });
   };
   const sendBatch = async (batch: Batch<Item>): Promise<void> => {
     if (signal?.aborted) {
       const error = aborted(vendor, signal, redactor);
       for (const e of batch.entries) fail(e.position, e.item, error);
-      settle(batch, 'failed', error);
+      settle(batch, "failed", error);
       return;
     }
     try {
@@ -226,7 +238,7 @@ export async function runBatches<Input, Item>(
         accepted++;
         if (keep) acceptedItems.push({ position: e.position, item: e.item });
       });
-      settle(batch, 'accepted');
+      settle(batch, "accepted");
     } catch (thrown) {
       const error =
         signal?.aborted && !(thrown instanceof CdpkitError && thrown.status !== undefined)
@@ -235,7 +247,7 @@ export async function runBatches<Input, Item>(
             ? thrown
             : toNetworkError(thrown, { vendor, ...(redactor ? { redactor } : {}) });
       if (error.status === 413 && batch.entries.length > 1) {
-        settle(batch, 'split', error);
+        settle(batch, "split", error);
         const half = Math.ceil(batch.entries.length / 2);
         for (const part of [batch.entries.slice(0, half), batch.entries.slice(half)]) {
           await sendBatch({ index: batchIndex++, entries: part, bytes: bodyBytes(part) });
@@ -243,7 +255,7 @@ export async function runBatches<Input, Item>(
         return;
       }
       for (const e of batch.entries) fail(e.position, e.item, error);
-      settle(batch, 'failed', error);
+      settle(batch, "failed", error);
     } finally {
       progress();
     }
@@ -288,7 +300,9 @@ export async function runBatches<Input, Item>(
         encoded = prepared instanceof InvalidItem ? prepared : encode(prepared, at);
       } catch (error) {
         // A plan must not throw; if it does, the item fails alone all the same.
-        encoded = prepared = new InvalidItem([{ path: pathOf(at), message: `could not be prepared (${error instanceof Error ? error.message : String(error)})` }]);
+        encoded = prepared = new InvalidItem([
+          { path: pathOf(at), message: `could not be prepared (${error instanceof Error ? error.message : String(error)})` },
+        ]);
       }
       if (encoded instanceof InvalidItem) {
         fail(at, prepared instanceof InvalidItem ? input : prepared, invalid(vendor, name, at, encoded.issues, redactor));
@@ -297,11 +311,14 @@ export async function runBatches<Input, Item>(
       const item = prepared as Item;
       const weight = plan.weightOf?.(item) ?? 0;
       if (overhead + encoded.bytes > maxBytes || weight > maxWeight) {
-        const what = weight > maxWeight ? `weighs ${weight}, more than the ${maxWeight} a request may carry` : `is larger than the ${maxBytes}-byte request limit (${encoded.bytes} bytes)`;
+        const what =
+          weight > maxWeight
+            ? `weighs ${weight}, more than the ${maxWeight} a request may carry`
+            : `is larger than the ${maxBytes}-byte request limit (${encoded.bytes} bytes)`;
         fail(at, item, invalid(vendor, name, at, [{ path: pathOf(at), message: `alone ${what}` }], redactor));
         continue;
       }
-      const group = plan.groupOf?.(item) ?? '';
+      const group = plan.groupOf?.(item) ?? "";
       let batch = open.get(group);
       if (
         batch &&

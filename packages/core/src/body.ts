@@ -1,5 +1,5 @@
-import { isNetworkError, ResponseTooLargeError, TimeoutError, toNetworkError } from './errors.js';
-import type { Redactor } from './redact.js';
+import { isNetworkError, ResponseTooLargeError, TimeoutError, toNetworkError } from "./errors.js";
+import type { Redactor } from "./redact.js";
 
 /**
  * Everything that can go wrong after the response head arrived: the body trickles past the
@@ -89,16 +89,16 @@ class GuardedResponse extends Response {
         this.#source.cancel(signal!.reason).catch(() => {});
       };
       if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener("abort", onAbort, { once: true });
       readCapped(this.#original, this.#source, this.#guard).then(
         (bytes) => {
-          signal?.removeEventListener('abort', onAbort);
+          signal?.removeEventListener("abort", onAbort);
           finish();
           this.#bytes = bytes;
           resolve(bytes);
         },
         (err: unknown) => {
-          signal?.removeEventListener('abort', onAbort);
+          signal?.removeEventListener("abort", onAbort);
           finish();
           reject(explain(err));
         },
@@ -119,15 +119,19 @@ class GuardedResponse extends Response {
     return this.text().then((t) => JSON.parse(t) as unknown);
   }
   override blob(): Promise<Blob> {
-    return this.read().then((b) => new Blob([b as Uint8Array<ArrayBuffer>], { type: this.headers.get('content-type') ?? '' }));
+    return this.read().then((b) => new Blob([b as Uint8Array<ArrayBuffer>], { type: this.headers.get("content-type") ?? "" }));
   }
   override formData(): Promise<FormData> {
     return this.read().then((b) => new Response(b as Uint8Array<ArrayBuffer>, { headers: this.headers }).formData());
   }
   override clone(): Response {
     // A clone shares the bytes once read; before that, both sides would race for one stream.
-    if (!this.#bytes) throw new TypeError('clone() of a cdpkit response is possible once its body has been read');
-    return new Response(this.#bytes as Uint8Array<ArrayBuffer>, { status: this.status, statusText: this.statusText, headers: this.headers });
+    if (!this.#bytes) throw new TypeError("clone() of a cdpkit response is possible once its body has been read");
+    return new Response(this.#bytes as Uint8Array<ArrayBuffer>, {
+      status: this.status,
+      statusText: this.statusText,
+      headers: this.headers,
+    });
   }
 }
 
@@ -138,7 +142,7 @@ class GuardedResponse extends Response {
  */
 async function readCapped(response: Response, source: ReadableStream<Uint8Array>, guard: BodyGuardOptions): Promise<Uint8Array> {
   const limit = response.ok ? guard.maxResponseBytes : MAX_ERROR_BODY_BYTES;
-  const declared = Number(response.headers.get('content-length') ?? NaN);
+  const declared = Number(response.headers.get("content-length") ?? NaN);
   if (response.ok && declared > limit) {
     source.cancel().catch(() => {});
     throw tooLarge(guard);
@@ -199,7 +203,7 @@ export function bodyErrorExplainer(
     if (caller?.aborted) return caller.reason;
     const timeout = timedOut();
     if (timeout) return timeout;
-    if (isNetworkError(err)) return toNetworkError(err, { ...context, request, phase: 'body' });
+    if (isNetworkError(err)) return toNetworkError(err, { ...context, request, phase: "body" });
     return err;
   };
 }
@@ -237,7 +241,7 @@ function guardStream(body: ReadableStream<Uint8Array>, guard: BodyGuardOptions):
     if (done) return;
     done = true;
     finish();
-    signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener("abort", onAbort);
     streamController?.error(explain(reason));
     (reader ? reader.cancel(reason) : body.cancel(reason)).catch(() => {});
   };
@@ -250,7 +254,7 @@ function guardStream(body: ReadableStream<Uint8Array>, guard: BodyGuardOptions):
       async pull(controller) {
         if (!reader) {
           if (signal?.aborted) return fail(signal.reason);
-          signal?.addEventListener('abort', onAbort, { once: true });
+          signal?.addEventListener("abort", onAbort, { once: true });
           reader = body.getReader();
         }
         try {
@@ -259,7 +263,7 @@ function guardStream(body: ReadableStream<Uint8Array>, guard: BodyGuardOptions):
           if (chunk.done) {
             done = true;
             finish();
-            signal?.removeEventListener('abort', onAbort);
+            signal?.removeEventListener("abort", onAbort);
             controller.close();
           } else {
             controller.enqueue(chunk.value);
@@ -271,7 +275,7 @@ function guardStream(body: ReadableStream<Uint8Array>, guard: BodyGuardOptions):
       cancel(reason) {
         done = true;
         finish();
-        signal?.removeEventListener('abort', onAbort);
+        signal?.removeEventListener("abort", onAbort);
         return reader ? reader.cancel(reason) : body.cancel(reason);
       },
     },

@@ -1,5 +1,5 @@
-import type { AppliedCredential } from './auth.js';
-import type { OperationMeta } from './operations.js';
+import type { AppliedCredential } from "./auth.js";
+import type { OperationMeta } from "./operations.js";
 
 /**
  * One call's facts, created where the operation is known (the operation fetch) and handed to every
@@ -38,7 +38,7 @@ export type ReplayableBody = string | ArrayBuffer | ArrayBufferView<ArrayBuffer>
 
 function isReplayable(body: unknown): body is ReplayableBody {
   return (
-    typeof body === 'string' ||
+    typeof body === "string" ||
     body instanceof ArrayBuffer ||
     (ArrayBuffer.isView(body) && body.buffer instanceof ArrayBuffer) ||
     body instanceof URLSearchParams ||

@@ -21,11 +21,14 @@ export const systemClock: Clock = {
         clearTimeout(timer);
         reject(signal?.reason);
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms));
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   },
 };
@@ -82,7 +85,7 @@ export function createManualClock(start = 0, options: ManualClockOptions = {}): 
           at: now + Math.max(0, ms),
           seq: seq++,
           resolve: () => {
-            signal?.removeEventListener('abort', onAbort);
+            signal?.removeEventListener("abort", onAbort);
             resolve();
           },
         };
@@ -91,7 +94,7 @@ export function createManualClock(start = 0, options: ManualClockOptions = {}): 
           if (i >= 0) timers.splice(i, 1);
           reject(signal?.reason);
         };
-        signal?.addEventListener('abort', onAbort, { once: true });
+        signal?.addEventListener("abort", onAbort, { once: true });
         timers.push(timer);
       });
     },

@@ -1,5 +1,5 @@
-import { parseRateLimitHeaders, parseRetryAfter, requestIdFrom } from './headers.js';
-import { defaultRedactor, type Redactor } from './redact.js';
+import { parseRateLimitHeaders, parseRetryAfter, requestIdFrom } from "./headers.js";
+import { defaultRedactor, type Redactor } from "./redact.js";
 
 /**
  * One error hierarchy for every vendor client. Each error carries what a user needs to act
@@ -8,7 +8,7 @@ import { defaultRedactor, type Redactor } from './redact.js';
  * cannot leak through `message`, `toJSON()`, `String(err)` or `util.inspect(err)`.
  */
 
-export type ErrorKind = 'http' | 'vendor' | 'rate_limit' | 'timeout' | 'network' | 'invalid_input' | 'auth' | 'aborted';
+export type ErrorKind = "http" | "vendor" | "rate_limit" | "timeout" | "network" | "invalid_input" | "auth" | "aborted";
 
 /** One rejected field of a request, as the vendor's error body names it. */
 export interface FieldIssue {
@@ -40,11 +40,11 @@ export interface CdpkitErrorOptions {
 }
 
 function describe(o: CdpkitErrorOptions, fallback: string): string {
-  const where = [o.method, o.url].filter(Boolean).join(' ');
-  const parts = [o.vendor, where].filter(Boolean).join(' ');
-  const status = o.status !== undefined ? ` failed with HTTP ${o.status}` : '';
-  const code = o.vendorCode !== undefined ? ` [${o.vendorCode}]` : '';
-  const detail = o.vendorMessage ? `: ${o.vendorMessage}` : '';
+  const where = [o.method, o.url].filter(Boolean).join(" ");
+  const parts = [o.vendor, where].filter(Boolean).join(" ");
+  const status = o.status !== undefined ? ` failed with HTTP ${o.status}` : "";
+  const code = o.vendorCode !== undefined ? ` [${o.vendorCode}]` : "";
+  const detail = o.vendorMessage ? `: ${o.vendorMessage}` : "";
   const head = parts ? `${parts}${status || ` ${fallback}`}` : `${status.trim() || fallback}`;
   return `${head}${code}${detail}`;
 }
@@ -67,14 +67,14 @@ export function excerpt(text: string, max: number, redactor: Redactor): string {
 
 /** A deep redacted copy whose strings are cut to excerpts: the `body` an error keeps. */
 function boundedValue(value: unknown, redactor: Redactor): unknown {
-  if (typeof value === 'string') return excerpt(value, MAX_BODY_EXCERPT_CHARS, redactor);
+  if (typeof value === "string") return excerpt(value, MAX_BODY_EXCERPT_CHARS, redactor);
   const redacted = redactor.redactValue(value);
   return cutStrings(redacted, new WeakSet());
 }
 
 function cutStrings(value: unknown, seen: WeakSet<object>): unknown {
-  if (typeof value === 'string') return value.length > MAX_BODY_EXCERPT_CHARS ? `${value.slice(0, MAX_BODY_EXCERPT_CHARS)}…` : value;
-  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+  if (typeof value === "string") return value.length > MAX_BODY_EXCERPT_CHARS ? `${value.slice(0, MAX_BODY_EXCERPT_CHARS)}…` : value;
+  if (value === null || typeof value !== "object" || seen.has(value)) return value;
   seen.add(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = cutStrings(value[i], seen);
@@ -92,7 +92,8 @@ function cutStrings(value: unknown, seen: WeakSet<object>): unknown {
  */
 function redactCause(cause: unknown, redactor: Redactor, depth = 0): unknown {
   if (depth > 8) return undefined;
-  if (!(cause instanceof Error)) return cause === null || typeof cause !== 'object' ? redactPrimitive(cause, redactor) : redactor.redactValue(cause);
+  if (!(cause instanceof Error))
+    return cause === null || typeof cause !== "object" ? redactPrimitive(cause, redactor) : redactor.redactValue(cause);
   // Our own errors were redacted when they were built, by the client that built them; kept as they
   // are so `instanceof` on a cause keeps working.
   if (cause instanceof CdpkitError) return cause;
@@ -103,8 +104,13 @@ function redactCause(cause: unknown, redactor: Redactor, depth = 0): unknown {
   const own: Record<string, unknown> = {};
   let ownChanged = false;
   for (const [key, value] of Object.entries(cause)) {
-    if (key === 'cause') continue;
-    const clean = key === 'errors' && Array.isArray(value) ? value.map((e) => redactCause(e, redactor, depth + 1)) : redactor.isSensitiveKey(key) ? '[REDACTED]' : redactor.redactValue(value);
+    if (key === "cause") continue;
+    const clean =
+      key === "errors" && Array.isArray(value)
+        ? value.map((e) => redactCause(e, redactor, depth + 1))
+        : redactor.isSensitiveKey(key)
+          ? "[REDACTED]"
+          : redactor.redactValue(value);
     own[key] = clean;
     if (JSON.stringify(clean) !== JSON.stringify(value)) ownChanged = true;
   }
@@ -117,7 +123,7 @@ function redactCause(cause: unknown, redactor: Redactor, depth = 0): unknown {
 }
 
 function redactPrimitive(value: unknown, redactor: Redactor): unknown {
-  return typeof value === 'string' ? excerpt(value, MAX_MESSAGE_CHARS, redactor) : value;
+  return typeof value === "string" ? excerpt(value, MAX_MESSAGE_CHARS, redactor) : value;
 }
 
 export class CdpkitError extends Error {
@@ -140,13 +146,13 @@ export class CdpkitError extends Error {
     const url = options.url === undefined ? undefined : redactor.redactUrl(String(options.url).slice(0, MAX_MESSAGE_CHARS));
     const vendorMessage = text(options.vendorMessage, 1024);
     // A vendor code is the server's text too (DFINERY copies its message into it): scrubbed like one.
-    const vendorCode = typeof options.vendorCode === 'string' ? text(options.vendorCode, 256) : options.vendorCode;
-    const message = text(options.message ?? describe({ ...options, url, vendorMessage, vendorCode }, 'request failed'))!;
+    const vendorCode = typeof options.vendorCode === "string" ? text(options.vendorCode, 256) : options.vendorCode;
+    const message = text(options.message ?? describe({ ...options, url, vendorMessage, vendorCode }, "request failed"))!;
     const cause = options.cause === undefined ? undefined : redactCause(options.cause, redactor);
     super(message, cause === undefined ? undefined : { cause });
     // Only defined fields become own properties: keeps inspect output and snapshots short.
     const fields: Record<string, unknown> = {
-      kind: options.kind ?? 'http',
+      kind: options.kind ?? "http",
       vendor: options.vendor,
       status: options.status,
       vendorCode,
@@ -176,7 +182,7 @@ export class CdpkitError extends Error {
 }
 
 function named(ctor: abstract new (...args: never[]) => Error, name: string): void {
-  Object.defineProperty(ctor.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(ctor.prototype, "name", { value: name, writable: true, configurable: true, enumerable: false });
 }
 
 export interface HttpErrorOptions extends CdpkitErrorOptions {
@@ -187,7 +193,7 @@ export interface HttpErrorOptions extends CdpkitErrorOptions {
 export class HttpError extends CdpkitError {
   declare readonly status: number;
   constructor(options: HttpErrorOptions) {
-    super({ kind: 'http', ...options });
+    super({ kind: "http", ...options });
   }
 }
 
@@ -195,7 +201,7 @@ export class BadRequestError extends HttpError {}
 /** 401 / 403: the credentials are missing, wrong, expired or not allowed here. */
 export class AuthError extends HttpError {
   constructor(options: HttpErrorOptions) {
-    super({ ...options, kind: 'auth' });
+    super({ ...options, kind: "auth" });
   }
 }
 export class NotFoundError extends HttpError {}
@@ -217,9 +223,9 @@ export class RateLimitError extends HttpError {
   /** Epoch milliseconds. */
   declare readonly resetAt?: number;
   constructor(options: RateLimitErrorOptions) {
-    super({ ...options, kind: 'rate_limit' });
-    if (options.retryAfterMs !== undefined) define(this, 'retryAfterMs', options.retryAfterMs);
-    if (options.resetAt !== undefined) define(this, 'resetAt', options.resetAt);
+    super({ ...options, kind: "rate_limit" });
+    if (options.retryAfterMs !== undefined) define(this, "retryAfterMs", options.retryAfterMs);
+    if (options.resetAt !== undefined) define(this, "resetAt", options.resetAt);
   }
 }
 export class ServerError extends HttpError {}
@@ -227,29 +233,29 @@ export class ServerError extends HttpError {}
 /** The vendor's envelope reports a failure, e.g. HTTP 200 with `"status": false`. */
 export class VendorError extends CdpkitError {
   constructor(options: CdpkitErrorOptions = {}) {
-    super({ ...options, kind: 'vendor' });
+    super({ ...options, kind: "vendor" });
   }
 }
 
 export interface TimeoutErrorOptions extends CdpkitErrorOptions {
   timeoutMs: number;
   /** `request`: one attempt (headers + body); `total`: all attempts and waits together. */
-  scope: 'request' | 'total';
+  scope: "request" | "total";
 }
 
 export class TimeoutError extends CdpkitError {
   declare readonly timeoutMs: number;
-  declare readonly scope: 'request' | 'total';
+  declare readonly scope: "request" | "total";
   constructor(options: TimeoutErrorOptions) {
-    const label = options.scope === 'total' ? 'total timeout' : 'request timeout';
-    const where = [options.vendor, options.method, options.url].filter(Boolean).join(' ');
+    const label = options.scope === "total" ? "total timeout" : "request timeout";
+    const where = [options.vendor, options.method, options.url].filter(Boolean).join(" ");
     super({
-      message: `${where ? `${where}: ` : ''}${label} of ${options.timeoutMs} ms exceeded`,
+      message: `${where ? `${where}: ` : ""}${label} of ${options.timeoutMs} ms exceeded`,
       ...options,
-      kind: 'timeout',
+      kind: "timeout",
     });
-    define(this, 'timeoutMs', options.timeoutMs);
-    define(this, 'scope', options.scope);
+    define(this, "timeoutMs", options.timeoutMs);
+    define(this, "scope", options.scope);
   }
 }
 
@@ -259,7 +265,7 @@ export class TimeoutError extends CdpkitError {
  * `response` — the request went out but no complete response head came back;
  * `body` — the response head arrived and reading its body failed.
  */
-export type NetworkPhase = 'connect' | 'response' | 'body';
+export type NetworkPhase = "connect" | "response" | "body";
 
 export interface NetworkErrorOptions extends CdpkitErrorOptions {
   /** Default: `connect` when the cause's code says no connection was made, else `response`. */
@@ -271,28 +277,36 @@ export class NetworkError extends CdpkitError {
   declare readonly phase: NetworkPhase;
   constructor(options: NetworkErrorOptions = {}) {
     const causeText = options.cause instanceof Error ? describeCause(options.cause) : undefined;
-    const where = [options.vendor, options.method, options.url].filter(Boolean).join(' ');
-    const phase = options.phase ?? (isConnectFailure(options.cause) ? 'connect' : 'response');
-    const during = phase === 'body' ? ' while reading the response body' : phase === 'connect' ? ' before anything was sent' : '';
+    const where = [options.vendor, options.method, options.url].filter(Boolean).join(" ");
+    const phase = options.phase ?? (isConnectFailure(options.cause) ? "connect" : "response");
+    const during = phase === "body" ? " while reading the response body" : phase === "connect" ? " before anything was sent" : "";
     const { phase: _phase, ...rest } = options;
     super({
-      message: `${where ? `${where}: ` : ''}network error${during}${causeText ? `: ${causeText}` : ''}`,
+      message: `${where ? `${where}: ` : ""}network error${during}${causeText ? `: ${causeText}` : ""}`,
       ...rest,
-      kind: 'network',
+      kind: "network",
     });
-    define(this, 'phase', phase);
+    define(this, "phase", phase);
   }
 }
 
 /** Codes that mean no connection was made: the request never left this machine. */
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
+const CONNECT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 /** True when `err` (or its cause, where undici puts the socket error) says no connection was made. */
 export function isConnectFailure(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof NetworkError) return e.phase === 'connect';
+    if (e instanceof NetworkError) return e.phase === "connect";
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECT_CODES.has(code)) return true;
+    if (typeof code === "string" && CONNECT_CODES.has(code)) return true;
     // AggregateError: undici reports every address it tried.
     const errors = (e as { errors?: unknown }).errors;
     if (Array.isArray(errors) && errors.length > 0 && errors.every((inner) => isConnectFailure(inner))) return true;
@@ -316,7 +330,7 @@ export class RedirectError extends HttpError {
     const redactor = options.redactor ?? defaultRedactor;
     const { location, ...rest } = options;
     super(rest);
-    if (location !== undefined) define(this, 'location', redactor.redactUrl(location));
+    if (location !== undefined) define(this, "location", redactor.redactUrl(location));
   }
 }
 
@@ -336,7 +350,7 @@ export class ResponseTooLargeError extends VendorError {
   constructor(options: ResponseTooLargeErrorOptions) {
     const { limitBytes, ...rest } = options;
     super({ message: `response body exceeds maxResponseBytes (${limitBytes} bytes)`, ...rest });
-    define(this, 'limitBytes', limitBytes);
+    define(this, "limitBytes", limitBytes);
   }
 }
 
@@ -347,7 +361,11 @@ export class ResponseTooLargeError extends VendorError {
  */
 export class AbortedError extends CdpkitError {
   constructor(options: CdpkitErrorOptions = {}) {
-    super({ message: `${options.vendor ? `${options.vendor}: ` : ''}aborted by the caller before it was sent`, ...options, kind: 'aborted' });
+    super({
+      message: `${options.vendor ? `${options.vendor}: ` : ""}aborted by the caller before it was sent`,
+      ...options,
+      kind: "aborted",
+    });
   }
 }
 
@@ -355,7 +373,7 @@ function describeCause(err: Error): string {
   const inner = (err as { cause?: unknown }).cause;
   const code = (inner as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown }).code;
   const innerMessage = inner instanceof Error ? inner.message : undefined;
-  return [err.message, innerMessage, typeof code === 'string' ? `(${code})` : undefined].filter(Boolean).join(' ');
+  return [err.message, innerMessage, typeof code === "string" ? `(${code})` : undefined].filter(Boolean).join(" ");
 }
 
 export interface InvalidInputIssue {
@@ -371,12 +389,12 @@ export interface InvalidInputErrorOptions extends CdpkitErrorOptions {
 export class InvalidInputError extends CdpkitError {
   declare readonly issues: InvalidInputIssue[];
   constructor(options: InvalidInputErrorOptions) {
-    const list = options.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
-    super({ message: `Invalid input: ${list}`, ...options, kind: 'invalid_input' });
+    const list = options.issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
+    super({ message: `Invalid input: ${list}`, ...options, kind: "invalid_input" });
     const redactor = options.redactor ?? defaultRedactor;
     define(
       this,
-      'issues',
+      "issues",
       options.issues.map((i) => ({ path: redactor.redactText(i.path), message: redactor.redactText(i.message) })),
     );
   }
@@ -386,23 +404,23 @@ function define(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: false, configurable: true });
 }
 
-named(CdpkitError, 'CdpkitError');
-named(HttpError, 'HttpError');
-named(BadRequestError, 'BadRequestError');
-named(AuthError, 'AuthError');
-named(NotFoundError, 'NotFoundError');
-named(ConflictError, 'ConflictError');
-named(UnprocessableEntityError, 'UnprocessableEntityError');
-named(RateLimitError, 'RateLimitError');
-named(ServerError, 'ServerError');
-named(VendorError, 'VendorError');
-named(TimeoutError, 'TimeoutError');
-named(NetworkError, 'NetworkError');
-named(InvalidInputError, 'InvalidInputError');
-named(RedirectError, 'RedirectError');
-named(MalformedResponseError, 'MalformedResponseError');
-named(ResponseTooLargeError, 'ResponseTooLargeError');
-named(AbortedError, 'AbortedError');
+named(CdpkitError, "CdpkitError");
+named(HttpError, "HttpError");
+named(BadRequestError, "BadRequestError");
+named(AuthError, "AuthError");
+named(NotFoundError, "NotFoundError");
+named(ConflictError, "ConflictError");
+named(UnprocessableEntityError, "UnprocessableEntityError");
+named(RateLimitError, "RateLimitError");
+named(ServerError, "ServerError");
+named(VendorError, "VendorError");
+named(TimeoutError, "TimeoutError");
+named(NetworkError, "NetworkError");
+named(InvalidInputError, "InvalidInputError");
+named(RedirectError, "RedirectError");
+named(MalformedResponseError, "MalformedResponseError");
+named(ResponseTooLargeError, "ResponseTooLargeError");
+named(AbortedError, "AbortedError");
 
 export interface HttpErrorInit {
   status: number;
@@ -462,21 +480,21 @@ export function httpErrorFor(init: HttpErrorInit): HttpError {
 
 /** Error codes Node / undici use for transport failures worth retrying. */
 const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CLOSED",
 ]);
 
 /**
@@ -489,10 +507,10 @@ export function isNetworkError(err: unknown): boolean {
   if (err instanceof CdpkitError) return false;
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
   const causeCode = ((err as { cause?: unknown }).cause as { code?: unknown } | undefined)?.code;
-  if (typeof causeCode === 'string' && NETWORK_CODES.has(causeCode)) return true;
-  return err.name === 'TypeError';
+  if (typeof causeCode === "string" && NETWORK_CODES.has(causeCode)) return true;
+  return err.name === "TypeError";
 }
 
 /** Wraps a transport failure as NetworkError (idempotent for errors that already are one). */

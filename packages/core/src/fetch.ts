@@ -1,4 +1,4 @@
-import type { Call } from './call.js';
+import type { Call } from "./call.js";
 
 /**
  * The seam openapi-fetch calls: a custom `fetch` gets a single `Request`.

@@ -8,15 +8,15 @@
  * non-standard but common `retry-after-ms`. `undefined` when absent or unreadable.
  */
 export function parseRetryAfter(headers: Headers, now: number): number | undefined {
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && ms.trim() !== '') {
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && ms.trim() !== "") {
     const value = Number(ms);
     if (Number.isFinite(value) && value >= 0) return value;
   }
-  const raw = headers.get('retry-after');
+  const raw = headers.get("retry-after");
   if (raw === null) return undefined;
   const text = raw.trim();
-  if (text === '') return undefined;
+  if (text === "") return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
@@ -31,12 +31,12 @@ export interface RateLimitHeaderInfo {
   resetAt?: number;
 }
 
-const PREFIXES = ['x-ratelimit-', 'x-rate-limit-', 'ratelimit-'] as const;
+const PREFIXES = ["x-ratelimit-", "x-rate-limit-", "ratelimit-"] as const;
 
 function first(headers: Headers, suffix: string): string | undefined {
   for (const prefix of PREFIXES) {
     const value = headers.get(prefix + suffix);
-    if (value !== null && value.trim() !== '') return value.trim();
+    if (value !== null && value.trim() !== "") return value.trim();
   }
   return undefined;
 }
@@ -47,7 +47,7 @@ function first(headers: Headers, suffix: string): string | undefined {
  * seconds (1719397769), anything smaller is delta seconds (IETF `RateLimit-Reset`).
  */
 export function parseResetValue(value: string, now: number): number | undefined {
-  const leading = value.split(/[,;]/)[0]?.trim() ?? '';
+  const leading = value.split(/[,;]/)[0]?.trim() ?? "";
   if (/^\d+(\.\d+)?$/.test(leading)) {
     const n = Number(leading);
     if (n >= 1e12) return n;
@@ -61,14 +61,14 @@ export function parseResetValue(value: string, now: number): number | undefined 
 /** Reads `x-ratelimit-*`, `x-rate-limit-*` and `ratelimit-*` (limit, remaining, reset). */
 export function parseRateLimitHeaders(headers: Headers, now: number): RateLimitHeaderInfo {
   const info: RateLimitHeaderInfo = {};
-  const limit = first(headers, 'limit');
+  const limit = first(headers, "limit");
   if (limit !== undefined) info.limit = limit;
-  const remaining = first(headers, 'remaining');
+  const remaining = first(headers, "remaining");
   if (remaining !== undefined) {
     const n = Number(remaining.split(/[,;]/)[0]);
     if (Number.isFinite(n) && n >= 0) info.remaining = n;
   }
-  const reset = first(headers, 'reset');
+  const reset = first(headers, "reset");
   if (reset !== undefined) {
     const at = parseResetValue(reset, now);
     if (at !== undefined) info.resetAt = at;
@@ -77,7 +77,7 @@ export function parseRateLimitHeaders(headers: Headers, now: number): RateLimitH
 }
 
 /** Header names vendors use for a request id, in order of preference. */
-const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-amzn-requestid', 'x-correlation-id', 'x-trace-id', 'cf-ray'] as const;
+const REQUEST_ID_HEADERS = ["x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id", "x-trace-id", "cf-ray"] as const;
 
 export function requestIdFrom(headers: Headers): string | undefined {
   for (const name of REQUEST_ID_HEADERS) {

@@ -1,5 +1,5 @@
-export { composeFetch, type FetchImplementation, type FetchLayer, type FetchLike, type Transport } from './fetch.js';
-export { createManualClock, systemClock, type Clock, type ManualClock, type ManualClockOptions } from './clock.js';
+export { composeFetch, type FetchImplementation, type FetchLayer, type FetchLike, type Transport } from "./fetch.js";
+export { createManualClock, systemClock, type Clock, type ManualClock, type ManualClockOptions } from "./clock.js";
 export {
   AbortedError,
   AuthError,
@@ -36,22 +36,10 @@ export {
   type ResponseTooLargeErrorOptions,
   type RateLimitErrorOptions,
   type TimeoutErrorOptions,
-} from './errors.js';
-export { DEFAULT_SENSITIVE_KEYS, REDACTED, Redactor, defaultRedactor, type RedactorOptions } from './redact.js';
-export {
-  parseRateLimitHeaders,
-  parseResetValue,
-  parseRetryAfter,
-  requestIdFrom,
-  type RateLimitHeaderInfo,
-} from './headers.js';
-export {
-  DEFAULT_RETRY_STATUSES,
-  defaultIsSafeToRetry,
-  withRetry,
-  type RetryInfo,
-  type RetryOptions,
-} from './retry.js';
+} from "./errors.js";
+export { DEFAULT_SENSITIVE_KEYS, REDACTED, Redactor, defaultRedactor, type RedactorOptions } from "./redact.js";
+export { parseRateLimitHeaders, parseResetValue, parseRetryAfter, requestIdFrom, type RateLimitHeaderInfo } from "./headers.js";
+export { DEFAULT_RETRY_STATUSES, defaultIsSafeToRetry, withRetry, type RetryInfo, type RetryOptions } from "./retry.js";
 export {
   MemoryRateLimitStore,
   withRateLimit,
@@ -63,8 +51,8 @@ export {
   type RateLimitStore,
   type RateLimitWaitInfo,
   type TakeResult,
-} from './rate-limit.js';
-export { withTimeout, type TimeoutOptions } from './timeout.js';
+} from "./rate-limit.js";
+export { withTimeout, type TimeoutOptions } from "./timeout.js";
 export {
   createPolicyFetch,
   sharedPolicyOptions,
@@ -72,10 +60,10 @@ export {
   type ClientBaseOptions,
   type PolicyOperationFacts,
   type PolicyOptions,
-} from './policy.js';
-export { withRedirects, type RedirectOptions } from './redirect.js';
-export { DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES } from './body.js';
-export { redactingLogger, type Logger } from './logger.js';
+} from "./policy.js";
+export { withRedirects, type RedirectOptions } from "./redirect.js";
+export { DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES } from "./body.js";
+export { redactingLogger, type Logger } from "./logger.js";
 export {
   applySecurity,
   credentialIssue,
@@ -85,7 +73,7 @@ export {
   type ApplySecurityOptions,
   type Credential,
   type SecuritySchemeMeta,
-} from './auth.js';
+} from "./auth.js";
 export {
   createOperationIndex,
   idempotentRetry,
@@ -94,9 +82,9 @@ export {
   type OperationMeta,
   type OperationRateLimit,
   type BatchFacts,
-} from './operations.js';
-export { Semaphore } from './semaphore.js';
-export { createCall, ReplayableRequest, type Call, type Deadline, type ReplayableBody } from './call.js';
+} from "./operations.js";
+export { Semaphore } from "./semaphore.js";
+export { createCall, ReplayableRequest, type Call, type Deadline, type ReplayableBody } from "./call.js";
 export {
   HTTP_VERBS,
   bindOperations,
@@ -108,17 +96,10 @@ export {
   type OperationInit,
   type OperationResult,
   type SuccessCheck,
-} from './operation-client.js';
-export { isRealDateTime, jsonIssues, measureJson, utf8Bytes } from './json.js';
-export {
-  paginateItems,
-  paginatePages,
-  type Page,
-  type PaginateOptions,
-  type Pagination,
-  type Paginator,
-} from './paginate.js';
-export type { BatchIndex, PaginatedIndex, PaginateMethod, SendBatchMethod } from './operation-methods.js';
+} from "./operation-client.js";
+export { isRealDateTime, jsonIssues, measureJson, utf8Bytes } from "./json.js";
+export { paginateItems, paginatePages, type Page, type PaginateOptions, type Pagination, type Paginator } from "./paginate.js";
+export type { BatchIndex, PaginatedIndex, PaginateMethod, SendBatchMethod } from "./operation-methods.js";
 export {
   InvalidItem,
   runBatches,
@@ -133,8 +114,20 @@ export {
   type BatchRunOptions,
   type ItemSource,
   type PreparedItem,
-} from './batch.js';
-export { TokenCache, clientCredentials, jwtExpiresAt, tokenSource, type ClientCredentialsOptions, untilAborted, type CachedTokenSource, type TokenSourceOptions, type IssuedToken, type TokenCacheOptions, type TokenCacheStats } from './token.js';
+} from "./batch.js";
+export {
+  TokenCache,
+  clientCredentials,
+  jwtExpiresAt,
+  tokenSource,
+  type ClientCredentialsOptions,
+  untilAborted,
+  type CachedTokenSource,
+  type TokenSourceOptions,
+  type IssuedToken,
+  type TokenCacheOptions,
+  type TokenCacheStats,
+} from "./token.js";
 export {
   assertOptions,
   baseOptionIssues,
@@ -144,4 +137,4 @@ export {
   type VendorClientSetup,
   type VendorDefinition,
   type VendorRateLimitOptions,
-} from './vendor-client.js';
+} from "./vendor-client.js";

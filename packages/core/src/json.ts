@@ -1,4 +1,4 @@
-import type { InvalidInputIssue } from './errors.js';
+import type { InvalidInputIssue } from "./errors.js";
 
 /**
  * What every batch helper checks of one item before it is sent, so a bad item fails alone (with an
@@ -22,7 +22,8 @@ export function jsonIssues(value: unknown, path: string, max = 10): InvalidInput
   const ancestors = new Set<object>();
   const visit = (v: unknown, at: string): void => {
     if (issues.length >= max) return;
-    if (typeof v === "bigint") issues.push({ path: at, message: "is a BigInt, which JSON cannot carry (convert it with Number() or String())" });
+    if (typeof v === "bigint")
+      issues.push({ path: at, message: "is a BigInt, which JSON cannot carry (convert it with Number() or String())" });
     else if (typeof v === "number") {
       if (!Number.isFinite(v)) issues.push({ path: at, message: "must be a finite number (JSON would send NaN or Infinity as null)" });
     } else if (v instanceof Date) {
@@ -65,8 +66,13 @@ export function isRealDateTime(text: string): boolean {
   const [y, mo, d, h, mi, s, oh, om] = m.slice(1).map((f) => (f === undefined ? 0 : Number(f))) as number[];
   const day = new Date(Date.UTC(y!, mo! - 1, d!));
   return (
-    day.getUTCFullYear() === y && day.getUTCMonth() === mo! - 1 && day.getUTCDate() === d &&
-    h! <= 23 && mi! <= 59 && s! <= 59 && oh! <= 23 && om! <= 59
+    day.getUTCFullYear() === y &&
+    day.getUTCMonth() === mo! - 1 &&
+    day.getUTCDate() === d &&
+    h! <= 23 &&
+    mi! <= 59 &&
+    s! <= 59 &&
+    oh! <= 23 &&
+    om! <= 59
   );
 }
-

@@ -1,4 +1,4 @@
-import type { Redactor } from './redact.js';
+import type { Redactor } from "./redact.js";
 
 /** Any console-like sink; every method is optional so `{ warn: console.warn }` is enough. */
 export interface Logger {
@@ -8,7 +8,7 @@ export interface Logger {
   error?(msg: string, fields?: Record<string, unknown>): void;
 }
 
-const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const LEVELS = ["debug", "info", "warn", "error"] as const;
 
 /**
  * A logger whose every line is scrubbed before the user's sink sees it, so a layer can log

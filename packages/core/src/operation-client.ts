@@ -1,12 +1,12 @@
-import { applySecurity, type AppliedCredential, type Credential, type SecuritySchemeMeta } from './auth.js';
-import { httpErrorFor, InvalidInputError, MalformedResponseError, type CdpkitError } from './errors.js';
-import { paginateItems, paginatePages, type Page, type PaginateOptions, type Paginator } from './paginate.js';
-import { runBatches, type BatchOutcome, type BatchReport, type BatchRunOptions, type ItemSource } from './batch.js';
-import { utf8Bytes } from './json.js';
-import type { Redactor } from './redact.js';
-import type { FetchLike, Transport } from './fetch.js';
-import { createCall, rebuildRequest } from './call.js';
-import { createOperationIndex, type OperationIndex, type OperationMeta } from './operations.js';
+import { applySecurity, type AppliedCredential, type Credential, type SecuritySchemeMeta } from "./auth.js";
+import { httpErrorFor, InvalidInputError, MalformedResponseError, type CdpkitError } from "./errors.js";
+import { paginateItems, paginatePages, type Page, type PaginateOptions, type Paginator } from "./paginate.js";
+import { runBatches, type BatchOutcome, type BatchReport, type BatchRunOptions, type ItemSource } from "./batch.js";
+import { utf8Bytes } from "./json.js";
+import type { Redactor } from "./redact.js";
+import type { FetchLike, Transport } from "./fetch.js";
+import { createCall, rebuildRequest } from "./call.js";
+import { createOperationIndex, type OperationIndex, type OperationMeta } from "./operations.js";
 
 /**
  * The glue every vendor client needs between openapi-fetch and the policies: per operation, tag the
@@ -35,7 +35,12 @@ export interface OperationFetchOptions<O extends OperationMeta> {
    * never re-sent. Default: a token from a TokenSource is invalidated (exactly that token) and the
    * request replayed once; plain values are not.
    */
-  readonly onUnauthorized?: (info: { request: Request; response: Response; operation: O; applied: readonly AppliedCredential[] }) => boolean | Promise<boolean>;
+  readonly onUnauthorized?: (info: {
+    request: Request;
+    response: Response;
+    operation: O;
+    applied: readonly AppliedCredential[];
+  }) => boolean | Promise<boolean>;
 }
 
 /** The default 401 rule: drop exactly the tokens that failed, replay when a source can give new ones. */
@@ -150,7 +155,7 @@ export interface BindOperationsOptions {
   readonly finish?: (call: () => Promise<OperationResult>, method: string, path: string) => Promise<OperationResult>;
 }
 
-export const HTTP_VERBS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const;
+export const HTTP_VERBS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"] as const;
 
 type Verb = (path: string, init?: OperationInit) => Promise<OperationResult>;
 
@@ -177,7 +182,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
       throw new InvalidInputError({
         vendor,
         message: `${method} ${path}: a per-call \`fetch\` is not supported; pass \`fetch\` to ${options.factory}`,
-        issues: [{ path: 'fetch', message: `pass it to ${options.factory}` }],
+        issues: [{ path: "fetch", message: `pass it to ${options.factory}` }],
       });
     }
     const opFetch = options.fetchFor(method, path);
@@ -186,7 +191,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
       throw new InvalidInputError({
         vendor,
         message: `${method} ${path} is not an operation of the ${vendor} spec`,
-        issues: [{ path: 'path', message: `${method} ${path} is not in the spec` }],
+        issues: [{ path: "path", message: `${method} ${path} is not in the spec` }],
       });
     }
     const op = options.operationFor?.(method, path);
@@ -196,7 +201,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     const prepared: OperationInit = given === undefined || given === init ? { ...init } : given;
     prepared.fetch = opFetch;
     // Redirects are the policy fetch's to follow (withRedirects), never fetch's own.
-    prepared.redirect = 'manual';
+    prepared.redirect = "manual";
     return prepared;
   };
   const userFinish = options.finish ?? ((call) => call());
@@ -210,7 +215,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
   const bound: Record<string, unknown> = { ...raw };
   for (const verb of HTTP_VERBS) {
     const call = raw[verb] as Verb | undefined;
-    if (typeof call !== 'function') continue;
+    if (typeof call !== "function") continue;
     bound[verb] = (path: string, init?: OperationInit) =>
       attempt(() => {
         const routed = route(verb, path, init);
@@ -218,7 +223,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
       });
   }
   const request = raw.request as RequestVerb | undefined;
-  if (typeof request === 'function') {
+  if (typeof request === "function") {
     bound.request = (method: string, path: string, init?: OperationInit) => {
       const verb = String(method).toUpperCase();
       return attempt(() => {
@@ -227,14 +232,22 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
       });
     };
   }
-  for (const name of ['use', 'eject'] as const) {
+  for (const name of ["use", "eject"] as const) {
     const fn = raw[name];
-    if (typeof fn === 'function') bound[name] = fn.bind(client);
+    if (typeof fn === "function") bound[name] = fn.bind(client);
   }
   const errorFor =
     options.errorFor ??
     ((result: OperationResult, method: string) =>
-      httpErrorFor({ vendor, status: result.response.status, headers: result.response.headers, method, url: result.response.url, body: result.error, ...(redactor ? { redactor } : {}) }));
+      httpErrorFor({
+        vendor,
+        status: result.response.status,
+        headers: result.response.headers,
+        method,
+        url: result.response.url,
+        body: result.error,
+        ...(redactor ? { redactor } : {}),
+      }));
   bound.paginate = (method: string, path: string, init?: OperationInit, paging?: PaginateOptions): Paginator<unknown> => {
     const verb = String(method).toUpperCase();
     const call = bound[verb] as Verb;
@@ -244,7 +257,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
         throw new InvalidInputError({
           vendor,
           message: `${verb} ${path} does not page (the spec gives it no x-cdpkit-pagination)`,
-          issues: [{ path: 'path', message: `${verb} ${path} is not a paginated operation` }],
+          issues: [{ path: "path", message: `${verb} ${path} is not a paginated operation` }],
         });
       }
       yield* paginatePages(
@@ -270,7 +283,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
       throw new InvalidInputError({
         vendor,
         message: `${verb} ${path} takes no batch (the spec gives it no x-cdpkit-batch)`,
-        issues: [{ path: 'path', message: `${verb} ${path} is not a batch operation` }],
+        issues: [{ path: "path", message: `${verb} ${path} is not a batch operation` }],
       });
     }
     const call = bound[verb] as Verb;
@@ -309,32 +322,33 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
 
 function at(value: unknown, path: string): unknown {
   let node = value;
-  for (const key of path.split('.')) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  for (const key of path.split(".")) node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined;
   return node;
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Blob) && !ArrayBuffer.isView(value);
+  typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Blob) && !ArrayBuffer.isView(value);
 
 /** The body's outer shape and required fields, as the spec declares them, before anything is sent. */
 function checkBody(body: unknown, op: OperationMeta, method: string, path: string, vendor: string, filled: ReadonlySet<string>): void {
   const shape = op.requestBody!;
   // A string or bytes body is the caller's own serialisation: sent as given.
-  if (typeof body === 'string' || body instanceof Blob || ArrayBuffer.isView(body) || body instanceof ArrayBuffer) return;
+  if (typeof body === "string" || body instanceof Blob || ArrayBuffer.isView(body) || body instanceof ArrayBuffer) return;
   const issues: { path: string; message: string }[] = [];
-  if (shape.type === 'array') {
-    if (!Array.isArray(body)) issues.push({ path: 'body', message: 'must be an array' });
+  if (shape.type === "array") {
+    if (!Array.isArray(body)) issues.push({ path: "body", message: "must be an array" });
   } else if (!isPlainObject(body)) {
-    issues.push({ path: 'body', message: `must be an object${body === undefined ? ' (none was given)' : ''}` });
+    issues.push({ path: "body", message: `must be an object${body === undefined ? " (none was given)" : ""}` });
   } else {
     for (const field of shape.required ?? []) {
-      if (!filled.has(field) && (body[field] === undefined || body[field] === null)) issues.push({ path: `body.${field}`, message: 'is required' });
+      if (!filled.has(field) && (body[field] === undefined || body[field] === null))
+        issues.push({ path: `body.${field}`, message: "is required" });
     }
   }
   if (issues.length > 0) {
     throw new InvalidInputError({
       vendor,
-      message: `${method} ${path}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      message: `${method} ${path}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
       issues,
     });
   }
@@ -366,14 +380,14 @@ export async function checkSuccess(call: () => Promise<OperationResult>, check: 
         method,
         ...(redactor ? { redactor } : {}),
         message: `${vendor} ${method} ${path}: the response body is not valid JSON (${error.message})`,
-        vendorCode: 'malformed_response',
+        vendorCode: "malformed_response",
         cause: error,
       });
     }
     throw error;
   }
   const { response } = result;
-  if (op?.successBody === 'json' && response.ok && response.status !== 204 && method !== 'HEAD' && result.data === undefined) {
+  if (op?.successBody === "json" && response.ok && response.status !== 204 && method !== "HEAD" && result.data === undefined) {
     throw new MalformedResponseError({
       vendor,
       method,
@@ -381,7 +395,7 @@ export async function checkSuccess(call: () => Promise<OperationResult>, check: 
       url: response.url,
       ...(redactor ? { redactor } : {}),
       message: `${vendor} ${method} ${path}: HTTP ${response.status} with an empty body where the spec documents a JSON answer`,
-      vendorCode: 'malformed_response',
+      vendorCode: "malformed_response",
     });
   }
   if (op?.successType !== undefined && response.ok && result.data !== undefined && jsonType(result.data) !== op.successType) {
@@ -393,12 +407,12 @@ export async function checkSuccess(call: () => Promise<OperationResult>, check: 
       ...(redactor ? { redactor } : {}),
       body: result.data,
       message: `${vendor} ${method} ${path}: HTTP ${response.status} with a JSON ${jsonType(result.data)} where the spec documents an ${op.successType}`,
-      vendorCode: 'malformed_response',
+      vendorCode: "malformed_response",
     });
   }
   return result;
 }
 
 function jsonType(value: unknown): string {
-  return Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+  return Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
 }

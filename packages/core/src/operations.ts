@@ -3,10 +3,10 @@
  * package) and the runtime needs: which credentials an operation takes, whether it is safe to repeat,
  * which vendor rate-limit scope it counts against.
  */
-import type { Clock } from './clock.js';
-import type { RateLimitRule } from './rate-limit.js';
-import type { RetryOptions } from './retry.js';
-import type { Pagination } from './paginate.js';
+import type { Clock } from "./clock.js";
+import type { RateLimitRule } from "./rate-limit.js";
+import type { RetryOptions } from "./retry.js";
+import type { Pagination } from "./paginate.js";
 
 export interface OperationRateLimit {
   readonly scope: string;
@@ -31,12 +31,12 @@ export interface OperationMeta {
   readonly headers?: Readonly<Record<string, string>>;
   /** What a 2xx carries: `json` (then an empty or unparsable body is malformed), `stream` (a
    * non-JSON answer such as a CSV export: never buffered or size-capped). Absent: no body documented. */
-  readonly successBody?: 'json' | 'stream';
+  readonly successBody?: "json" | "stream";
   /** The outer JSON type of every documented 2xx body, when they agree: an answer of another type
    * (`[]` where an object is documented) is malformed. */
-  readonly successType?: 'object' | 'array';
+  readonly successType?: "object" | "array";
   /** The JSON request body's outer type and required top-level fields, checked before sending. */
-  readonly requestBody?: { readonly type: 'object' | 'array'; readonly required?: readonly string[] };
+  readonly requestBody?: { readonly type: "object" | "array"; readonly required?: readonly string[] };
   /** A 301/302/303 answer points at the result, fetched with GET (`x-cdpkit-follows-redirect-as-get`). */
   readonly followsAsGet?: boolean;
   /** How the operation pages (`x-cdpkit-pagination`), for `paginate`. */
@@ -70,10 +70,7 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-export function createOperationIndex<O extends OperationMeta>(
-  operations: readonly O[],
-  baseUrl: string,
-): OperationIndex<O> {
+export function createOperationIndex<O extends OperationMeta>(operations: readonly O[], baseUrl: string): OperationIndex<O> {
   // The base URL may carry a path prefix (a proxy, an on-premise mount): strip it before matching.
   const basePath = new URL(baseUrl).pathname.replace(/\/+$/, "");
   const exact = new Map<string, O>();
@@ -82,10 +79,7 @@ export function createOperationIndex<O extends OperationMeta>(
     const method = op.method.toUpperCase();
     if (TEMPLATE.test(op.path)) {
       TEMPLATE.lastIndex = 0;
-      const source = op.path
-        .split(TEMPLATE)
-        .map(escapeRegExp)
-        .join("[^/]+");
+      const source = op.path.split(TEMPLATE).map(escapeRegExp).join("[^/]+");
       templated.push({ method, pattern: new RegExp(`^${source}$`), op });
     } else {
       exact.set(`${method} ${op.path}`, op);

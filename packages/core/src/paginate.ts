@@ -1,5 +1,5 @@
-import { VendorError } from './errors.js';
-import type { OperationResult } from './operation-client.js';
+import { VendorError } from "./errors.js";
+import type { OperationResult } from "./operation-client.js";
 
 /**
  * How a list operation pages, from the spec's `x-cdpkit-pagination` (codegen copies it into the
@@ -9,19 +9,19 @@ import type { OperationResult } from './operation-client.js';
 export type Pagination =
   | (PaginationBase & {
       /** A cursor from the previous answer (Altcraft `from_id` / `next_from_id`). */
-      readonly style: 'cursor';
+      readonly style: "cursor";
       readonly cursorParam: string;
       /** Field of the answer with the next cursor; absent, null or "" ends the walk. */
       readonly nextCursor: string;
     })
   | (PaginationBase & {
       /** Item offset: the next page starts after the items received so far. */
-      readonly style: 'offset';
+      readonly style: "offset";
       readonly offsetParam: string;
     })
   | (PaginationBase & {
       /** Page number. */
-      readonly style: 'page';
+      readonly style: "page";
       readonly pageParam: string;
       /** Number of the first page. Default 1. */
       readonly firstPage?: number;
@@ -29,7 +29,7 @@ export type Pagination =
 
 interface PaginationBase {
   /** Where the paging parameters go. */
-  readonly in: 'query' | 'body';
+  readonly in: "query" | "body";
   /** The page-size parameter, if the operation has one. */
   readonly limitParam?: string;
   /** Dot path of the items in the answer (e.g. `data`). */
@@ -53,8 +53,8 @@ export interface Page<Item> {
 
 function at(value: unknown, path: string): unknown {
   let node = value;
-  for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
+  for (const key of path.split(".")) {
+    if (node === null || typeof node !== "object") return undefined;
     node = (node as Record<string, unknown>)[key];
   }
   return node;
@@ -63,12 +63,12 @@ function at(value: unknown, path: string): unknown {
 type Init = Record<string, unknown> & { params?: { query?: Record<string, unknown> }; body?: unknown };
 
 function withParams(init: Init, pagination: Pagination, values: Record<string, unknown>): Init {
-  if (pagination.in === 'query') {
+  if (pagination.in === "query") {
     const params = init.params ?? {};
     return { ...init, params: { ...params, query: { ...params.query, ...values } } };
   }
   const body = init.body;
-  return { ...init, body: { ...(body !== null && typeof body === 'object' ? body : {}), ...values } };
+  return { ...init, body: { ...(body !== null && typeof body === "object" ? body : {}), ...values } };
 }
 
 /**
@@ -89,8 +89,8 @@ export async function* paginatePages<Item>(
   const limit = pagination.limitParam === undefined ? undefined : readParam(init, pagination, pagination.limitParam);
   let request = init;
   let seen = 0;
-  let page = pagination.style === 'page' ? Number(readParam(init, pagination, pagination.pageParam) ?? pagination.firstPage ?? 1) : 0;
-  let offset = pagination.style === 'offset' ? Number(readParam(init, pagination, pagination.offsetParam) ?? 0) : 0;
+  let page = pagination.style === "page" ? Number(readParam(init, pagination, pagination.pageParam) ?? pagination.firstPage ?? 1) : 0;
+  let offset = pagination.style === "offset" ? Number(readParam(init, pagination, pagination.offsetParam) ?? 0) : 0;
   let cursor: unknown;
   for (let pages = 1; ; pages++) {
     const result = await call(request);
@@ -100,7 +100,7 @@ export async function* paginatePages<Item>(
       throw new VendorError({
         vendor: context.vendor,
         message: `${context.operation}: the answer's \`${pagination.items}\` is not a list of items`,
-        vendorCode: 'malformed_response',
+        vendorCode: "malformed_response",
       });
     }
     const items = (raw ?? []) as Item[];
@@ -109,14 +109,14 @@ export async function* paginatePages<Item>(
     if (pages >= maxPages) return;
     seen += items.length;
     const total = pagination.total === undefined ? undefined : Number(at(result.data, pagination.total));
-    if (pagination.style === 'cursor') {
+    if (pagination.style === "cursor") {
       const next = at(result.data, pagination.nextCursor);
-      if (next === undefined || next === null || next === '' || items.length === 0) return;
+      if (next === undefined || next === null || next === "" || items.length === 0) return;
       if (next === cursor) {
         throw new VendorError({
           vendor: context.vendor,
           message: `${context.operation}: the cursor \`${pagination.nextCursor}\` did not move (${String(next)}); stopped instead of asking for the same page again`,
-          vendorCode: 'pagination_stuck',
+          vendorCode: "pagination_stuck",
         });
       }
       cursor = next;
@@ -126,7 +126,7 @@ export async function* paginatePages<Item>(
     if (items.length === 0) return;
     if (limit !== undefined && items.length < Number(limit)) return;
     if (total !== undefined && Number.isFinite(total) && seen >= total) return;
-    if (pagination.style === 'offset') {
+    if (pagination.style === "offset") {
       offset += items.length;
       request = withParams(request, pagination, { [pagination.offsetParam]: offset });
     } else {
@@ -137,7 +137,7 @@ export async function* paginatePages<Item>(
 }
 
 function readParam(init: Init, pagination: Pagination, name: string): unknown {
-  return pagination.in === 'query' ? init.params?.query?.[name] : (init.body as Record<string, unknown> | undefined)?.[name];
+  return pagination.in === "query" ? init.params?.query?.[name] : (init.body as Record<string, unknown> | undefined)?.[name];
 }
 
 /** The items of every page, one by one. */
@@ -149,4 +149,3 @@ export async function* paginateItems<Item>(pages: AsyncIterable<Page<Item>>): As
 export interface Paginator<Item> extends AsyncIterable<Item> {
   pages(): AsyncIterable<Page<Item>>;
 }
-

@@ -1,14 +1,14 @@
-import type { Clock } from './clock.js';
-import { toNetworkError, isNetworkError } from './errors.js';
-import { composeFetch, type FetchImplementation, type FetchLayer, type Transport } from './fetch.js';
-import { redactingLogger, type Logger } from './logger.js';
-import { withRateLimit, type RateLimitOptions } from './rate-limit.js';
-import { Redactor } from './redact.js';
-import { defaultIsSafeToRetry, withRetry, type RetryOptions } from './retry.js';
-import { attemptDeadline, totalDeadline } from './timeout.js';
-import { withRedirects } from './redirect.js';
-import type { OnRateLimit } from './rate-limit.js';
-import { createCall, type Call } from './call.js';
+import type { Clock } from "./clock.js";
+import { toNetworkError, isNetworkError } from "./errors.js";
+import { composeFetch, type FetchImplementation, type FetchLayer, type Transport } from "./fetch.js";
+import { redactingLogger, type Logger } from "./logger.js";
+import { withRateLimit, type RateLimitOptions } from "./rate-limit.js";
+import { Redactor } from "./redact.js";
+import { defaultIsSafeToRetry, withRetry, type RetryOptions } from "./retry.js";
+import { attemptDeadline, totalDeadline } from "./timeout.js";
+import { withRedirects } from "./redirect.js";
+import type { OnRateLimit } from "./rate-limit.js";
+import { createCall, type Call } from "./call.js";
 
 export interface PolicyOptions {
   /** Named in errors and logs. */
@@ -45,7 +45,7 @@ export interface PolicyOptions {
 /** The facts of an operation the policies read (a subset of OperationMeta). */
 export interface PolicyOperationFacts {
   /** `stream`: the success answer is a stream (a CSV export): never buffered, never size-capped. */
-  readonly successBody?: 'json' | 'stream';
+  readonly successBody?: "json" | "stream";
   /** A 301/302/303 answer to this non-GET request points at its result (e.g. `curl -L` exports). */
   readonly followsAsGet?: boolean;
 }
@@ -69,11 +69,16 @@ export function createPolicyFetch(options: PolicyOptions): Transport {
   // this runtime's Request objects. The replayable body goes as bytes, so the Request's own body stream
   // stays unread and the same object can be sent again; redirects are left to withRedirects.
   const base: Transport = (request, call = createCall(request)) => {
-    const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers: request.headers, signal: call.signal, redirect: 'manual' };
+    const init: RequestInit & { duplex?: "half" } = {
+      method: request.method,
+      headers: request.headers,
+      signal: call.signal,
+      redirect: "manual",
+    };
     if (call.body !== undefined) init.body = call.body;
     else if (request.body !== null) {
       init.body = request.body;
-      init.duplex = 'half';
+      init.duplex = "half";
     }
     return (userFetch ?? globalThis.fetch)(request.url, init);
   };
@@ -93,9 +98,9 @@ export function createPolicyFetch(options: PolicyOptions): Transport {
         vendor,
         redactor,
         ...(options.onRateLimit ? { onRateLimit: options.onRateLimit } : {}),
-        bufferResponse: (request, call) => facts(request, call)?.successBody !== 'stream',
+        bufferResponse: (request, call) => facts(request, call)?.successBody !== "stream",
         ...retry,
-        ...(retry.clock ?? options.clock ? { clock: retry.clock ?? options.clock } : {}),
+        ...((retry.clock ?? options.clock) ? { clock: retry.clock ?? options.clock } : {}),
         onRetry: (info) => {
           log.warn(`${vendor}: retrying ${info.method} ${info.url} in ${Math.round(info.delayMs)} ms (${info.reason})`, {
             ...info,
@@ -115,7 +120,7 @@ export function createPolicyFetch(options: PolicyOptions): Transport {
         redactor,
         ...(options.onRateLimit ? { onRateLimit: options.onRateLimit } : {}),
         ...rateLimit,
-        ...(rateLimit.clock ?? options.clock ? { clock: rateLimit.clock ?? options.clock } : {}),
+        ...((rateLimit.clock ?? options.clock) ? { clock: rateLimit.clock ?? options.clock } : {}),
         onWait: (info) => {
           log.debug(`${vendor}: rate limit "${info.key}", waiting ${Math.round(info.waitMs)} ms`, { ...info });
           userOnWait?.(info);
@@ -127,7 +132,13 @@ export function createPolicyFetch(options: PolicyOptions): Transport {
   const timeoutMs = options.timeoutMs ?? 30_000;
   // One timer per attempt, for the earlier of the attempt's and the total deadline; the body guard
   // (typed read failures, size caps) on every response, deadline or not.
-  layers.push(attemptDeadline(timeoutMs, { vendor, redactor, ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}) }));
+  layers.push(
+    attemptDeadline(timeoutMs, {
+      vendor,
+      redactor,
+      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+    }),
+  );
   layers.push(
     withRedirects({
       vendor,
@@ -146,14 +157,15 @@ export function createPolicyFetch(options: PolicyOptions): Transport {
  * one error type whatever fetch implementation runs underneath. Aborts pass through as is.
  */
 export function withNetworkErrors(context: { vendor?: string; redactor?: Redactor } = {}): FetchLayer {
-  return (next) => async (request, call = createCall(request)) => {
-    try {
-      return await next(request, call);
-    } catch (err) {
-      if (call.signal.aborted || !isNetworkError(err)) throw err;
-      throw toNetworkError(err, { ...context, request });
-    }
-  };
+  return (next) =>
+    async (request, call = createCall(request)) => {
+      try {
+        return await next(request, call);
+      } catch (err) {
+        if (call.signal.aborted || !isNetworkError(err)) throw err;
+        throw toNetworkError(err, { ...context, request });
+      }
+    };
 }
 
 /**
@@ -181,12 +193,24 @@ export interface ClientBaseOptions {
   clock?: Clock;
 }
 
-type SharedPolicyOptions = Pick<PolicyOptions, 'fetch' | 'timeoutMs' | 'totalTimeoutMs' | 'maxResponseBytes' | 'maxRedirects' | 'onRateLimit' | 'logger' | 'clock'>;
+type SharedPolicyOptions = Pick<
+  PolicyOptions,
+  "fetch" | "timeoutMs" | "totalTimeoutMs" | "maxResponseBytes" | "maxRedirects" | "onRateLimit" | "logger" | "clock"
+>;
 
 /** The part of a client's options that goes to createPolicyFetch unchanged. */
 export function sharedPolicyOptions(options: ClientBaseOptions): SharedPolicyOptions {
   const out: SharedPolicyOptions = {};
-  for (const key of ['fetch', 'timeoutMs', 'totalTimeoutMs', 'maxResponseBytes', 'maxRedirects', 'onRateLimit', 'logger', 'clock'] as const) {
+  for (const key of [
+    "fetch",
+    "timeoutMs",
+    "totalTimeoutMs",
+    "maxResponseBytes",
+    "maxRedirects",
+    "onRateLimit",
+    "logger",
+    "clock",
+  ] as const) {
     if (options[key] !== undefined) (out as Record<string, unknown>)[key] = options[key];
   }
   return out;

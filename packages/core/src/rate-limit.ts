@@ -1,11 +1,11 @@
-import { systemClock, type Clock } from './clock.js';
-import { createCall, type Call } from './call.js';
-import { timeoutErrorFor } from './timeout.js';
-import { InvalidInputError, RateLimitError } from './errors.js';
-import type { FetchLayer } from './fetch.js';
-import { parseRateLimitHeaders, parseRetryAfter } from './headers.js';
-import { defaultRedactor, type Redactor } from './redact.js';
-import { Semaphore } from './semaphore.js';
+import { systemClock, type Clock } from "./clock.js";
+import { createCall, type Call } from "./call.js";
+import { timeoutErrorFor } from "./timeout.js";
+import { InvalidInputError, RateLimitError } from "./errors.js";
+import type { FetchLayer } from "./fetch.js";
+import { parseRateLimitHeaders, parseRetryAfter } from "./headers.js";
+import { defaultRedactor, type Redactor } from "./redact.js";
+import { Semaphore } from "./semaphore.js";
 
 export interface RateLimitRule {
   /** Requests allowed per interval (also the burst size). */
@@ -158,7 +158,7 @@ export interface RateLimitWaitInfo {
 /** Handed to `onRateLimit` before any wait the budget imposes. */
 export interface RateLimitEvent {
   /** `client`: our own limiter has no token yet; `server`: the server answered 429. */
-  source: 'client' | 'server';
+  source: "client" | "server";
   /** The bucket (client) or undefined (a server 429 on an unlimited operation). */
   key?: string;
   /** How long the wait would be. */
@@ -206,7 +206,7 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
   const store = options.store ?? new MemoryRateLimitStore();
   const clock = options.clock ?? systemClock;
   const maxWaitMs = options.maxWaitMs ?? 60_000;
-  const prefix = options.keyPrefix ?? '';
+  const prefix = options.keyPrefix ?? "";
   const redactor = options.redactor ?? defaultRedactor;
   // Per key, in this process: FIFO order for token waits (one waiter polls the store at a
   // time, no thundering herd) and the concurrency slots.
@@ -231,16 +231,24 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
       let result = await store.take(key, rule, clock.now());
       while (!result.granted) {
         const decision = options.onRateLimit
-          ? await options.onRateLimit({ source: 'client', key, waitMs: result.waitMs, method: request.method, url: redactor.redactUrl(request.url), attempt: ++waits })
+          ? await options.onRateLimit({
+              source: "client",
+              key,
+              waitMs: result.waitMs,
+              method: request.method,
+              url: redactor.redactUrl(request.url),
+              attempt: ++waits,
+            })
           : undefined;
         const overMax = decision === false || (decision !== true && waited + result.waitMs > maxWaitMs);
         if (overMax || pastDeadline(call, result.waitMs)) {
           const now = clock.now();
-          const bound = decision === false ? 'declined by onRateLimit' : overMax ? `over maxWaitMs ${maxWaitMs}` : 'after the total timeout';
+          const bound =
+            decision === false ? "declined by onRateLimit" : overMax ? `over maxWaitMs ${maxWaitMs}` : "after the total timeout";
           throw new RateLimitError({
             status: 429,
-            message: `${options.vendor ? `${options.vendor} ` : ''}client-side rate limit for "${key}": next request allowed in ${Math.ceil(result.waitMs)} ms, ${bound}`,
-            vendorCode: 'client_rate_limit',
+            message: `${options.vendor ? `${options.vendor} ` : ""}client-side rate limit for "${key}": next request allowed in ${Math.ceil(result.waitMs)} ms, ${bound}`,
+            vendorCode: "client_rate_limit",
             retryAfterMs: result.waitMs,
             resetAt: now + result.waitMs,
             method: request.method,
@@ -266,37 +274,38 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     return {
       ms: deadline.at - Date.now(),
       error: () =>
-        timeoutErrorFor(request, deadline.ms, 'total', {
+        timeoutErrorFor(request, deadline.ms, "total", {
           redactor,
           ...(options.vendor === undefined ? {} : { vendor: options.vendor }),
         }),
     };
   };
 
-  return (next) => async (request, call = createCall(request)) => {
-    const scope = options.scopeFor(request, call);
-    if (scope === undefined) return next(request, call);
-    const rule = options.rules[scope];
-    if (!rule) {
-      throw new InvalidInputError({
-        issues: [{ path: 'rateLimit.rules', message: `no rule for scope "${scope}"` }],
-        redactor,
-      });
-    }
-    const key = prefix + scope;
-    const releaseSlot =
-      rule.maxConcurrent !== undefined
-        ? await semaphore(slots, key, rule.maxConcurrent).acquire(call.signal, deadlineWait(request, call))
-        : undefined;
-    try {
-      await acquireToken(key, rule, request, call);
-      const response = await next(request, call);
-      await observe(key, response);
-      return response;
-    } finally {
-      releaseSlot?.();
-    }
-  };
+  return (next) =>
+    async (request, call = createCall(request)) => {
+      const scope = options.scopeFor(request, call);
+      if (scope === undefined) return next(request, call);
+      const rule = options.rules[scope];
+      if (!rule) {
+        throw new InvalidInputError({
+          issues: [{ path: "rateLimit.rules", message: `no rule for scope "${scope}"` }],
+          redactor,
+        });
+      }
+      const key = prefix + scope;
+      const releaseSlot =
+        rule.maxConcurrent !== undefined
+          ? await semaphore(slots, key, rule.maxConcurrent).acquire(call.signal, deadlineWait(request, call))
+          : undefined;
+      try {
+        await acquireToken(key, rule, request, call);
+        const response = await next(request, call);
+        await observe(key, response);
+        return response;
+      } finally {
+        releaseSlot?.();
+      }
+    };
 
   async function observe(key: string, response: Response): Promise<void> {
     const now = clock.now();

@@ -7,7 +7,7 @@
  * Secrets are kept in a private field so that inspecting a Redactor never prints them.
  */
 
-export const REDACTED = '[REDACTED]';
+export const REDACTED = "[REDACTED]";
 
 /** Shortest value scrubbed by value (see #secretValues). */
 const MIN_SECRET_CHARS = 4;
@@ -16,19 +16,19 @@ const MIN_SECRET_CHARS = 4;
 const MAX_VALUE = 8192;
 
 export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
-  'authorization',
-  'proxy-authorization',
-  'access_token',
-  'token',
-  'api_key',
-  'apikey',
-  'x-api-key',
-  'password',
-  'secret',
-  'client_secret',
-  'refresh_token',
-  'cookie',
-  'set-cookie',
+  "authorization",
+  "proxy-authorization",
+  "access_token",
+  "token",
+  "api_key",
+  "apikey",
+  "x-api-key",
+  "password",
+  "secret",
+  "client_secret",
+  "refresh_token",
+  "cookie",
+  "set-cookie",
 ];
 
 export interface RedactorOptions {
@@ -42,11 +42,11 @@ export interface RedactorOptions {
 
 /** `accessToken`, `access-token`, `ACCESS_TOKEN` -> `accesstoken`. */
 function normalizeKey(key: string): string {
-  return key.toLowerCase().replace(/[-_]/g, '');
+  return key.toLowerCase().replace(/[-_]/g, "");
 }
 
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 export class Redactor {
@@ -62,18 +62,13 @@ export class Redactor {
     // `access-token`, `accessToken`, any case).
     const keyPattern = [...keys]
       .sort((a, b) => b.length - a.length)
-      .map((k) =>
-        k
-          .split(/[-_]/)
-          .map(escapeRegExp)
-          .join('[-_]?'),
-      )
-      .join('|');
+      .map((k) => k.split(/[-_]/).map(escapeRegExp).join("[-_]?"))
+      .join("|");
     this.#patterns = keyPattern
       ? {
-          json: new RegExp(`("(?:${keyPattern})"[ \\t]*:[ \\t]*)("(?:[^"\\\\\\n]|\\\\.){0,${MAX_VALUE}}"|[^,}\\]\\s]+)`, 'gi'),
-          query: new RegExp(`(^|[?&;\\s"'(,])((?:${keyPattern})=)([^&#\\s"',;)]+)`, 'gi'),
-          header: new RegExp(`(^|\\n)([ \\t]*(?:${keyPattern})[ \\t]*:[ \\t]*)(?!"|\\[REDACTED\\])([^\\n]+)`, 'gi'),
+          json: new RegExp(`("(?:${keyPattern})"[ \\t]*:[ \\t]*)("(?:[^"\\\\\\n]|\\\\.){0,${MAX_VALUE}}"|[^,}\\]\\s]+)`, "gi"),
+          query: new RegExp(`(^|[?&;\\s"'(,])((?:${keyPattern})=)([^&#\\s"',;)]+)`, "gi"),
+          header: new RegExp(`(^|\\n)([ \\t]*(?:${keyPattern})[ \\t]*:[ \\t]*)(?!"|\\[REDACTED\\])([^\\n]+)`, "gi"),
         }
       : undefined;
   }
@@ -85,14 +80,14 @@ export class Redactor {
 
   /** The secret values plus the forms they take inside URLs, longest first. */
   #secretValues(): string[] {
-    const source = typeof this.#secrets === 'function' ? this.#secrets() : this.#secrets;
+    const source = typeof this.#secrets === "function" ? this.#secrets() : this.#secrets;
     if (!source) return [];
     const values = new Set<string>();
     for (const secret of source) {
       // A secret of a few characters cannot be scrubbed by value without mangling every text it
       // occurs in (a token "t" would replace every t); real credentials are far longer, and the
       // name-based net still covers short values under sensitive keys.
-      if (typeof secret !== 'string' || secret.length < MIN_SECRET_CHARS) continue;
+      if (typeof secret !== "string" || secret.length < MIN_SECRET_CHARS) continue;
       values.add(secret);
       const encoded = encodeURIComponent(secret);
       if (encoded !== secret) values.add(encoded);
@@ -117,7 +112,7 @@ export class Redactor {
    * (100,000 newlines, an unterminated JSON string) costs one pass, not one pass per line.
    */
   redactText(text: string): string {
-    if (typeof text !== 'string' || text.length === 0) return text;
+    if (typeof text !== "string" || text.length === 0) return text;
     let out = this.#scrubSecrets(text);
     // Auth schemes are matched in their usual spellings only, so prose like "token is" survives.
     out = out.replace(/\b(Bearer|bearer|BEARER|Basic|basic|BASIC|Token)[ \t]+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`);
@@ -144,30 +139,30 @@ export class Redactor {
    * percent-encoded into noise.
    */
   redactUrl(url: string): string {
-    if (typeof url !== 'string' || url.length === 0) return url;
+    if (typeof url !== "string" || url.length === 0) return url;
     let out = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#\s]+@/i, `$1${REDACTED}@`);
-    const hashAt = out.indexOf('#');
-    const hash = hashAt >= 0 ? out.slice(hashAt) : '';
+    const hashAt = out.indexOf("#");
+    const hash = hashAt >= 0 ? out.slice(hashAt) : "";
     const beforeHash = hashAt >= 0 ? out.slice(0, hashAt) : out;
-    const queryAt = beforeHash.indexOf('?');
+    const queryAt = beforeHash.indexOf("?");
     if (queryAt >= 0) {
       const query = beforeHash
         .slice(queryAt + 1)
-        .split('&')
+        .split("&")
         .map((pair) => {
-          const eq = pair.indexOf('=');
+          const eq = pair.indexOf("=");
           const rawName = eq >= 0 ? pair.slice(0, eq) : pair;
           let name = rawName;
           try {
-            name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+            name = decodeURIComponent(rawName.replace(/\+/g, " "));
           } catch {
             // keep the raw name: a malformed escape must not hide a sensitive key
           }
           // `filter[token]` style names count as sensitive too
-          const bare = name.replace(/\[\]$/, '').replace(/^.*\[([^\]]*)\]$/, '$1');
+          const bare = name.replace(/\[\]$/, "").replace(/^.*\[([^\]]*)\]$/, "$1");
           return eq >= 0 && (this.isSensitiveKey(name) || this.isSensitiveKey(bare)) ? `${rawName}=${REDACTED}` : pair;
         })
-        .join('&');
+        .join("&");
       out = `${beforeHash.slice(0, queryAt)}?${query}${hash}`;
     }
     return this.#scrubSecrets(out);
@@ -176,8 +171,7 @@ export class Redactor {
   /** A plain record with sensitive header values replaced; other values text-scrubbed. */
   redactHeaders(headers: Headers | Record<string, string>): Record<string, string> {
     const out: Record<string, string> = {};
-    const entries: Iterable<[string, string]> =
-      headers instanceof Headers ? headers.entries() : Object.entries(headers);
+    const entries: Iterable<[string, string]> = headers instanceof Headers ? headers.entries() : Object.entries(headers);
     for (const [name, value] of entries) {
       out[name] = this.isSensitiveKey(name) ? REDACTED : this.redactText(String(value));
     }
@@ -193,8 +187,8 @@ export class Redactor {
   }
 
   #redact(value: unknown, seen: WeakMap<object, unknown>): unknown {
-    if (typeof value === 'string') return this.redactText(value);
-    if (value === null || typeof value !== 'object') return value;
+    if (typeof value === "string") return this.redactText(value);
+    if (value === null || typeof value !== "object") return value;
     const known = seen.get(value);
     if (known !== undefined) return known;
     if (value instanceof Headers) return this.redactHeaders(value);
@@ -211,7 +205,7 @@ export class Redactor {
       const out = new Map<unknown, unknown>();
       seen.set(value, out);
       for (const [k, v] of value) {
-        out.set(k, typeof k === 'string' && this.isSensitiveKey(k) ? REDACTED : this.#redact(v, seen));
+        out.set(k, typeof k === "string" && this.isSensitiveKey(k) ? REDACTED : this.#redact(v, seen));
       }
       return out;
     }

@@ -1,12 +1,12 @@
-import { systemClock, type Clock } from './clock.js';
-import { createCall, type Call } from './call.js';
-import { timeoutErrorFor } from './timeout.js';
-import { isConnectFailure, isNetworkError, NetworkError, TimeoutError, toNetworkError } from './errors.js';
-import { preloadBody } from './body.js';
-import type { OnRateLimit } from './rate-limit.js';
-import type { FetchLayer } from './fetch.js';
-import { parseRateLimitHeaders, parseRetryAfter } from './headers.js';
-import { defaultRedactor, type Redactor } from './redact.js';
+import { systemClock, type Clock } from "./clock.js";
+import { createCall, type Call } from "./call.js";
+import { timeoutErrorFor } from "./timeout.js";
+import { isConnectFailure, isNetworkError, NetworkError, TimeoutError, toNetworkError } from "./errors.js";
+import { preloadBody } from "./body.js";
+import type { OnRateLimit } from "./rate-limit.js";
+import type { FetchLayer } from "./fetch.js";
+import { parseRateLimitHeaders, parseRetryAfter } from "./headers.js";
+import { defaultRedactor, type Redactor } from "./redact.js";
 
 export interface RetryInfo {
   /** The attempt that just failed (1 = the first try). */
@@ -51,11 +51,11 @@ export interface RetryOptions {
   bufferResponse?: (request: Request, call: Call) => boolean;
 }
 
-const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 
 /** Methods HTTP defines as idempotent, or a POST the server can deduplicate by its key (when the call does not say). */
 export function defaultIsSafeToRetry(request: Request): boolean {
-  return IDEMPOTENT_METHODS.has(request.method.toUpperCase()) || request.headers.has('idempotency-key');
+  return IDEMPOTENT_METHODS.has(request.method.toUpperCase()) || request.headers.has("idempotency-key");
 }
 
 export const DEFAULT_RETRY_STATUSES: readonly number[] = [408, 425, 429, 500, 502, 503, 504];
@@ -113,7 +113,7 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
           const decision =
             response.status === 429 && options.onRateLimit
               ? await options.onRateLimit({
-                  source: 'server',
+                  source: "server",
                   waitMs: serverWait ?? backoff(attempt),
                   method: request.method,
                   url: redactor.redactUrl(request.url),
@@ -135,16 +135,16 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
         } catch (err) {
           if (signal.aborted) throw signal.reason;
           const network = isNetworkError(err);
-          const attemptTimeout = err instanceof TimeoutError && err.scope === 'request';
+          const attemptTimeout = err instanceof TimeoutError && err.scope === "request";
           if (!network && !attemptTimeout) throw err;
           const final = network ? toNetworkError(err, retryErrorContext(request, options, redactor)) : err;
           if (last) throw final;
           // Unsafe: only a connection never made is worth another try.
-          if (!safe && !(final instanceof NetworkError && final.phase === 'connect') && !isConnectFailure(err)) throw final;
+          if (!safe && !(final instanceof NetworkError && final.phase === "connect") && !isConnectFailure(err)) throw final;
           delay = backoff(attempt);
           if (waited + delay > maxTotalWaitMs) throw final;
           if (pastDeadline(call, delay)) throw totalTimeout(request, call, options, redactor, final);
-          reason = network ? `network error: ${(final as Error).message}` : 'request timeout';
+          reason = network ? `network error: ${(final as Error).message}` : "request timeout";
         }
         options.onRetry?.({
           attempt,
@@ -170,7 +170,7 @@ function totalTimeout(request: Request, call: Call, options: RetryOptions, redac
   return timeoutErrorFor(
     request,
     deadline?.ms ?? 0,
-    'total',
+    "total",
     options.vendor === undefined ? { redactor } : { redactor, vendor: options.vendor },
     cause,
   );

@@ -29,7 +29,7 @@ export class Semaphore {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const entry = {
         grant: () => {
-          signal?.removeEventListener('abort', onAbort);
+          signal?.removeEventListener("abort", onAbort);
           if (timer !== undefined) clearTimeout(timer);
           resolve(this.#releaser());
         },
@@ -38,12 +38,12 @@ export class Semaphore {
       const leave = (reason: unknown): void => {
         const i = this.#queue.indexOf(entry);
         if (i >= 0) this.#queue.splice(i, 1);
-        signal?.removeEventListener('abort', onAbort);
+        signal?.removeEventListener("abort", onAbort);
         if (timer !== undefined) clearTimeout(timer);
         reject(reason);
       };
       const onAbort = (): void => leave(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener("abort", onAbort, { once: true });
       if (timeout !== undefined) timer = setTimeout(() => leave(timeout.error()), timeout.ms);
       this.#queue.push(entry);
     });

@@ -1,8 +1,8 @@
-import { TimeoutError } from './errors.js';
-import { createCall, rebuildRequest, type Call } from './call.js';
-import type { FetchLayer, Transport } from './fetch.js';
-import type { Redactor } from './redact.js';
-import { bodyErrorExplainer, DEFAULT_MAX_RESPONSE_BYTES, guardBody } from './body.js';
+import { TimeoutError } from "./errors.js";
+import { createCall, rebuildRequest, type Call } from "./call.js";
+import type { FetchLayer, Transport } from "./fetch.js";
+import type { Redactor } from "./redact.js";
+import { bodyErrorExplainer, DEFAULT_MAX_RESPONSE_BYTES, guardBody } from "./body.js";
 
 export interface TimeoutOptions {
   /** One attempt: waiting for headers AND reading the body. Put this layer inside retry. */
@@ -23,10 +23,10 @@ export interface TimeoutOptions {
 export function withTimeout(options: TimeoutOptions): FetchLayer {
   const layers: FetchLayer[] = [];
   if (options.totalTimeoutMs !== undefined && options.totalTimeoutMs > 0) {
-    layers.push(deadline(options.totalTimeoutMs, 'total', options));
+    layers.push(deadline(options.totalTimeoutMs, "total", options));
   }
   if (options.requestTimeoutMs !== undefined && options.requestTimeoutMs > 0) {
-    layers.push(deadline(options.requestTimeoutMs, 'request', options));
+    layers.push(deadline(options.requestTimeoutMs, "request", options));
   }
   return (next) => layers.reduceRight<Transport>((inner, layer) => layer(inner), next);
 }
@@ -35,8 +35,8 @@ export function withTimeout(options: TimeoutOptions): FetchLayer {
 export function timeoutErrorFor(
   request: Request,
   ms: number,
-  scope: 'request' | 'total',
-  options: Pick<TimeoutOptions, 'vendor' | 'redactor'>,
+  scope: "request" | "total",
+  options: Pick<TimeoutOptions, "vendor" | "redactor">,
   cause?: unknown,
 ): TimeoutError {
   const init: ConstructorParameters<typeof TimeoutError>[0] = { timeoutMs: ms, scope, method: request.method, url: request.url };
@@ -50,8 +50,10 @@ export function timeoutErrorFor(
  * A layer with its own deadline, usable over any fetch: one controller and one timer per call; the
  * signal goes into a new Request, and a fetch that ignores it still cannot outlive the deadline.
  */
-export function deadline(ms: number, scope: 'request' | 'total', options: TimeoutOptions): FetchLayer {
-  return (next) => (request, call = createCall(request)) => runWithin(next, request, call, ms, scope, ms, options, true);
+export function deadline(ms: number, scope: "request" | "total", options: TimeoutOptions): FetchLayer {
+  return (next) =>
+    (request, call = createCall(request)) =>
+      runWithin(next, request, call, ms, scope, ms, options, true);
 }
 
 /**
@@ -61,11 +63,12 @@ export function deadline(ms: number, scope: 'request' | 'total', options: Timeou
  * call cost ~10% of loopback throughput.
  */
 export function totalDeadline(ms: number): FetchLayer {
-  return (next) => (request, call = createCall(request)) => {
-    const at = Date.now() + ms;
-    if (call.deadline === undefined || call.deadline.at > at) call.deadline = { at, ms };
-    return next(request, call);
-  };
+  return (next) =>
+    (request, call = createCall(request)) => {
+      const at = Date.now() + ms;
+      if (call.deadline === undefined || call.deadline.at > at) call.deadline = { at, ms };
+      return next(request, call);
+    };
 }
 
 export interface AttemptOptions extends TimeoutOptions {
@@ -79,16 +82,19 @@ export interface AttemptOptions extends TimeoutOptions {
  * attempt's signal goes to the transport as `call.signal`.
  */
 export function attemptDeadline(requestMs: number, options: AttemptOptions): FetchLayer {
-  return (next) => (request, call = createCall(request)) => {
-    const total = call.deadline;
-    if (total === undefined) {
-      return requestMs > 0 ? runWithin(next, request, call, requestMs, 'request', requestMs, options, false) : runUnbounded(next, request, call, options);
-    }
-    const left = total.at - Date.now();
-    if (left <= 0) return Promise.reject(timeoutErrorFor(request, total.ms, 'total', options));
-    if (requestMs > 0 && requestMs <= left) return runWithin(next, request, call, requestMs, 'request', requestMs, options, false);
-    return runWithin(next, request, call, left, 'total', total.ms, options, false);
-  };
+  return (next) =>
+    (request, call = createCall(request)) => {
+      const total = call.deadline;
+      if (total === undefined) {
+        return requestMs > 0
+          ? runWithin(next, request, call, requestMs, "request", requestMs, options, false)
+          : runUnbounded(next, request, call, options);
+      }
+      const left = total.at - Date.now();
+      if (left <= 0) return Promise.reject(timeoutErrorFor(request, total.ms, "total", options));
+      if (requestMs > 0 && requestMs <= left) return runWithin(next, request, call, requestMs, "request", requestMs, options, false);
+      return runWithin(next, request, call, left, "total", total.ms, options, false);
+    };
 }
 
 async function runWithin(
@@ -96,7 +102,7 @@ async function runWithin(
   request: Request,
   call: Call,
   ms: number,
-  scope: 'request' | 'total',
+  scope: "request" | "total",
   reportMs: number,
   options: AttemptOptions,
   /** Standalone over any fetch: the signal goes into a new Request, and the fetch is raced. */
@@ -113,7 +119,7 @@ async function runWithin(
   let settled = false;
 
   const onCallerAbort = (): void => controller.abort(caller.reason);
-  caller.addEventListener('abort', onCallerAbort, { once: true });
+  caller.addEventListener("abort", onCallerAbort, { once: true });
   const timer = setTimeout(() => {
     timedOut = timeoutErrorFor(request, reportMs, scope, options);
     controller.abort(timedOut);
@@ -122,7 +128,7 @@ async function runWithin(
     if (settled) return;
     settled = true;
     clearTimeout(timer);
-    caller.removeEventListener('abort', onCallerAbort);
+    caller.removeEventListener("abort", onCallerAbort);
   };
   const explain = bodyErrorExplainer(request, caller, () => timedOut, options);
 
@@ -133,7 +139,7 @@ async function runWithin(
   try {
     if (standalone) {
       const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+        controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
       });
       aborted.catch(() => {});
       response = await Promise.race([pending, aborted]);
@@ -153,7 +159,14 @@ async function runWithin(
     throw err;
   }
   call.signal = caller;
-  return guardBody(response, { signal: controller.signal, finish, explain, request, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, ...context(options) });
+  return guardBody(response, {
+    signal: controller.signal,
+    finish,
+    explain,
+    request,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    ...context(options),
+  });
 }
 
 function context(options: AttemptOptions): { vendor?: string; redactor?: Redactor } {
@@ -168,5 +181,12 @@ async function runUnbounded(next: Transport, request: Request, call: Call, optio
   const caller = call.signal;
   const response = await next(request, call);
   const explain = bodyErrorExplainer(request, caller, () => undefined, options);
-  return guardBody(response, { signal: caller, finish: () => {}, explain, request, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, ...context(options) });
+  return guardBody(response, {
+    signal: caller,
+    finish: () => {},
+    explain,
+    request,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    ...context(options),
+  });
 }

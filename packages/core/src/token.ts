@@ -1,6 +1,6 @@
-import { systemClock, type Clock } from './clock.js';
-import type { TokenSource } from './auth.js';
-import { ReplayableRequest } from './call.js';
+import { systemClock, type Clock } from "./clock.js";
+import type { TokenSource } from "./auth.js";
+import { ReplayableRequest } from "./call.js";
 
 /**
  * Short-lived access tokens (a JWT from a login, an OAuth2 access token): cached until shortly
@@ -95,14 +95,14 @@ export class TokenCache {
     // A refresh only helps while the token is still accepted.
     if (refresh && current && current.expiresAt !== undefined && this.#clock.now() < current.expiresAt) {
       try {
-        next = checkIssued(await refresh(current), 'refresh');
+        next = checkIssued(await refresh(current), "refresh");
         this.#stats.refreshed++;
       } catch {
         next = undefined;
       }
     }
     if (!next) {
-      next = checkIssued(await obtain(), 'obtain');
+      next = checkIssued(await obtain(), "obtain");
       this.#stats.obtained++;
     }
     this.#current = next;
@@ -116,14 +116,14 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener("abort", onAbort);
         resolve(value);
       },
       (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener("abort", onAbort);
         reject(err);
       },
     );
@@ -131,7 +131,7 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
 }
 
 function checkIssued(value: IssuedToken, from: string): IssuedToken {
-  if (!value || typeof value.token !== 'string' || value.token === '') {
+  if (!value || typeof value.token !== "string" || value.token === "") {
     throw new TypeError(`TokenCache: ${from} returned no token`);
   }
   return value;
@@ -143,12 +143,12 @@ function checkIssued(value: IssuedToken, from: string): IssuedToken {
  * this only schedules a refresh, the issuer still decides.
  */
 export function jwtExpiresAt(token: string): number | undefined {
-  const parts = token.split('.');
+  const parts = token.split(".");
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
     const payload: unknown = JSON.parse(decodeBase64Url(parts[1]));
     const exp = (payload as { exp?: unknown } | null)?.exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+    return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : undefined;
   } catch {
     return undefined;
   }
@@ -156,7 +156,10 @@ export function jwtExpiresAt(token: string): number | undefined {
 
 /** base64url -> UTF-8 text without Buffer, so the package runs in browsers and edge runtimes. */
 function decodeBase64Url(text: string): string {
-  const base64 = text.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(text.length / 4) * 4, '=');
+  const base64 = text
+    .replace(/-/g, "+")
+    .replace(/_/g, "/")
+    .padEnd(Math.ceil(text.length / 4) * 4, "=");
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -224,11 +227,15 @@ export function clientCredentials(options: ClientCredentialsOptions): CachedToke
     refreshBeforeMs: options.refreshBeforeMs ?? 60_000,
     clock,
     obtain: async () => {
-      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: options.clientId, client_secret: options.clientSecret });
+      const body = new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: options.clientId,
+        client_secret: options.clientSecret,
+      });
       const response = await options.send(
         new ReplayableRequest(options.tokenUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
           body,
         }),
       );
@@ -239,9 +246,10 @@ export function clientCredentials(options: ClientCredentialsOptions): CachedToke
       } catch {
         parsed = undefined;
       }
-      if (!response.ok || typeof parsed?.access_token !== 'string' || parsed.access_token === '') throw options.fail(response, parsed ?? text);
+      if (!response.ok || typeof parsed?.access_token !== "string" || parsed.access_token === "")
+        throw options.fail(response, parsed ?? text);
       const token = parsed.access_token;
-      return typeof parsed.expires_in === 'number' ? { token, expiresAt: clock.now() + parsed.expires_in * 1000 } : { token };
+      return typeof parsed.expires_in === "number" ? { token, expiresAt: clock.now() + parsed.expires_in * 1000 } : { token };
     },
   });
 }

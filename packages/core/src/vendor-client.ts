@@ -1,8 +1,8 @@
-import createClient, { type Client } from 'openapi-fetch';
-import type { Credential, SecuritySchemeMeta } from './auth.js';
-import { ReplayableRequest } from './call.js';
-import { InvalidInputError, type InvalidInputIssue } from './errors.js';
-import type { FetchLike, Transport } from './fetch.js';
+import createClient, { type Client } from "openapi-fetch";
+import type { Credential, SecuritySchemeMeta } from "./auth.js";
+import { ReplayableRequest } from "./call.js";
+import { InvalidInputError, type InvalidInputIssue } from "./errors.js";
+import type { FetchLike, Transport } from "./fetch.js";
 import {
   bindOperations,
   createOperationFetch,
@@ -11,11 +11,11 @@ import {
   type OperationFetchOptions,
   type OperationInit,
   type OperationResult,
-} from './operation-client.js';
-import { createOperationIndex, idempotentRetry, rateLimitRulesFrom, type OperationIndex, type OperationMeta } from './operations.js';
-import { createPolicyFetch, sharedPolicyOptions, type ClientBaseOptions } from './policy.js';
-import type { RateLimitRule, RateLimitStore } from './rate-limit.js';
-import { Redactor } from './redact.js';
+} from "./operation-client.js";
+import { createOperationIndex, idempotentRetry, rateLimitRulesFrom, type OperationIndex, type OperationMeta } from "./operations.js";
+import { createPolicyFetch, sharedPolicyOptions, type ClientBaseOptions } from "./policy.js";
+import type { RateLimitRule, RateLimitStore } from "./rate-limit.js";
+import { Redactor } from "./redact.js";
 
 /**
  * The one vendor-client factory. A vendor declares what is its own — its generated operations and
@@ -74,14 +74,14 @@ export interface VendorClientSetup {
     | false;
   /** Headers set on every request, e.g. a User-Agent. */
   readonly headers?: Readonly<Record<string, string>>;
-  readonly onUnauthorized?: OperationFetchOptions<OperationMeta>['onUnauthorized'];
+  readonly onUnauthorized?: OperationFetchOptions<OperationMeta>["onUnauthorized"];
   /** The vendor's own per-call defaults, after the fills (must not modify `init`). */
-  readonly prepare?: BindOperationsOptions['prepare'];
+  readonly prepare?: BindOperationsOptions["prepare"];
   /** The vendor's envelope check around each call; `throwOnError` is applied after it. */
-  readonly finish?: BindOperationsOptions['finish'];
+  readonly finish?: BindOperationsOptions["finish"];
   /** The vendor's typed error for an error answer (field errors, envelope codes). */
   readonly errorFor: (result: OperationResult, method: string, path: string) => Error;
-  readonly itemRejection?: BindOperationsOptions['itemRejection'];
+  readonly itemRejection?: BindOperationsOptions["itemRejection"];
   readonly clientFilledBodyFields?: readonly string[];
 }
 
@@ -110,35 +110,40 @@ export interface VendorClient<Api, O extends OperationMeta = OperationMeta, Path
 /** The options every vendor validates the same way: names each bad one, never echoes a value. */
 export function baseOptionIssues(options: ClientBaseOptions & { baseUrl?: unknown; throwOnError?: unknown }): InvalidInputIssue[] {
   const issues: InvalidInputIssue[] = [];
-  if (options.baseUrl !== undefined && (typeof options.baseUrl !== 'string' || !URL.canParse(options.baseUrl))) {
-    issues.push({ path: 'baseUrl', message: 'must be an absolute URL' });
+  if (options.baseUrl !== undefined && (typeof options.baseUrl !== "string" || !URL.canParse(options.baseUrl))) {
+    issues.push({ path: "baseUrl", message: "must be an absolute URL" });
   }
-  for (const key of ['timeoutMs', 'totalTimeoutMs', 'maxResponseBytes', 'maxRedirects'] as const) {
+  for (const key of ["timeoutMs", "totalTimeoutMs", "maxResponseBytes", "maxRedirects"] as const) {
     const value = options[key];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
-      issues.push({ path: key, message: 'must be a number >= 0' });
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
+      issues.push({ path: key, message: "must be a number >= 0" });
     }
   }
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') issues.push({ path: 'fetch', message: 'must be a function' });
-  if (options.throwOnError !== undefined && typeof options.throwOnError !== 'boolean') issues.push({ path: 'throwOnError', message: 'must be a boolean' });
+  if (options.fetch !== undefined && typeof options.fetch !== "function") issues.push({ path: "fetch", message: "must be a function" });
+  if (options.throwOnError !== undefined && typeof options.throwOnError !== "boolean")
+    issues.push({ path: "throwOnError", message: "must be a boolean" });
   return issues;
 }
 
 /** Throws one InvalidInputError naming every issue, as `<factory>: a ...; b ...`. */
 export function assertOptions(vendor: string, factory: string, issues: readonly InvalidInputIssue[]): void {
   if (issues.length === 0) return;
-  throw new InvalidInputError({ vendor, message: `${factory}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues: [...issues] });
+  throw new InvalidInputError({
+    vendor,
+    message: `${factory}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+    issues: [...issues],
+  });
 }
 
-export function createVendorClient<Paths extends {}, Api = Client<Paths, 'application/json'>, O extends OperationMeta = OperationMeta>(
+export function createVendorClient<Paths extends {}, Api = Client<Paths, "application/json">, O extends OperationMeta = OperationMeta>(
   definition: VendorDefinition<O>,
   options: ClientBaseOptions & { throwOnError?: boolean },
   setup: VendorClientSetup,
 ): VendorClient<Api, O, Paths> {
   const { vendor, factory, operations, securitySchemes } = definition;
-  const baseUrl = setup.baseUrl.replace(/\/+$/, '');
+  const baseUrl = setup.baseUrl.replace(/\/+$/, "");
   const index = createOperationIndex(operations, baseUrl);
-  const redactor = new Redactor({ secrets: () => [...setup.secrets()].filter((s): s is string => typeof s === 'string' && s !== '') });
+  const redactor = new Redactor({ secrets: () => [...setup.secrets()].filter((s): s is string => typeof s === "string" && s !== "") });
   const rateLimit = setup.rateLimit;
   const policyFetch = createPolicyFetch({
     vendor,
@@ -182,7 +187,9 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, 'applic
   };
   const throwOnError = options.throwOnError ?? false;
 
-  const build = (credentials: Readonly<Record<string, Credential | undefined>>): { api: Api; transport: OperationFetch<O>; raw: Client<Paths> } => {
+  const build = (
+    credentials: Readonly<Record<string, Credential | undefined>>,
+  ): { api: Api; transport: OperationFetch<O>; raw: Client<Paths> } => {
     const transport = createOperationFetch({
       index,
       operations,
@@ -215,7 +222,7 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, 'applic
     }) as unknown as Api;
     return { api, transport, raw: base };
   };
-  const main = build(typeof setup.credentials === 'function' ? setup.credentials({ send, redactor }) : setup.credentials);
+  const main = build(typeof setup.credentials === "function" ? setup.credentials({ send, redactor }) : setup.credentials);
   const transportFor = main.transport;
   return {
     api: main.api,
@@ -236,7 +243,7 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, 'applic
 export type ClientFilledPaths<Paths, Filled extends { readonly query: string; readonly header: string }> = {
   [P in keyof Paths]: {
     [M in keyof Paths[P]]: Paths[P][M] extends { parameters: infer Params }
-      ? Omit<Paths[P][M], 'parameters'> & { parameters: Relax<Relax<Params, 'query', Filled['query']>, 'header', Filled['header']> }
+      ? Omit<Paths[P][M], "parameters"> & { parameters: Relax<Relax<Params, "query", Filled["query"]>, "header", Filled["header"]> }
       : Paths[P][M];
   };
 };
@@ -247,6 +254,7 @@ type Relax<Params, Where extends string, Names extends string> = Where extends k
     : Omit<Params, Where> & Group<NonNullable<Params[Where]>, Where, Extract<keyof NonNullable<Params[Where]>, Names>>
   : Params;
 
-type Group<Values, Where extends string, Filled extends keyof Values> = {} extends Omit<Values, Filled>
-  ? { [W in Where]?: Omit<Values, Filled> & Partial<Pick<Values, Filled>> }
-  : { [W in Where]: Omit<Values, Filled> & Partial<Pick<Values, Filled>> };
+type Group<Values, Where extends string, Filled extends keyof Values> =
+  {} extends Omit<Values, Filled>
+    ? { [W in Where]?: Omit<Values, Filled> & Partial<Pick<Values, Filled>> }
+    : { [W in Where]: Omit<Values, Filled> & Partial<Pick<Values, Filled>> };

@@ -1,10 +1,10 @@
-import type { FetchLike } from '../src/fetch.js';
+import type { FetchLike } from "../src/fetch.js";
 
 /** Real-time polling for conditions that depend on sockets (not on the manual clock). */
 export async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const start = Date.now();
   while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('waitFor: condition not met in time');
+    if (Date.now() - start > timeoutMs) throw new Error("waitFor: condition not met in time");
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }

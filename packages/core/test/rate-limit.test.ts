@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock, systemClock, type Clock } from '../src/clock.js';
-import { RateLimitError } from '../src/errors.js';
-import { composeFetch, type FetchLike } from '../src/fetch.js';
-import { MemoryRateLimitStore, withRateLimit, type RateLimitOptions } from '../src/rate-limit.js';
-import { startFaultServer, type FaultServer } from './fault-server.js';
-import { START, waitFor } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createManualClock, systemClock, type Clock } from "../src/clock.js";
+import { RateLimitError } from "../src/errors.js";
+import { composeFetch, type FetchLike } from "../src/fetch.js";
+import { MemoryRateLimitStore, withRateLimit, type RateLimitOptions } from "../src/rate-limit.js";
+import { startFaultServer, type FaultServer } from "./fault-server.js";
+import { START, waitFor } from "./helpers.js";
 
 let server: FaultServer;
 let clock = createManualClock(START, { autoAdvance: true });
@@ -25,14 +25,14 @@ function recording(c: Clock): { fetch: FetchLike; sentAt: number[] } {
   };
 }
 
-function limited(options: Partial<RateLimitOptions> & Pick<RateLimitOptions, 'rules'>, c: Clock = clock) {
+function limited(options: Partial<RateLimitOptions> & Pick<RateLimitOptions, "rules">, c: Clock = clock) {
   const rec = recording(c);
-  const f = composeFetch(rec.fetch, withRateLimit({ scopeFor: () => 'default', clock: c, ...options }));
+  const f = composeFetch(rec.fetch, withRateLimit({ scopeFor: () => "default", clock: c, ...options }));
   return { f, sentAt: rec.sentAt };
 }
 
-describe('withRateLimit', () => {
-  it('spaces requests: no window of intervalMs carries more than limit', async () => {
+describe("withRateLimit", () => {
+  it("spaces requests: no window of intervalMs carries more than limit", async () => {
     clock = createManualClock(START, { autoAdvance: true });
     const { f, sentAt } = limited({ rules: { default: { limit: 2, intervalMs: 1000 } } });
     for (let i = 0; i < 5; i++) await f(new Request(`${server.url}/ok?t=spacing`));
@@ -40,7 +40,7 @@ describe('withRateLimit', () => {
     expect(clock.sleeps).toEqual([1000, 1000]);
   });
 
-  it('serves concurrent waiters in order on a manual clock', async () => {
+  it("serves concurrent waiters in order on a manual clock", async () => {
     clock = createManualClock(START);
     const { f, sentAt } = limited({ rules: { default: { limit: 1, intervalMs: 500 } } });
     const all = Promise.all([0, 1, 2].map(() => f(new Request(`${server.url}/ok?t=concurrent`))));
@@ -52,7 +52,7 @@ describe('withRateLimit', () => {
     expect(sentAt).toEqual([0, 500, 1000]);
   });
 
-  it('limits requests in flight with maxConcurrent', async () => {
+  it("limits requests in flight with maxConcurrent", async () => {
     let inFlight = 0;
     let peak = 0;
     const base: FetchLike = async (request) => {
@@ -66,15 +66,15 @@ describe('withRateLimit', () => {
     };
     const f = composeFetch(
       base,
-      withRateLimit({ rules: { s: { limit: 100, intervalMs: 1000, maxConcurrent: 2 } }, scopeFor: () => 's', clock: systemClock }),
+      withRateLimit({ rules: { s: { limit: 100, intervalMs: 1000, maxConcurrent: 2 } }, scopeFor: () => "s", clock: systemClock }),
     );
     const responses = await Promise.all(Array.from({ length: 6 }, () => f(new Request(`${server.url}/slow-headers/20?t=conc`))));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(peak).toBe(2);
-    expect(server.hits('/slow-headers/20?t=conc')).toBe(6);
+    expect(server.hits("/slow-headers/20?t=conc")).toBe(6);
   });
 
-  it('blocks the key until reset when the server says remaining 0', async () => {
+  it("blocks the key until reset when the server says remaining 0", async () => {
     clock = createManualClock(START, { autoAdvance: true });
     const { f, sentAt } = limited({ rules: { default: { limit: 100, intervalMs: 1000 } } });
     await f(new Request(`${server.url}/budget?remaining=0&resetIn=5000&t=block`));
@@ -83,7 +83,7 @@ describe('withRateLimit', () => {
     expect(clock.sleeps).toEqual([5000]);
   });
 
-  it('lowers local tokens to the remaining the server reports', async () => {
+  it("lowers local tokens to the remaining the server reports", async () => {
     clock = createManualClock(START, { autoAdvance: true });
     const { f, sentAt } = limited({ rules: { default: { limit: 10, intervalMs: 1000 } } });
     await f(new Request(`${server.url}/budget?remaining=1&resetIn=3000&t=lower`));
@@ -95,7 +95,7 @@ describe('withRateLimit', () => {
     expect(clock.sleeps).toEqual([3000]);
   });
 
-  it('treats a 429 with Retry-After as a block for the key', async () => {
+  it("treats a 429 with Retry-After as a block for the key", async () => {
     clock = createManualClock(START, { autoAdvance: true });
     const { f, sentAt } = limited({ rules: { default: { limit: 100, intervalMs: 1000 } } });
     const first = await f(new Request(`${server.url}/retry-after/4?t=429`));
@@ -104,24 +104,24 @@ describe('withRateLimit', () => {
     expect(sentAt).toEqual([0, 4000]);
   });
 
-  it('throws RateLimitError instead of waiting past maxWaitMs', async () => {
+  it("throws RateLimitError instead of waiting past maxWaitMs", async () => {
     clock = createManualClock(START, { autoAdvance: true });
-    const { f } = limited({ rules: { default: { limit: 1, intervalMs: 60_000 } }, maxWaitMs: 1000, vendor: 'acme' });
+    const { f } = limited({ rules: { default: { limit: 1, intervalMs: 60_000 } }, maxWaitMs: 1000, vendor: "acme" });
     await f(new Request(`${server.url}/ok?t=maxwait`));
     const err = await f(new Request(`${server.url}/ok?t=maxwait`)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitError);
-    expect(err).toMatchObject({ kind: 'rate_limit', vendor: 'acme', retryAfterMs: 60_000, vendorCode: 'client_rate_limit' });
-    expect(server.hits('/ok?t=maxwait')).toBe(1);
+    expect(err).toMatchObject({ kind: "rate_limit", vendor: "acme", retryAfterMs: 60_000, vendorCode: "client_rate_limit" });
+    expect(server.hits("/ok?t=maxwait")).toBe(1);
     expect(clock.sleeps).toEqual([]);
   });
 
-  it('shares one budget between limiters using the same store', async () => {
+  it("shares one budget between limiters using the same store", async () => {
     clock = createManualClock(START, { autoAdvance: true });
     const store = new MemoryRateLimitStore();
     const rules = { default: { limit: 2, intervalMs: 1000 } };
-    const a = limited({ rules, store, keyPrefix: 'acme:svc1:' });
-    const b = limited({ rules, store, keyPrefix: 'acme:svc1:' });
-    const other = limited({ rules, store, keyPrefix: 'acme:svc2:' });
+    const a = limited({ rules, store, keyPrefix: "acme:svc1:" });
+    const b = limited({ rules, store, keyPrefix: "acme:svc1:" });
+    const other = limited({ rules, store, keyPrefix: "acme:svc2:" });
     await a.f(new Request(`${server.url}/ok?t=shared`));
     await b.f(new Request(`${server.url}/ok?t=shared`));
     await other.f(new Request(`${server.url}/ok?t=shared`));
@@ -132,70 +132,70 @@ describe('withRateLimit', () => {
     expect(other.sentAt).toEqual([0, 0]);
   });
 
-  it('honours the caller signal while waiting for a token', async () => {
+  it("honours the caller signal while waiting for a token", async () => {
     clock = createManualClock(START);
     const { f } = limited({ rules: { default: { limit: 1, intervalMs: 10_000 } } });
     await f(new Request(`${server.url}/ok?t=abort`));
     const controller = new AbortController();
     const pending = f(new Request(`${server.url}/ok?t=abort`, { signal: controller.signal }));
     await waitFor(() => clock.pending() === 1);
-    const reason = new Error('no longer needed');
+    const reason = new Error("no longer needed");
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
-    expect(server.hits('/ok?t=abort')).toBe(1);
+    expect(server.hits("/ok?t=abort")).toBe(1);
   });
 
-  it('leaves requests without a scope alone and uses per-method scopes', async () => {
+  it("leaves requests without a scope alone and uses per-method scopes", async () => {
     clock = createManualClock(START, { autoAdvance: true });
     const { f, sentAt } = limited({
       rules: { post: { limit: 1, intervalMs: 1000 } },
-      scopeFor: (r) => (r.method === 'POST' ? 'post' : undefined),
+      scopeFor: (r) => (r.method === "POST" ? "post" : undefined),
     });
     await f(new Request(`${server.url}/ok?t=scope`));
     await f(new Request(`${server.url}/ok?t=scope`));
-    await f(new Request(`${server.url}/echo?t=scope`, { method: 'POST', body: '1' }));
-    await f(new Request(`${server.url}/echo?t=scope`, { method: 'POST', body: '2' }));
+    await f(new Request(`${server.url}/echo?t=scope`, { method: "POST", body: "1" }));
+    await f(new Request(`${server.url}/echo?t=scope`, { method: "POST", body: "2" }));
     expect(sentAt).toEqual([0, 0, 0, 1000]);
   });
 });
 
-describe('MemoryRateLimitStore', () => {
-  it('reports the wait until the next token returns', async () => {
+describe("MemoryRateLimitStore", () => {
+  it("reports the wait until the next token returns", async () => {
     const store = new MemoryRateLimitStore();
     const rule = { limit: 2, intervalMs: 1000 };
-    expect(await store.take('k', rule, 0)).toEqual({ granted: true });
-    expect(await store.take('k', rule, 300)).toEqual({ granted: true });
-    expect(await store.take('k', rule, 400)).toEqual({ granted: false, waitMs: 600 });
-    expect(await store.take('k', rule, 1000)).toEqual({ granted: true });
-    expect(await store.take('k', rule, 1000)).toEqual({ granted: false, waitMs: 300 });
+    expect(await store.take("k", rule, 0)).toEqual({ granted: true });
+    expect(await store.take("k", rule, 300)).toEqual({ granted: true });
+    expect(await store.take("k", rule, 400)).toEqual({ granted: false, waitMs: 600 });
+    expect(await store.take("k", rule, 1000)).toEqual({ granted: true });
+    expect(await store.take("k", rule, 1000)).toEqual({ granted: false, waitMs: 300 });
   });
 
-  it('lowers local tokens when the server reports remaining without a reset', async () => {
+  it("lowers local tokens when the server reports remaining without a reset", async () => {
     const store = new MemoryRateLimitStore();
     const rule = { limit: 5, intervalMs: 1000 };
-    await store.take('k', rule, 0);
-    await store.observe('k', { remaining: 1 }, 100);
-    expect(await store.take('k', rule, 100)).toEqual({ granted: true });
-    expect(await store.take('k', rule, 100)).toEqual({ granted: false, waitMs: 900 });
+    await store.take("k", rule, 0);
+    await store.observe("k", { remaining: 1 }, 100);
+    expect(await store.take("k", rule, 100)).toEqual({ granted: true });
+    expect(await store.take("k", rule, 100)).toEqual({ granted: false, waitMs: 900 });
   });
 
-  it('does not raise the server count from a stale response in the same window', async () => {
+  it("does not raise the server count from a stale response in the same window", async () => {
     const store = new MemoryRateLimitStore();
     const rule = { limit: 100, intervalMs: 1000 };
-    await store.observe('k', { remaining: 1, resetAt: 10_000 }, 0);
-    expect(await store.take('k', rule, 0)).toEqual({ granted: true });
-    await store.observe('k', { remaining: 5, resetAt: 10_000 }, 0);
-    expect(await store.take('k', rule, 0)).toEqual({ granted: false, waitMs: 10_000 });
+    await store.observe("k", { remaining: 1, resetAt: 10_000 }, 0);
+    expect(await store.take("k", rule, 0)).toEqual({ granted: true });
+    await store.observe("k", { remaining: 5, resetAt: 10_000 }, 0);
+    expect(await store.take("k", rule, 0)).toEqual({ granted: false, waitMs: 10_000 });
     // a new window replaces the count
-    await store.observe('k', { remaining: 5, resetAt: 20_000 }, 0);
-    expect(await store.take('k', rule, 0)).toEqual({ granted: true });
+    await store.observe("k", { remaining: 5, resetAt: 20_000 }, 0);
+    expect(await store.take("k", rule, 0)).toEqual({ granted: true });
   });
 
-  it('accepts a server block before the first take', async () => {
+  it("accepts a server block before the first take", async () => {
     const store = new MemoryRateLimitStore();
-    await store.observe('k', { remaining: 0, resetAt: 5000 }, 0);
-    await store.observe('k', { remaining: 3 }, 0);
-    expect(await store.take('k', { limit: 5, intervalMs: 1000 }, 1000)).toEqual({ granted: false, waitMs: 4000 });
-    expect(await store.take('k', { limit: 5, intervalMs: 1000 }, 5000)).toEqual({ granted: true });
+    await store.observe("k", { remaining: 0, resetAt: 5000 }, 0);
+    await store.observe("k", { remaining: 3 }, 0);
+    expect(await store.take("k", { limit: 5, intervalMs: 1000 }, 1000)).toEqual({ granted: false, waitMs: 4000 });
+    expect(await store.take("k", { limit: 5, intervalMs: 1000 }, 5000)).toEqual({ granted: true });
   });
 });

@@ -89,7 +89,8 @@ export function createDfineryContext(options: DfineryClientOptions): DfineryCont
       rateLimit: options.rateLimit === false ? false : { ...options.rateLimit, keyPrefix: `${VENDOR}:${options.serviceId}` },
       errorFor: (result, method) => errorForResponse(result.response, result.error, method, client.redactor),
       // Every event gets an event_log_id (in a copy), so a retried POST cannot be stored twice.
-      prepare: (init, method, path) => (method === "POST" && path === "/api/v1/events" ? { ...init, body: fillEventLogIds(init?.body) } : init),
+      prepare: (init, method, path) =>
+        method === "POST" && path === "/api/v1/events" ? { ...init, body: fillEventLogIds(init?.body) } : init,
       // DFINERY answers some failures with HTTP 200 and "status": false: never data. Exports answer CSV.
       finish: async (call, method, path) => {
         const result: OperationResult = await call();

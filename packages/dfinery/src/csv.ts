@@ -31,7 +31,7 @@
  *   `ReadableStream` readers are cancelled and released, async iterators get `return()`.
  */
 
-import { MalformedResponseError, type Redactor } from '@cdpkit/core';
+import { MalformedResponseError, type Redactor } from "@cdpkit/core";
 
 export interface CsvParseOptions {
   /** Maximum size of one field in UTF-8 bytes (default 1 MiB). Exceeding it throws {@link CsvParseError}. */
@@ -55,20 +55,20 @@ export interface CsvParseErrorOptions {
  * and a `CdpkitError`: one `instanceof CdpkitError` check covers it, and its message passes the redactor.
  */
 export class CsvParseError extends MalformedResponseError {
-  declare readonly name: 'CsvParseError';
+  declare readonly name: "CsvParseError";
   /** 1-based physical line on which the problem was detected (or where the offending field started). */
   declare readonly line: number;
   /** 1-based field index within the record, when known. */
   declare readonly column?: number;
 
   constructor(message: string, line: number, column?: number, options: CsvParseErrorOptions = {}) {
-    super({ vendor: 'dfinery', message, cause: options.cause, redactor: options.redactor });
-    defineField(this, 'line', line);
-    if (column !== undefined) defineField(this, 'column', column);
+    super({ vendor: "dfinery", message, cause: options.cause, redactor: options.redactor });
+    defineField(this, "line", line);
+    if (column !== undefined) defineField(this, "column", column);
   }
 }
 // On the prototype, as core names its errors: keeps `name` out of the own fields (and of toJSON's field list).
-Object.defineProperty(CsvParseError.prototype, 'name', { value: 'CsvParseError', writable: true, configurable: true, enumerable: false });
+Object.defineProperty(CsvParseError.prototype, "name", { value: "CsvParseError", writable: true, configurable: true, enumerable: false });
 
 /** Read-only, enumerable own field: how core's errors carry theirs. */
 function defineField(target: object, key: string, value: unknown): void {
@@ -119,7 +119,7 @@ const S_QUOTED_QUOTE = 3; // just read a `"` inside a quoted field (escape or cl
 /** Incremental tokenizer: feed decoded text in arbitrary pieces, collect completed records in `out`. */
 class CsvTokenizer<T> {
   private state = S_START;
-  private field = '';
+  private field = "";
   private row: string[] = [];
   /** current physical line */
   private line = 1;
@@ -167,10 +167,10 @@ class CsvTokenizer<T> {
             this.state = S_QUOTED;
             i++;
           } else if (c === COMMA) {
-            this.row.push('');
+            this.row.push("");
             i++;
           } else if (c === LF || c === CR) {
-            this.row.push('');
+            this.row.push("");
             this.endRecord(out, c);
             i++;
           } else {
@@ -192,8 +192,8 @@ class CsvTokenizer<T> {
             break;
           }
           const piece = text.slice(i, j);
-          const value = this.field === '' ? piece : this.field + piece;
-          this.field = '';
+          const value = this.field === "" ? piece : this.field + piece;
+          this.field = "";
           this.pushField(value);
           this.state = S_START;
           i = j + 1;
@@ -223,7 +223,7 @@ class CsvTokenizer<T> {
             i++;
           } else if (c === COMMA || c === LF || c === CR) {
             const value = this.field;
-            this.field = '';
+            this.field = "";
             this.pushField(value);
             this.state = S_START;
             i++;
@@ -255,7 +255,7 @@ class CsvTokenizer<T> {
       case S_UNQUOTED:
       case S_QUOTED_QUOTE: {
         const value = this.field;
-        this.field = '';
+        this.field = "";
         this.pushField(value);
         this.endRecord(out, 0);
         break;
@@ -263,7 +263,7 @@ class CsvTokenizer<T> {
       case S_START:
         if (this.row.length > 0) {
           // input ended right after a comma: the last field is empty
-          this.row.push('');
+          this.row.push("");
           this.endRecord(out, 0);
         }
         break;
@@ -303,10 +303,10 @@ class CsvTokenizer<T> {
   }
 
   private countNewlines(text: string, from: number, to: number): void {
-    let k = text.indexOf('\n', from);
+    let k = text.indexOf("\n", from);
     while (k !== -1 && k < to) {
       this.line++;
-      k = text.indexOf('\n', k + 1);
+      k = text.indexOf("\n", k + 1);
     }
   }
 }
@@ -337,7 +337,7 @@ interface ChunkPuller {
 }
 
 function openSource(source: CsvSource): ChunkPuller {
-  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
+  if (typeof (source as ReadableStream<Uint8Array>).getReader === "function") {
     const reader = (source as ReadableStream<Uint8Array>).getReader();
     return {
       next: async () => {
@@ -365,7 +365,7 @@ async function* parseWith<T>(
   wrap: (fields: string[], line: number) => T,
 ): AsyncGenerator<T> {
   const tokenizer = new CsvTokenizer<T>(maxFieldBytes, wrap, redactor);
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const puller = openSource(source);
   const out: T[] = [];
   let sourceDone = false;
@@ -380,7 +380,8 @@ async function* parseWith<T>(
       let text: string;
       try {
         if (chunk === undefined) text = decoder.decode();
-        else if (typeof chunk === 'string') text = decoder.decode() + chunk; // flush pending bytes first
+        else if (typeof chunk === "string")
+          text = decoder.decode() + chunk; // flush pending bytes first
         else text = decoder.decode(chunk, { stream: true });
       } catch (e) {
         throw new CsvParseError(`Invalid UTF-8 in input near line ${tokenizer.currentLine}`, tokenizer.currentLine, undefined, {
@@ -407,7 +408,7 @@ async function* parseWith<T>(
         break;
       }
       const chunk = r.value;
-      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+      if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
         throw new TypeError(`CSV source yielded a ${typeof chunk}; expected Uint8Array or string chunks`);
       }
       for (const rec of step(chunk, false)) yield rec;

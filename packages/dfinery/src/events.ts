@@ -83,7 +83,10 @@ function prepare(input: DfineryEventInput, position: number, now: () => number):
   } else {
     datetime = input.event_datetime;
     if (typeof datetime !== "string" || !DATETIME.test(datetime) || !isRealDateTime(datetime)) {
-      issues.push({ path: `${at}.event_datetime`, message: "must be a real instant as yyyy-MM-ddTHH:mm:ss(.SSS) with a zone, or a valid Date" });
+      issues.push({
+        path: `${at}.event_datetime`,
+        message: "must be a real instant as yyyy-MM-ddTHH:mm:ss(.SSS) with a zone, or a valid Date",
+      });
     }
   }
   const items = input.event_items;
@@ -109,7 +112,9 @@ function encode(event: DfineryEvent, position: number): { text: string; bytes: n
   const measured = measureJson(event, at);
   if ("issues" in measured) return new InvalidItem(measured.issues);
   if (measured.bytes > MAX_EVENT_BYTES) {
-    return new InvalidItem([{ path: at, message: `is ${measured.bytes} bytes as JSON; sendEvents sends at most ${MAX_EVENT_BYTES} per event` }]);
+    return new InvalidItem([
+      { path: at, message: `is ${measured.bytes} bytes as JSON; sendEvents sends at most ${MAX_EVENT_BYTES} per event` },
+    ]);
   }
   return { text: measured.json, bytes: measured.bytes };
 }
@@ -134,7 +139,11 @@ export function fillEventLogIds<B>(body: B): B {
     }
   });
   if (issues.length > 0) {
-    throw new InvalidInputError({ vendor: "dfinery", message: `POST /api/v1/events: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
+    throw new InvalidInputError({
+      vendor: "dfinery",
+      message: `POST /api/v1/events: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+      issues,
+    });
   }
   if (!missing) return body;
   return {
@@ -174,7 +183,11 @@ export async function sendEvents(
       const body = `{"common":${common},"events":[${batch.entries.map((e) => e.text).join(",")}]}`;
       // The body is the JSON the engine measured: sent as is. Envelope failures (HTTP 200 with
       // "status": false) are thrown by the client.
-      const { error, response } = await ctx.api.POST("/api/v1/events", { body: body as never, bodySerializer: ((text: string) => text) as never, signal });
+      const { error, response } = await ctx.api.POST("/api/v1/events", {
+        body: body as never,
+        bodySerializer: ((text: string) => text) as never,
+        signal,
+      });
       if (error !== undefined || !response.ok) throw errorForResponse(response, error, "POST", ctx.redactor);
     },
   };

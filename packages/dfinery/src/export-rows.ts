@@ -31,10 +31,10 @@
  *
  * Line numbers are 1-based physical lines of the CSV (the header is line 1; quoted newlines count).
  */
-import { MalformedResponseError, defaultRedactor, excerpt, type Redactor } from '@cdpkit/core';
-import { parseCsvRecords, type CsvParseOptions, type CsvSource } from './csv.js';
+import { MalformedResponseError, defaultRedactor, excerpt, type Redactor } from "@cdpkit/core";
+import { parseCsvRecords, type CsvParseOptions, type CsvSource } from "./csv.js";
 
-export type ColumnType = 'string' | 'long' | 'double' | 'boolean' | 'datetime' | 'string_list' | 'long_list' | 'double_list';
+export type ColumnType = "string" | "long" | "double" | "boolean" | "datetime" | "string_list" | "long_list" | "double_list";
 export type CellValue = string | number | boolean | null | string[] | number[];
 
 export interface ExportRowOptions extends CsvParseOptions {
@@ -46,7 +46,7 @@ export interface ExportRowOptions extends CsvParseOptions {
    */
   utcOffset?: string;
   /** What to do with a cell that does not parse as its declared type: throw (default) or keep the raw string. */
-  onInvalid?: 'error' | 'string';
+  onInvalid?: "error" | "string";
 }
 
 export interface ExportParseErrorOptions {
@@ -64,7 +64,7 @@ const MAX_VALUE_CHARS = 8192;
  * `CdpkitError`; message, column and value pass the redactor (the client's own, via {@link ExportRowOptions}).
  */
 export class ExportParseError extends MalformedResponseError {
-  declare readonly name: 'ExportParseError';
+  declare readonly name: "ExportParseError";
   /** 1-based physical line of the record in the CSV (header = line 1). */
   declare readonly line: number;
   /** Column (header) name. */
@@ -74,28 +74,33 @@ export class ExportParseError extends MalformedResponseError {
 
   constructor(message: string, line: number, column: string, value: string, options: ExportParseErrorOptions = {}) {
     const redactor = options.redactor ?? defaultRedactor;
-    super({ vendor: 'dfinery', message, cause: options.cause, redactor });
-    defineField(this, 'line', line);
-    defineField(this, 'column', excerpt(column, MAX_VALUE_CHARS, redactor));
-    defineField(this, 'value', excerpt(value, MAX_VALUE_CHARS, redactor));
+    super({ vendor: "dfinery", message, cause: options.cause, redactor });
+    defineField(this, "line", line);
+    defineField(this, "column", excerpt(column, MAX_VALUE_CHARS, redactor));
+    defineField(this, "value", excerpt(value, MAX_VALUE_CHARS, redactor));
   }
 }
 // On the prototype, as core names its errors: keeps `name` out of the own fields (and of toJSON's field list).
-Object.defineProperty(ExportParseError.prototype, 'name', { value: 'ExportParseError', writable: true, configurable: true, enumerable: false });
+Object.defineProperty(ExportParseError.prototype, "name", {
+  value: "ExportParseError",
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 
 function defineField(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: false, configurable: true });
 }
 
 const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>([
-  'string',
-  'long',
-  'double',
-  'boolean',
-  'datetime',
-  'string_list',
-  'long_list',
-  'double_list',
+  "string",
+  "long",
+  "double",
+  "boolean",
+  "datetime",
+  "string_list",
+  "long_list",
+  "double_list",
 ]);
 
 /**
@@ -104,64 +109,64 @@ const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>([
  */
 export const STANDARD_COLUMNS: Record<string, ColumnType> = Object.freeze({
   // always-present / system
-  df_unified_id: 'string',
-  df_api_version: 'string',
-  df_event_name: 'string',
-  event_name: 'string',
-  df_event_datetime: 'datetime',
-  df_server_datetime: 'datetime',
-  df_correction_datetime: 'datetime',
-  df_event_log_id: 'string',
-  df_event_detail_log_id: 'string',
-  df_service_id: 'string',
-  df_source_type: 'string',
+  df_unified_id: "string",
+  df_api_version: "string",
+  df_event_name: "string",
+  event_name: "string",
+  df_event_datetime: "datetime",
+  df_server_datetime: "datetime",
+  df_correction_datetime: "datetime",
+  df_event_log_id: "string",
+  df_event_detail_log_id: "string",
+  df_service_id: "string",
+  df_source_type: "string",
   // standard event properties
-  df_order_id: 'string',
-  df_payment_method: 'string',
-  df_sharing_channel: 'string',
-  df_sign_channel: 'string',
-  df_keyword: 'string',
-  df_delivery_charge: 'double',
-  df_discount: 'double',
-  df_total_purchase_amount: 'double',
-  df_total_refund_amount: 'double',
+  df_order_id: "string",
+  df_payment_method: "string",
+  df_sharing_channel: "string",
+  df_sign_channel: "string",
+  df_keyword: "string",
+  df_delivery_charge: "double",
+  df_discount: "double",
+  df_total_purchase_amount: "double",
+  df_total_refund_amount: "double",
   // standard item properties, flattened into the event export
-  df_items_df_item_id: 'string',
-  df_items_df_item_name: 'string',
-  df_items_df_category1: 'string',
-  df_items_df_category2: 'string',
-  df_items_df_category3: 'string',
-  df_items_df_category4: 'string',
-  df_items_df_category5: 'string',
-  df_items_df_price: 'double',
-  df_items_df_discount: 'double',
-  df_items_df_quantity: 'long',
+  df_items_df_item_id: "string",
+  df_items_df_item_name: "string",
+  df_items_df_category1: "string",
+  df_items_df_category2: "string",
+  df_items_df_category3: "string",
+  df_items_df_category4: "string",
+  df_items_df_category5: "string",
+  df_items_df_price: "double",
+  df_items_df_discount: "double",
+  df_items_df_quantity: "long",
   // standard item properties, unprefixed
-  df_item_id: 'string',
-  df_item_name: 'string',
-  df_category1: 'string',
-  df_category2: 'string',
-  df_category3: 'string',
-  df_category4: 'string',
-  df_category5: 'string',
-  df_price: 'double',
-  df_quantity: 'long',
+  df_item_id: "string",
+  df_item_name: "string",
+  df_category1: "string",
+  df_category2: "string",
+  df_category3: "string",
+  df_category4: "string",
+  df_category5: "string",
+  df_price: "double",
+  df_quantity: "long",
   // standard user properties (df_birth is a Date `yyyy-MM-dd`, kept as text)
-  df_name: 'string',
-  df_gender: 'string',
-  df_birth: 'string',
-  df_membership: 'string',
-  df_push_optin: 'boolean',
-  df_push_ads_optin: 'boolean',
-  df_push_night_ads_optin: 'boolean',
-  df_sms_ads_optin: 'boolean',
-  df_kakao_ads_optin: 'boolean',
+  df_name: "string",
+  df_gender: "string",
+  df_birth: "string",
+  df_membership: "string",
+  df_push_optin: "boolean",
+  df_push_ads_optin: "boolean",
+  df_push_night_ads_optin: "boolean",
+  df_sms_ads_optin: "boolean",
+  df_kakao_ads_optin: "boolean",
   // identities (user profile export `identities: ["df_external_id", ...]`)
-  df_external_id: 'string',
-  df_email: 'string',
-  df_phone_no: 'string',
-  df_kakao_user_id: 'string',
-  df_line_user_id: 'string',
+  df_external_id: "string",
+  df_email: "string",
+  df_phone_no: "string",
+  df_kakao_user_id: "string",
+  df_line_user_id: "string",
 } satisfies Record<string, ColumnType>);
 
 /**
@@ -234,7 +239,7 @@ const DOT_DATETIME_RE = /^(\d{4})\.(\d{1,2})\.(\d{1,2})[ T](\d{1,2}):(\d{2})(?::
 const ISO_DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const OFFSET_RE = /^(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
-const INVALID = Symbol('invalid');
+const INVALID = Symbol("invalid");
 type Converted = CellValue | typeof INVALID;
 
 function parseLong(raw: string): number | typeof INVALID {
@@ -249,7 +254,7 @@ function parseDouble(raw: string): number | typeof INVALID {
   return Number.isFinite(n) ? n : INVALID;
 }
 
-const pad2 = (n: number): string => (n < 10 ? '0' : '') + String(n);
+const pad2 = (n: number): string => (n < 10 ? "0" : "") + String(n);
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
@@ -267,11 +272,11 @@ function parseDatetime(raw: string, utcOffset: string | undefined): string | typ
   const second = m[6] === undefined ? 0 : Number(m[6]);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return INVALID;
   if (hour > 23 || minute > 59 || second > 59) return INVALID;
-  const millis = ((m[7] ?? '') + '000').slice(0, 3);
-  let zone = utcOffset ?? '';
+  const millis = ((m[7] ?? "") + "000").slice(0, 3);
+  let zone = utcOffset ?? "";
   const own = m[8];
   if (own !== undefined) {
-    zone = own === 'Z' ? 'Z' : own.length === 5 ? `${own.slice(0, 3)}:${own.slice(3)}` : own;
+    zone = own === "Z" ? "Z" : own.length === 5 ? `${own.slice(0, 3)}:${own.slice(3)}` : own;
     if (!OFFSET_RE.test(zone)) return INVALID;
   }
   return `${m[1]}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${millis}${zone}`;
@@ -289,21 +294,21 @@ function parseJsonArray(raw: string): unknown[] | typeof INVALID {
   return Array.isArray(v) ? v : INVALID;
 }
 
-function parseList(raw: string, type: 'string_list' | 'long_list' | 'double_list'): string[] | number[] | typeof INVALID {
+function parseList(raw: string, type: "string_list" | "long_list" | "double_list"): string[] | number[] | typeof INVALID {
   const arr = parseJsonArray(raw);
   if (arr === INVALID) return INVALID;
-  if (type === 'string_list') {
-    for (const e of arr) if (typeof e !== 'string') return INVALID;
+  if (type === "string_list") {
+    for (const e of arr) if (typeof e !== "string") return INVALID;
     return arr as string[];
   }
   const result: number[] = new Array<number>(arr.length);
   for (let i = 0; i < arr.length; i++) {
     const e = arr[i];
     let n: number | typeof INVALID;
-    if (typeof e === 'number') {
-      n = type === 'long_list' ? (Number.isSafeInteger(e) ? e : INVALID) : Number.isFinite(e) ? e : INVALID;
-    } else if (typeof e === 'string') {
-      n = type === 'long_list' ? parseLong(e) : parseDouble(e);
+    if (typeof e === "number") {
+      n = type === "long_list" ? (Number.isSafeInteger(e) ? e : INVALID) : Number.isFinite(e) ? e : INVALID;
+    } else if (typeof e === "string") {
+      n = type === "long_list" ? parseLong(e) : parseDouble(e);
     } else {
       n = INVALID;
     }
@@ -315,37 +320,37 @@ function parseList(raw: string, type: 'string_list' | 'long_list' | 'double_list
 
 /** Unknown column: boolean or homogeneous JSON array, else the raw string. */
 function inferCell(raw: string): CellValue {
-  if (raw.length <= 5 && BOOL_RE.test(raw)) return raw.toLowerCase() === 'true';
+  if (raw.length <= 5 && BOOL_RE.test(raw)) return raw.toLowerCase() === "true";
   const c = raw.charCodeAt(0);
   if (c === 0x5b /* [ */ || c === 0x20 || c === 0x09) {
     const arr = parseJsonArray(raw);
     if (arr === INVALID) return raw;
-    if (arr.every((e) => typeof e === 'string')) return arr as string[];
+    if (arr.every((e) => typeof e === "string")) return arr as string[];
     // numbers: only if JSON.parse could not have lost precision
-    if (arr.every((e) => typeof e === 'number' && (!Number.isInteger(e) || Number.isSafeInteger(e)))) return arr as number[];
+    if (arr.every((e) => typeof e === "number" && (!Number.isInteger(e) || Number.isSafeInteger(e)))) return arr as number[];
     return raw;
   }
   return raw;
 }
 
 function convert(raw: string, type: ColumnType | undefined, utcOffset: string | undefined): Converted {
-  if (raw === '' || raw === 'null') return null;
+  if (raw === "" || raw === "null") return null;
   switch (type) {
     case undefined:
       return inferCell(raw);
-    case 'string':
+    case "string":
       return raw;
-    case 'long':
+    case "long":
       return parseLong(raw);
-    case 'double':
+    case "double":
       return parseDouble(raw);
-    case 'boolean':
-      return BOOL_RE.test(raw) ? raw.toLowerCase() === 'true' : INVALID;
-    case 'datetime':
+    case "boolean":
+      return BOOL_RE.test(raw) ? raw.toLowerCase() === "true" : INVALID;
+    case "datetime":
       return parseDatetime(raw, utcOffset);
-    case 'string_list':
-    case 'long_list':
-    case 'double_list':
+    case "string_list":
+    case "long_list":
+    case "double_list":
       return parseList(raw, type);
     default:
       throw new TypeError(`Unknown column type ${JSON.stringify(type)}`);
@@ -357,13 +362,9 @@ function preview(value: string): string {
 }
 
 function invalidCell(raw: string, type: ColumnType, line: number, column: string, redactor: Redactor | undefined): ExportParseError {
-  return new ExportParseError(
-    `Invalid ${type} value ${preview(raw)} in column "${column}" on line ${line}`,
-    line,
-    column,
-    raw,
-    { redactor },
-  );
+  return new ExportParseError(`Invalid ${type} value ${preview(raw)} in column "${column}" on line ${line}`, line, column, raw, {
+    redactor,
+  });
 }
 
 function convertOrHandle(
@@ -385,7 +386,7 @@ function validateOptions(options: ExportRowOptions): void {
   if (options.utcOffset !== undefined && !OFFSET_RE.test(options.utcOffset)) {
     throw new RangeError(`utcOffset must look like '+09:00', '-05:30' or 'Z', got ${JSON.stringify(options.utcOffset)}`);
   }
-  if (options.onInvalid !== undefined && options.onInvalid !== 'error' && options.onInvalid !== 'string') {
+  if (options.onInvalid !== undefined && options.onInvalid !== "error" && options.onInvalid !== "string") {
     throw new RangeError(`onInvalid must be 'error' or 'string', got ${JSON.stringify(options.onInvalid)}`);
   }
   if (options.columns) {
@@ -406,7 +407,7 @@ export function convertCell(
 ): CellValue {
   validateOptions(ctx.options);
   if (type !== undefined && !COLUMN_TYPES.has(type)) throw new RangeError(`Unknown column type ${JSON.stringify(type)}`);
-  return convertOrHandle(raw, type, ctx.line, ctx.column, ctx.options.utcOffset, ctx.options.onInvalid === 'string', ctx.options.redactor);
+  return convertOrHandle(raw, type, ctx.line, ctx.column, ctx.options.utcOffset, ctx.options.onInvalid === "string", ctx.options.redactor);
 }
 
 /** Resolves a column's type: `options.columns` first, then {@link STANDARD_COLUMNS}; undefined = unknown. */
@@ -416,7 +417,7 @@ function columnType(name: string, columns: Record<string, ColumnType> | undefine
 }
 
 function setCell(row: Record<string, CellValue>, key: string, value: CellValue): void {
-  if (key === '__proto__') Object.defineProperty(row, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__") Object.defineProperty(row, key, { value, enumerable: true, writable: true, configurable: true });
   else row[key] = value;
 }
 
@@ -442,7 +443,7 @@ async function* typedRows<Row extends Record<string, CellValue>>(
   options: ExportRowOptions,
 ): AsyncGenerator<Row> {
   const utcOffset = options.utcOffset;
-  const keepInvalid = options.onInvalid === 'string';
+  const keepInvalid = options.onInvalid === "string";
   const redactor = options.redactor;
   let header: string[] | undefined;
   let types: (ColumnType | undefined)[] = [];
@@ -461,7 +462,7 @@ async function* typedRows<Row extends Record<string, CellValue>>(
     }
     const width = header.length;
     if (fields.length !== width) {
-      if (fields.length === 1 && fields[0] === '' && width > 1) continue; // blank line
+      if (fields.length === 1 && fields[0] === "" && width > 1) continue; // blank line
       const missing = fields.length < width;
       const column = missing ? (header[fields.length] as string) : `#${width + 1}`;
       throw new ExportParseError(
@@ -469,7 +470,7 @@ async function* typedRows<Row extends Record<string, CellValue>>(
           (missing ? ` (first missing column "${column}")` : ` (unexpected extra cell ${column})`),
         line,
         column,
-        missing ? '' : (fields[width] as string),
+        missing ? "" : (fields[width] as string),
         { redactor },
       );
     }

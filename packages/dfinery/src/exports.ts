@@ -1,18 +1,11 @@
 import { InvalidInputError, isRealDateTime, VendorError } from "@cdpkit/core";
 import type { DfineryContext } from "./client.js";
 import { errorForResponse } from "./envelope.js";
-import {
-  rowsFromCsv,
-  type CellValue,
-  type EventExportRow,
-  type ExportRowOptions,
-  type UserProfileExportRow,
-} from "./export-rows.js";
+import { rowsFromCsv, type CellValue, type EventExportRow, type ExportRowOptions, type UserProfileExportRow } from "./export-rows.js";
 import type { paths } from "./generated/openapi.js";
 
 export type ExportEventsRequest = paths["/api/v1/export/event"]["post"]["requestBody"]["content"]["application/json"];
-export type ExportUserProfilesRequest =
-  paths["/api/v1/export/userprofile"]["post"]["requestBody"]["content"]["application/json"];
+export type ExportUserProfilesRequest = paths["/api/v1/export/userprofile"]["post"]["requestBody"]["content"]["application/json"];
 
 export interface ExportOptions extends ExportRowOptions {
   signal?: AbortSignal;

@@ -1,9 +1,5 @@
 import type { ItemSource } from "@cdpkit/core";
-import {
-  createDfineryContext,
-  type DfineryApi,
-  type DfineryClientOptions,
-} from "./client.js";
+import { createDfineryContext, type DfineryApi, type DfineryClientOptions } from "./client.js";
 import { sendEvents, type DfineryEventInput, type DfineryIdentity, type SendEventsOptions, type SendEventsReport } from "./events.js";
 import {
   exportEvents,

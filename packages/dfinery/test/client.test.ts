@@ -164,9 +164,7 @@ describe("typed client against the Prism mock", () => {
 
   it("an operation whose token was not configured fails before sending, naming the option", async () => {
     const importOnly = client({ exportToken: undefined });
-    const err = await importOnly
-      .exportUserProfiles({ audience: "a" })
-      .catch((e: unknown) => e);
+    const err = await importOnly.exportUserProfiles({ audience: "a" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toContain("exportToken");
   });
@@ -200,8 +198,14 @@ describe("typed client against the Prism mock", () => {
   it("no token appears in any error, however it is printed", async () => {
     const c = client({ throwOnError: true });
     const errors: unknown[] = [];
-    errors.push(await c.POST("/api/v1/identities", { body: { identity, request_datetime: now }, headers: { Prefer: "code=500" } }).catch((e) => e));
-    errors.push(await c.POST("/api/v1/events", { body: { common: { identity }, events: [event()] }, headers: { Prefer: "example=tooManyEvents" } }).catch((e) => e));
+    errors.push(
+      await c.POST("/api/v1/identities", { body: { identity, request_datetime: now }, headers: { Prefer: "code=500" } }).catch((e) => e),
+    );
+    errors.push(
+      await c
+        .POST("/api/v1/events", { body: { common: { identity }, events: [event()] }, headers: { Prefer: "example=tooManyEvents" } })
+        .catch((e) => e),
+    );
     for (const err of errors) {
       expect(err).toBeInstanceOf(Error);
       for (const text of [String(err), (err as Error).message, JSON.stringify(err), inspect(err, { depth: 10 })]) {

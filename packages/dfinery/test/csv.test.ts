@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { CsvParseError, parseCsv, parseCsvRecords } from '../src/csv.js';
+import { describe, expect, it } from "vitest";
+import { CsvParseError, parseCsv, parseCsvRecords } from "../src/csv.js";
 
 const enc = new TextEncoder();
 
@@ -27,8 +27,7 @@ async function parseAll(
   }
 }
 
-const parseString = async (s: string, options?: Parameters<typeof parseCsv>[1]) =>
-  collect(parseCsv(chunksOf([enc.encode(s)]), options));
+const parseString = async (s: string, options?: Parameters<typeof parseCsv>[1]) => collect(parseCsv(chunksOf([enc.encode(s)]), options));
 
 function splitAt(bytes: Uint8Array, positions: readonly number[]): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -52,108 +51,108 @@ function streamOf(chunks: readonly Uint8Array[]): ReadableStream<Uint8Array> {
   });
 }
 
-describe('parseCsv basics', () => {
-  it('parses simple records with LF and a trailing newline', async () => {
-    expect(await parseString('a,b,c\n1,2,3\n')).toEqual([
-      ['a', 'b', 'c'],
-      ['1', '2', '3'],
+describe("parseCsv basics", () => {
+  it("parses simple records with LF and a trailing newline", async () => {
+    expect(await parseString("a,b,c\n1,2,3\n")).toEqual([
+      ["a", "b", "c"],
+      ["1", "2", "3"],
     ]);
   });
 
-  it('handles no trailing newline', async () => {
-    expect(await parseString('a,b\n1,2')).toEqual([
-      ['a', 'b'],
-      ['1', '2'],
+  it("handles no trailing newline", async () => {
+    expect(await parseString("a,b\n1,2")).toEqual([
+      ["a", "b"],
+      ["1", "2"],
     ]);
   });
 
-  it('handles CRLF and mixed terminators (incl. bare CR)', async () => {
-    expect(await parseString('a,b\r\n1,2\r\n3,4\n5,6\r7,8\r\n')).toEqual([
-      ['a', 'b'],
-      ['1', '2'],
-      ['3', '4'],
-      ['5', '6'],
-      ['7', '8'],
+  it("handles CRLF and mixed terminators (incl. bare CR)", async () => {
+    expect(await parseString("a,b\r\n1,2\r\n3,4\n5,6\r7,8\r\n")).toEqual([
+      ["a", "b"],
+      ["1", "2"],
+      ["3", "4"],
+      ["5", "6"],
+      ["7", "8"],
     ]);
   });
 
-  it('handles empty fields, including leading/trailing commas', async () => {
+  it("handles empty fields, including leading/trailing commas", async () => {
     expect(await parseString(',a,,b,\n,,\n"",x,""')).toEqual([
-      ['', 'a', '', 'b', ''],
-      ['', '', ''],
-      ['', 'x', ''],
+      ["", "a", "", "b", ""],
+      ["", "", ""],
+      ["", "x", ""],
     ]);
-    expect(await parseString('a,')).toEqual([['a', '']]);
+    expect(await parseString("a,")).toEqual([["a", ""]]);
   });
 
-  it('handles quoted fields with commas, newlines (LF and CRLF) and escaped quotes', async () => {
+  it("handles quoted fields with commas, newlines (LF and CRLF) and escaped quotes", async () => {
     const input = 'id,text\r\n1,"hello, world"\r\n2,"line1\nline2\r\nline3"\r\n3,"say ""hi"""\r\n4,""""\r\n5,"[""1"",""2""]"\r\n';
     expect(await parseString(input)).toEqual([
-      ['id', 'text'],
-      ['1', 'hello, world'],
-      ['2', 'line1\nline2\r\nline3'],
-      ['3', 'say "hi"'],
-      ['4', '"'],
-      ['5', '["1","2"]'],
+      ["id", "text"],
+      ["1", "hello, world"],
+      ["2", "line1\nline2\r\nline3"],
+      ["3", 'say "hi"'],
+      ["4", '"'],
+      ["5", '["1","2"]'],
     ]);
   });
 
-  it('strips a UTF-8 BOM (bytes and string input) but only at the start', async () => {
-    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode('a,b\n1,2\n')]);
+  it("strips a UTF-8 BOM (bytes and string input) but only at the start", async () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode("a,b\n1,2\n")]);
     expect(await collect(parseCsv(chunksOf([bytes])))).toEqual([
-      ['a', 'b'],
-      ['1', '2'],
+      ["a", "b"],
+      ["1", "2"],
     ]);
     // BOM split across chunks
     expect(await collect(parseCsv(chunksOf(splitAt(bytes, [1, 2]))))).toEqual([
-      ['a', 'b'],
-      ['1', '2'],
+      ["a", "b"],
+      ["1", "2"],
     ]);
-    expect(await collect(parseCsv(chunksOf(['\uFEFFa,b', '\n\uFEFF1,2'])))).toEqual([
-      ['a', 'b'],
-      ['\uFEFF1', '2'],
+    expect(await collect(parseCsv(chunksOf(["\uFEFFa,b", "\n\uFEFF1,2"])))).toEqual([
+      ["a", "b"],
+      ["\uFEFF1", "2"],
     ]);
   });
 
-  it('keeps a quote inside an unquoted field literally', async () => {
-    expect(await parseString('a"b,c\n')).toEqual([['a"b', 'c']]);
+  it("keeps a quote inside an unquoted field literally", async () => {
+    expect(await parseString('a"b,c\n')).toEqual([['a"b', "c"]]);
   });
 
   it('yields blank lines in the middle as [""] but adds nothing for a trailing newline', async () => {
-    expect(await parseString('a\n\nb\n')).toEqual([['a'], [''], ['b']]);
-    expect(await parseString('')).toEqual([]);
-    expect(await parseString('\n')).toEqual([['']]);
+    expect(await parseString("a\n\nb\n")).toEqual([["a"], [""], ["b"]]);
+    expect(await parseString("")).toEqual([]);
+    expect(await parseString("\n")).toEqual([[""]]);
   });
 
-  it('accepts string chunks and mixed string / byte chunks', async () => {
-    expect(await collect(parseCsv(chunksOf<Uint8Array | string>(['a,"b', enc.encode('""c"\n1'), ',2'])))).toEqual([
-      ['a', 'b"c'],
-      ['1', '2'],
+  it("accepts string chunks and mixed string / byte chunks", async () => {
+    expect(await collect(parseCsv(chunksOf<Uint8Array | string>(['a,"b', enc.encode('""c"\n1'), ",2"])))).toEqual([
+      ["a", 'b"c'],
+      ["1", "2"],
     ]);
   });
 
-  it('reads from a ReadableStream', async () => {
+  it("reads from a ReadableStream", async () => {
     const stream = streamOf(splitAt(enc.encode('a,b\n"x\ny",2\n'), [3, 6]));
     expect(await collect(parseCsv(stream))).toEqual([
-      ['a', 'b'],
-      ['x\ny', '2'],
+      ["a", "b"],
+      ["x\ny", "2"],
     ]);
     // the lock is released after completion
     expect(stream.locked).toBe(false);
   });
 
-  it('reports record start lines (quoted newlines and CRLF counted once)', async () => {
+  it("reports record start lines (quoted newlines and CRLF counted once)", async () => {
     const recs = await collect(parseCsvRecords(chunksOf([enc.encode('h1,h2\r\n"a\r\nb",c\r\nd,e\n\nf,g')])));
     expect(recs.map((r) => r.line)).toEqual([1, 2, 4, 5, 6]);
   });
 });
 
-describe('parseCsv errors', () => {
-  it('throws CsvParseError for an unterminated quote at EOF, naming the line where the field started', async () => {
+describe("parseCsv errors", () => {
+  it("throws CsvParseError for an unterminated quote at EOF, naming the line where the field started", async () => {
     const { rows, error } = await parseAll([enc.encode('a,b\n1,2\n3,"open\nstill open')]);
     expect(rows).toEqual([
-      ['a', 'b'],
-      ['1', '2'],
+      ["a", "b"],
+      ["1", "2"],
     ]);
     expect(error).toBeInstanceOf(CsvParseError);
     expect((error as CsvParseError).line).toBe(3);
@@ -161,15 +160,15 @@ describe('parseCsv errors', () => {
     expect((error as CsvParseError).message).toMatch(/Unterminated quoted field starting on line 3/);
   });
 
-  it('throws for garbage after a closing quote', async () => {
+  it("throws for garbage after a closing quote", async () => {
     const { error } = await parseAll(['a,b\n"x"y,2\n']);
     expect(error).toBeInstanceOf(CsvParseError);
     expect((error as CsvParseError).line).toBe(2);
     expect((error as CsvParseError).column).toBe(1);
   });
 
-  it('enforces maxFieldBytes in UTF-8 bytes, naming the line', async () => {
-    expect(await parseString('ab,"가나"\n', { maxFieldBytes: 6 })).toEqual([['ab', '가나']]);
+  it("enforces maxFieldBytes in UTF-8 bytes, naming the line", async () => {
+    expect(await parseString('ab,"가나"\n', { maxFieldBytes: 6 })).toEqual([["ab", "가나"]]);
     const { error } = await parseAll([enc.encode('h\nok\n"가나다"\n')], { maxFieldBytes: 6 }); // 9 bytes
     expect(error).toBeInstanceOf(CsvParseError);
     expect((error as CsvParseError).line).toBe(3);
@@ -180,30 +179,30 @@ describe('parseCsv errors', () => {
       yield 'a,"';
       for (;;) {
         pulled++;
-        yield 'x'.repeat(1024);
+        yield "x".repeat(1024);
       }
     }
     await expect(collect(parseCsv(endless(), { maxFieldBytes: 64 * 1024 }))).rejects.toThrow(CsvParseError);
     expect(pulled).toBeLessThan(100);
   });
 
-  it('uses 1 MiB as the default field limit', async () => {
-    const big = 'x'.repeat(1024 * 1024);
+  it("uses 1 MiB as the default field limit", async () => {
+    const big = "x".repeat(1024 * 1024);
     expect((await parseString(`${big}\n`))[0]?.[0]?.length).toBe(1024 * 1024);
     await expect(parseString(`${big}y\n`)).rejects.toThrow(/exceeds maxFieldBytes/);
   });
 
-  it('rejects invalid UTF-8 and a truncated multi-byte sequence at EOF', async () => {
+  it("rejects invalid UTF-8 and a truncated multi-byte sequence at EOF", async () => {
     await expect(collect(parseCsv(chunksOf([new Uint8Array([0x61, 0xff, 0x0a])])))).rejects.toThrow(CsvParseError);
     await expect(collect(parseCsv(chunksOf([new Uint8Array([0x61, 0xea, 0xb0])])))).rejects.toThrow(CsvParseError);
   });
 
-  it('rejects invalid options', () => {
-    expect(() => parseCsv(chunksOf(['']), { maxFieldBytes: 0 })).toThrow(RangeError);
+  it("rejects invalid options", () => {
+    expect(() => parseCsv(chunksOf([""]), { maxFieldBytes: 0 })).toThrow(RangeError);
   });
 });
 
-describe('parseCsv chunk-boundary fuzz', () => {
+describe("parseCsv chunk-boundary fuzz", () => {
   const input =
     '\uFEFFname,"quoted, field",note\r\n' +
     '김철수,"서울, 대한민국","그가 말했다 ""안녕""\r\n둘째 줄"\r\n' +
@@ -213,14 +212,14 @@ describe('parseCsv chunk-boundary fuzz', () => {
     '한국어,"[""1"",""2""]",끝';
   const bytes = enc.encode(input);
 
-  it('has a stable reference parse', async () => {
+  it("has a stable reference parse", async () => {
     expect(await collect(parseCsv(chunksOf([bytes])))).toEqual([
-      ['name', 'quoted, field', 'note'],
-      ['김철수', '서울, 대한민국', '그가 말했다 "안녕"\r\n둘째 줄'],
-      ['', '', '😀 emoji'],
-      ['a"', '"b', 'c'],
-      ['x', 'y', 'z\r\n'],
-      ['한국어', '["1","2"]', '끝'],
+      ["name", "quoted, field", "note"],
+      ["김철수", "서울, 대한민국", '그가 말했다 "안녕"\r\n둘째 줄'],
+      ["", "", "😀 emoji"],
+      ['a"', '"b', "c"],
+      ["x", "y", "z\r\n"],
+      ["한국어", '["1","2"]', "끝"],
     ]);
   });
 
@@ -231,7 +230,7 @@ describe('parseCsv chunk-boundary fuzz', () => {
     }
   });
 
-  it('gives identical output for every pair of split positions', async () => {
+  it("gives identical output for every pair of split positions", async () => {
     const reference = await collect(parseCsv(chunksOf([bytes])));
     for (let p = 0; p <= bytes.length; p += 1) {
       for (let q = p; q <= bytes.length; q += 3) {
@@ -240,35 +239,35 @@ describe('parseCsv chunk-boundary fuzz', () => {
     }
   });
 
-  it('gives identical output with 1-byte chunks, from a ReadableStream too', async () => {
+  it("gives identical output with 1-byte chunks, from a ReadableStream too", async () => {
     const reference = await collect(parseCsv(chunksOf([bytes])));
     const oneByte = Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
     expect(await collect(parseCsv(chunksOf(oneByte)))).toEqual(reference);
     expect(await collect(parseCsv(streamOf(oneByte)))).toEqual(reference);
   });
 
-  it('gives identical output for string chunks split at every UTF-16 position', async () => {
+  it("gives identical output for string chunks split at every UTF-16 position", async () => {
     const reference = await collect(parseCsv(chunksOf([bytes])));
     for (let p = 0; p <= input.length; p++) {
       expect(await collect(parseCsv(chunksOf([input.slice(0, p), input.slice(p)])))).toEqual(reference);
     }
   });
 
-  it('splits Korean text mid-character correctly', async () => {
-    const k = enc.encode('이름,도시\n홍길동,부산\n');
+  it("splits Korean text mid-character correctly", async () => {
+    const k = enc.encode("이름,도시\n홍길동,부산\n");
     // '이' is 3 bytes: split after 1 and 2 bytes of it
     expect(await collect(parseCsv(chunksOf(splitAt(k, [1, 2, 4, 5]))))).toEqual([
-      ['이름', '도시'],
-      ['홍길동', '부산'],
+      ["이름", "도시"],
+      ["홍길동", "부산"],
     ]);
   });
 
-  it('errors deterministically: same records then the same error at every split', async () => {
+  it("errors deterministically: same records then the same error at every split", async () => {
     const bad = enc.encode('a,b\r\n"1\n",2\r\n3,"unterminated');
     const reference = await parseAll([bad]);
     expect(reference.rows).toEqual([
-      ['a', 'b'],
-      ['1\n', '2'],
+      ["a", "b"],
+      ["1\n", "2"],
     ]);
     expect((reference.error as CsvParseError).line).toBe(4);
     for (let p = 0; p <= bad.length; p++) {
@@ -280,18 +279,18 @@ describe('parseCsv chunk-boundary fuzz', () => {
   });
 });
 
-describe('parseCsv streaming / early stop', () => {
-  it('stops pulling from an async iterable when the consumer stops early, and calls return()', async () => {
+describe("parseCsv streaming / early stop", () => {
+  it("stops pulling from an async iterable when the consumer stops early, and calls return()", async () => {
     const TOTAL_ROWS = 200_000;
     const ROWS_PER_CHUNK = 100;
     let chunksPulled = 0;
     let finalized = false;
     async function* source(): AsyncGenerator<Uint8Array> {
       try {
-        yield enc.encode('id,phone,name\n');
+        yield enc.encode("id,phone,name\n");
         for (let start = 0; start < TOTAL_ROWS; start += ROWS_PER_CHUNK) {
-          let s = '';
-          for (let i = start; i < start + ROWS_PER_CHUNK; i++) s += `${i},8210${String(i).padStart(8, '0')},"name ${i}"\n`;
+          let s = "";
+          for (let i = start; i < start + ROWS_PER_CHUNK; i++) s += `${i},8210${String(i).padStart(8, "0")},"name ${i}"\n`;
           chunksPulled++;
           yield enc.encode(s);
         }
@@ -304,20 +303,20 @@ describe('parseCsv streaming / early stop', () => {
       rows.push(r);
       if (rows.length === 1001) break;
     }
-    expect(rows[0]).toEqual(['id', 'phone', 'name']);
-    expect(rows[1000]).toEqual(['999', '821000000999', 'name 999']);
+    expect(rows[0]).toEqual(["id", "phone", "name"]);
+    expect(rows[1000]).toEqual(["999", "821000000999", "name 999"]);
     expect(chunksPulled).toBeLessThanOrEqual(11);
     expect(chunksPulled).toBeLessThan(TOTAL_ROWS / ROWS_PER_CHUNK);
     expect(finalized).toBe(true);
   });
 
-  it('cancels a ReadableStream when the consumer calls return()', async () => {
+  it("cancels a ReadableStream when the consumer calls return()", async () => {
     let pulls = 0;
     let cancelled = false;
     const stream = new ReadableStream<Uint8Array>(
       {
         start(controller) {
-          controller.enqueue(enc.encode('n\n'));
+          controller.enqueue(enc.encode("n\n"));
         },
         pull(controller) {
           pulls++;
@@ -330,16 +329,16 @@ describe('parseCsv streaming / early stop', () => {
       { highWaterMark: 0 },
     );
     const gen = parseCsv(stream);
-    expect((await gen.next()).value).toEqual(['n']);
-    expect((await gen.next()).value).toEqual(['1']);
-    expect((await gen.next()).value).toEqual(['2']);
+    expect((await gen.next()).value).toEqual(["n"]);
+    expect((await gen.next()).value).toEqual(["1"]);
+    expect((await gen.next()).value).toEqual(["2"]);
     await gen.return(undefined);
     expect(cancelled).toBe(true);
     expect(stream.locked).toBe(false);
     expect(pulls).toBeLessThan(5);
   });
 
-  it('cancels the source when parsing fails', async () => {
+  it("cancels the source when parsing fails", async () => {
     let cancelled = false;
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -354,10 +353,10 @@ describe('parseCsv streaming / early stop', () => {
     expect(stream.locked).toBe(false);
   });
 
-  it('parses 200k rows streamed in 1000-row chunks, every row counted and the last one intact', async () => {
+  it("parses 200k rows streamed in 1000-row chunks, every row counted and the last one intact", async () => {
     async function* source(): AsyncGenerator<Uint8Array> {
       for (let start = 0; start < 200_000; start += 1000) {
-        let s = '';
+        let s = "";
         for (let i = start; i < start + 1000; i++) s += `${i},"q,${i}",plain ${i},,"x""y"\r\n`;
         yield enc.encode(s);
       }
@@ -369,6 +368,6 @@ describe('parseCsv streaming / early stop', () => {
       last = r;
     }
     expect(count).toBe(200_000);
-    expect(last).toEqual(['199999', 'q,199999', 'plain 199999', '', 'x"y']);
+    expect(last).toEqual(["199999", "q,199999", "plain 199999", "", 'x"y']);
   });
 });

@@ -65,10 +65,14 @@ describe("export dates", () => {
     const server = await createTestServer((_req, res) => json(res, 200, {}));
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", exportToken: "etok", baseUrl: server.url });
-    const err = await client.exportEvents({ events_condition_type: "all", from_date: "2025-02-30", to_date: "2025-03-01" }).catch((e: unknown) => e);
+    const err = await client
+      .exportEvents({ events_condition_type: "all", from_date: "2025-02-30", to_date: "2025-03-01" })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as InvalidInputError).issues.map((i) => i.path)).toEqual(["from_date"]);
-    const leap = await client.exportEvents({ events_condition_type: "all", from_date: "2023-02-29", to_date: "2023-03-01" }).catch((e: unknown) => e);
+    const leap = await client
+      .exportEvents({ events_condition_type: "all", from_date: "2023-02-29", to_date: "2023-03-01" })
+      .catch((e: unknown) => e);
     expect(leap).toBeInstanceOf(InvalidInputError);
     expect(server.requests).toHaveLength(0);
   });
@@ -133,12 +137,23 @@ describe("raw POST /api/v1/events", () => {
       req.seq === 1 ? json(res, 500, { status: false, code: 50000, message: "INTERNAL_SERVER_ERROR" }) : json(res, 200, OK_ENVELOPE),
     );
     close = server.close;
-    const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url, retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    const client = createDfineryClient({
+      serviceId: "svc",
+      importToken: "tok",
+      baseUrl: server.url,
+      retry: { maxAttempts: 2, baseDelayMs: 1 },
+    });
     const body = {
       common: { identity },
       events: [
         { event_name: "a", event_datetime: "2024-06-24T06:42:25.394Z", event_properties: null, event_items: null },
-        { event_name: "b", event_log_id: "464bc021-9c56-481e-8ee8-3bf06de7c418", event_datetime: "2024-06-24T06:42:25.394Z", event_properties: null, event_items: null },
+        {
+          event_name: "b",
+          event_log_id: "464bc021-9c56-481e-8ee8-3bf06de7c418",
+          event_datetime: "2024-06-24T06:42:25.394Z",
+          event_properties: null,
+          event_items: null,
+        },
       ],
     };
     const { response } = await client.POST("/api/v1/events", { body: body as never });
@@ -157,7 +172,12 @@ describe("raw POST /api/v1/events", () => {
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
     const err = await client
       .POST("/api/v1/events", {
-        body: { common: { identity }, events: [{ event_name: "a", event_log_id: "", event_datetime: "2024-06-24T06:42:25.394Z", event_properties: null, event_items: null }] },
+        body: {
+          common: { identity },
+          events: [
+            { event_name: "a", event_log_id: "", event_datetime: "2024-06-24T06:42:25.394Z", event_properties: null, event_items: null },
+          ],
+        },
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);

@@ -44,7 +44,12 @@ describe("sendEvents against a scripted server", () => {
     const client = createDfineryClient({ serviceId: "svc", importToken: "tok", baseUrl: server.url });
     const items = (n: number) => Array.from({ length: n }, (_, i) => ({ df_item_id: String(i) }));
     const events: DfineryEventInput[] = [
-      { event_name: "df_purchase", event_log_id: "464bc021-9c56-481e-8ee8-3bf06de7c418", event_datetime: "2024-06-24T06:42:25.394Z", event_items: items(60) },
+      {
+        event_name: "df_purchase",
+        event_log_id: "464bc021-9c56-481e-8ee8-3bf06de7c418",
+        event_datetime: "2024-06-24T06:42:25.394Z",
+        event_items: items(60),
+      },
       { event_name: "df_purchase", event_items: items(60) }, // 120 items with the first: next request
       { event_name: "df_login", event_datetime: new Date("2024-06-24T00:00:00Z") },
     ];
@@ -70,7 +75,8 @@ describe("sendEvents against a scripted server", () => {
     // The second request fails for good (500 on every attempt); the rest succeed.
     const server = await createTestServer((req, res) => {
       const body = req.json as Body;
-      if (body.events[0]?.event_log_id === "fail-0000") json(res, 500, { status: false, code: 50000, message: "INTERNAL_SERVER_ERROR", data: null });
+      if (body.events[0]?.event_log_id === "fail-0000")
+        json(res, 500, { status: false, code: 50000, message: "INTERNAL_SERVER_ERROR", data: null });
       else json(res, 200, OK_ENVELOPE);
     });
     close = server.close;
@@ -165,12 +171,12 @@ describe("export helpers against a scripted server", () => {
     const server = await createTestServer((_req, res) => json(res, 200, {}));
     close = server.close;
     const client = createDfineryClient({ serviceId: "svc", exportToken: "etok", baseUrl: server.url });
-    await expect(
-      client.exportEvents({ events_condition_type: "all", from_date: "2024-08-27", to_date: "2024-08-26" }),
-    ).rejects.toThrow(/from_date is after to_date/);
-    await expect(
-      client.exportEvents({ events_condition_type: "all", from_date: "2024/08/01", to_date: "2024-08-26" }),
-    ).rejects.toThrow(InvalidInputError);
+    await expect(client.exportEvents({ events_condition_type: "all", from_date: "2024-08-27", to_date: "2024-08-26" })).rejects.toThrow(
+      /from_date is after to_date/,
+    );
+    await expect(client.exportEvents({ events_condition_type: "all", from_date: "2024/08/01", to_date: "2024-08-26" })).rejects.toThrow(
+      InvalidInputError,
+    );
     expect(server.requests).toHaveLength(0);
   });
 

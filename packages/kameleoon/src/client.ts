@@ -21,7 +21,14 @@ import {
   type VendorRateLimitOptions,
 } from "@cdpkit/core";
 import type { Client } from "openapi-fetch";
-import { sendEventChunks, type ProductEvent, type SendEventsContext, type SendEventsOptions, type SendEventsReport, type VisitEvent } from "./events.js";
+import {
+  sendEventChunks,
+  type ProductEvent,
+  type SendEventsContext,
+  type SendEventsOptions,
+  type SendEventsReport,
+  type VisitEvent,
+} from "./events.js";
 import type { paths } from "./generated/openapi.js";
 import { operations, securitySchemes, servers, type ClientFilledParameters } from "./generated/operations.js";
 
@@ -68,14 +75,22 @@ export type KameleoonApi = Client<KameleoonPaths>;
 
 export interface KameleoonClient extends KameleoonApi {
   /** Visit events in the line format (or JSON), nonce per event, bodies split to stay under 1 MB. */
-  sendVisitEvents(events: ItemSource<VisitEvent>, options?: SendEventsOptions & { visitorCode?: string }): Promise<SendEventsReport<VisitEvent>>;
+  sendVisitEvents(
+    events: ItemSource<VisitEvent>,
+    options?: SendEventsOptions & { visitorCode?: string },
+  ): Promise<SendEventsReport<VisitEvent>>;
   /** Product events likewise, `ean` per event or once for all. */
-  sendProductEvents(events: ItemSource<ProductEvent>, options?: SendEventsOptions & { ean?: string }): Promise<SendEventsReport<ProductEvent>>;
+  sendProductEvents(
+    events: ItemSource<ProductEvent>,
+    options?: SendEventsOptions & { ean?: string },
+  ): Promise<SendEventsReport<ProductEvent>>;
   readonly auth: { token(): Promise<string>; readonly stats: { readonly requested: number; readonly invalidated: number } };
 }
 
 /** The operations whose `siteCode` the spec requires (`x-cdpkit-client-fills: siteCode`). */
-const SITE_CODE_OPERATIONS = new Set((operations as readonly OperationMeta[]).filter((o) => o.fills?.some((f) => f.name === "siteCode")).map((o) => `${o.method} ${o.path}`));
+const SITE_CODE_OPERATIONS = new Set(
+  (operations as readonly OperationMeta[]).filter((o) => o.fills?.some((f) => f.name === "siteCode")).map((o) => `${o.method} ${o.path}`),
+);
 
 const MAX_KEY_CHARS = 100;
 const MAX_FIELD_NAME_CHARS = 1024;
@@ -109,20 +124,24 @@ function checkCall(method: string, path: string, query: Record<string, unknown>,
   }
   if (op === "POST /map/maps" && body && typeof body === "object") {
     for (const [key, map] of Object.entries(body)) {
-      if (key.length > MAX_KEY_CHARS) issues.push({ path: `body[${JSON.stringify(key.slice(0, 20) + "...")}]`, message: `key longer than ${MAX_KEY_CHARS} characters` });
+      if (key.length > MAX_KEY_CHARS)
+        issues.push({ path: `body[${JSON.stringify(key.slice(0, 20) + "...")}]`, message: `key longer than ${MAX_KEY_CHARS} characters` });
       if (map && typeof map === "object") {
         for (const field of Object.keys(map)) {
-          if (field.length > MAX_FIELD_NAME_CHARS) issues.push({ path: `body.${key}`, message: `a field name is longer than ${MAX_FIELD_NAME_CHARS} characters` });
+          if (field.length > MAX_FIELD_NAME_CHARS)
+            issues.push({ path: `body.${key}`, message: `a field name is longer than ${MAX_FIELD_NAME_CHARS} characters` });
         }
       }
     }
   }
   if (op === "POST /visit/forget" && typeof body === "string") {
     body.split(/\r?\n/).forEach((code, line) => {
-      if (code.length > MAX_KEY_CHARS) issues.push({ path: `body line ${line + 1}`, message: `visitor code longer than ${MAX_KEY_CHARS} characters` });
+      if (code.length > MAX_KEY_CHARS)
+        issues.push({ path: `body line ${line + 1}`, message: `visitor code longer than ${MAX_KEY_CHARS} characters` });
     });
   }
-  if (issues.length > 0) throw new InvalidInputError({ vendor: VENDOR, message: `${op}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
+  if (issues.length > 0)
+    throw new InvalidInputError({ vendor: VENDOR, message: `${op}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
 }
 
 function validate(options: KameleoonClientOptions): void {
@@ -134,12 +153,19 @@ function validate(options: KameleoonClientOptions): void {
       const issue = credentialIssue(`auth.${key}`, options.auth?.[key]);
       if (issue) issues.push(issue);
     }
-    if (options.auth?.tokenUrl !== undefined && !URL.canParse(options.auth.tokenUrl)) issues.push({ path: "auth.tokenUrl", message: "must be an absolute URL" });
+    if (options.auth?.tokenUrl !== undefined && !URL.canParse(options.auth.tokenUrl))
+      issues.push({ path: "auth.tokenUrl", message: "must be an absolute URL" });
   }
   if (options?.region !== undefined && !(options.region in KAMELEOON_SERVERS && options.region !== ("default" as never))) {
-    issues.push({ path: "region", message: `must be one of ${Object.keys(KAMELEOON_SERVERS).filter((k) => k !== "default").join(", ")}` });
+    issues.push({
+      path: "region",
+      message: `must be one of ${Object.keys(KAMELEOON_SERVERS)
+        .filter((k) => k !== "default")
+        .join(", ")}`,
+    });
   }
-  if (options?.userAgent !== undefined && !str(options.userAgent)) issues.push({ path: "userAgent", message: "must be a non-empty string" });
+  if (options?.userAgent !== undefined && !str(options.userAgent))
+    issues.push({ path: "userAgent", message: "must be a non-empty string" });
   // The options every client shares come last: the vendor's own are what a caller sets first.
   issues.push(...baseOptionIssues(options ?? {}));
   assertOptions(VENDOR, FACTORY, issues);
@@ -148,7 +174,15 @@ function validate(options: KameleoonClientOptions): void {
 export function createKameleoonClient(options: KameleoonClientOptions = {}): KameleoonClient {
   validate(options);
   const errorFor = (result: OperationResult, method: string): CdpkitError =>
-    httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, method, url: result.response.url, body: result.error, redactor: redactor() });
+    httpErrorFor({
+      vendor: VENDOR,
+      status: result.response.status,
+      headers: result.response.headers,
+      method,
+      url: result.response.url,
+      body: result.error,
+      redactor: redactor(),
+    });
   let tokens: CachedTokenSource | undefined;
   const redactor = (): Redactor => client.redactor;
   const client: VendorClient<KameleoonApi> = createVendorClient<paths, KameleoonApi>(
@@ -181,12 +215,13 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
       },
       secrets: () => [options.auth?.clientSecret, ...(tokens?.issued() ?? [])],
       fills: { siteCode: options.siteCode },
-      rateLimit: options.rateLimit === false ? false : { ...options.rateLimit, keyPrefix: VENDOR, authenticated: options.auth !== undefined },
+      rateLimit:
+        options.rateLimit === false ? false : { ...options.rateLimit, keyPrefix: VENDOR, authenticated: options.auth !== undefined },
       // "Requests whose User-Agent matches [a bot list] are rejected": every request carries ours.
       headers: { "user-agent": options.userAgent ?? DEFAULT_USER_AGENT },
       errorFor,
       prepare: (init: OperationInit | undefined, method, path) => {
-        const query = ((init?.params as { query?: Record<string, unknown> } | undefined)?.query ?? {});
+        const query = (init?.params as { query?: Record<string, unknown> } | undefined)?.query ?? {};
         checkCall(method, path, query, init?.body);
         if (typeof init?.body !== "string") return init;
         // Line-format and visitor-list bodies are plain text: sent as given, not JSON-encoded.
@@ -198,7 +233,11 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
   );
   const post = client.api.POST as unknown as (path: string, init: Record<string, unknown>) => Promise<OperationResult>;
   /** Both event endpoints take the same body formats; `idField` may be given once for all events as a query parameter. */
-  const eventsContext = (path: "/visit/events" | "/product/events", idField: "visitorCode" | "ean", common: string | undefined): SendEventsContext => ({
+  const eventsContext = (
+    path: "/visit/events" | "/product/events",
+    idField: "visitorCode" | "ean",
+    common: string | undefined,
+  ): SendEventsContext => ({
     idField,
     ...(common ? { common } : {}),
     redactor: client.redactor,
@@ -218,7 +257,15 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
       sendEventChunks(events, opts, eventsContext("/product/events", "ean", opts.ean)),
     auth: {
       token: () =>
-        tokens ? tokens.token() : Promise.reject(new InvalidInputError({ vendor: VENDOR, message: `${FACTORY}: no auth configured`, issues: [{ path: "auth", message: "missing" }] })),
+        tokens
+          ? tokens.token()
+          : Promise.reject(
+              new InvalidInputError({
+                vendor: VENDOR,
+                message: `${FACTORY}: no auth configured`,
+                issues: [{ path: "auth", message: "missing" }],
+              }),
+            ),
       get stats() {
         const s = tokens?.stats;
         return { requested: s?.obtained ?? 0, invalidated: s?.invalidated ?? 0 };

@@ -25,9 +25,10 @@ const NONCE = /^[0-9A-Fa-f]{16}$/;
 /** A fresh 16-hex-character nonce, as each event needs one ("nonce (required, 16 hex chars, unique per event)"). */
 export function newNonce(): string {
   const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .toUpperCase();
 }
-
 
 /**
  * One event as a line of the line format: a URL query string, `eventType` first and `nonce` last;
@@ -71,7 +72,8 @@ export interface SendEventsContext {
 function problems(event: Record<string, unknown>, ctx: SendEventsContext): string[] {
   const out: string[] = [];
   if (typeof event.eventType !== "string" || event.eventType === "") out.push("eventType must be a non-empty string");
-  if (event.nonce !== undefined && (typeof event.nonce !== "string" || !NONCE.test(event.nonce))) out.push("nonce must be 16 hex characters");
+  if (event.nonce !== undefined && (typeof event.nonce !== "string" || !NONCE.test(event.nonce)))
+    out.push("nonce must be 16 hex characters");
   const id = event[ctx.idField] ?? (ctx.idField === "visitorCode" ? event.mappingValue : undefined);
   if (ctx.common === undefined && (typeof id !== "string" || id === "")) {
     out.push(`${ctx.idField} is required (per event, or once for all events)`);

@@ -1,9 +1,4 @@
-export {
-  createKameleoonClient,
-  DEFAULT_USER_AGENT,
-  KAMELEOON_SERVERS,
-  KAMELEOON_TOKEN_URL,
-} from "./client.js";
+export { createKameleoonClient, DEFAULT_USER_AGENT, KAMELEOON_SERVERS, KAMELEOON_TOKEN_URL } from "./client.js";
 export type { KameleoonApi, KameleoonClient, KameleoonClientOptions, KameleoonPaths, KameleoonRegion } from "./client.js";
 export {
   encodeEventLine,
@@ -16,4 +11,13 @@ export {
 } from "./events.js";
 export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
 export { operations } from "./generated/operations.js";
-export { AuthError, CdpkitError, HttpError, InvalidInputError, NetworkError, RateLimitError, ServerError, TimeoutError } from "@cdpkit/core";
+export {
+  AuthError,
+  CdpkitError,
+  HttpError,
+  InvalidInputError,
+  NetworkError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+} from "@cdpkit/core";

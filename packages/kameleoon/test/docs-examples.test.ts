@@ -26,10 +26,12 @@ function examples(): [string, unknown][] {
       }
       for (const [status, response] of Object.entries<any>(op.responses)) {
         for (const [type, media] of Object.entries<any>(response.content ?? {})) {
-          for (const ex of Object.values<any>(media.examples ?? {})) out.push([`${base}/responses/${status}/content/${esc(type)}/schema`, ex.value]);
+          for (const ex of Object.values<any>(media.examples ?? {}))
+            out.push([`${base}/responses/${status}/content/${esc(type)}/schema`, ex.value]);
         }
       }
-      for (const p of op.parameters ?? []) if (p.schema?.example !== undefined) out.push([`${base}/parameters/${op.parameters.indexOf(p)}/schema`, p.schema.example]);
+      for (const p of op.parameters ?? [])
+        if (p.schema?.example !== undefined) out.push([`${base}/parameters/${op.parameters.indexOf(p)}/schema`, p.schema.example]);
     }
   }
   return out;
@@ -46,17 +48,25 @@ describe("docs examples", () => {
   });
   // Copied from Kameleoon's endpoint pages (developers.kameleoon.com / docs.kameleoon.com), not from the spec.
   const fromDocs: [string, string, unknown][] = [
-    ["POST /visit/forget body", "/paths/~1visit~1forget/post/requestBody/content/text~1plain/schema", "visitorCode1\nvisitorCode2\nvisitorCode3"],
+    [
+      "POST /visit/forget body",
+      "/paths/~1visit~1forget/post/requestBody/content/text~1plain/schema",
+      "visitorCode1\nvisitorCode2\nvisitorCode3",
+    ],
     ["GET /map/maps keys", "/paths/~1map~1maps/get/parameters/1/schema", '["key1","key2"]'],
     [
       "POST /map/maps body (current docs, compact form)",
       "/paths/~1map~1maps/post/requestBody/content/application~1json/schema",
-      JSON.parse('{"keyToUpdate":{"field1":"newStringValue","field2":["newArrayValueElement1","newArrayValueElement2"]},"keyToDelete":{},"someVisitorCode":{"someMapProperty":{"name1":0,"name2":["a","b","c"]},"someBooleanProperty":true,"someNumberProperty":25}}'),
+      JSON.parse(
+        '{"keyToUpdate":{"field1":"newStringValue","field2":["newArrayValueElement1","newArrayValueElement2"]},"keyToDelete":{},"someVisitorCode":{"someMapProperty":{"name1":0,"name2":["a","b","c"]},"someBooleanProperty":true,"someNumberProperty":25}}',
+      ),
     ],
     [
       "POST /map/maps body (older docs page, null deletes a field)",
       "/paths/~1map~1maps/post/requestBody/content/application~1json/schema",
-      JSON.parse('{"key1":{"field1ToUpdate":"newStringValue","field2ToUpdate":["newArrayValueElement1","newArrayValueElement2"],"fieldToDelete":null},"someVisitorCode":{"someMapPropertyToUpdate":{"name1":0,"name2":["a","b","c"]},"someBooleanPropertyToUpdate":true,"someNumberPropertyToUpdate":25,"somePropertyToDelete":null}}'),
+      JSON.parse(
+        '{"key1":{"field1ToUpdate":"newStringValue","field2ToUpdate":["newArrayValueElement1","newArrayValueElement2"],"fieldToDelete":null},"someVisitorCode":{"someMapPropertyToUpdate":{"name1":0,"name2":["a","b","c"]},"someBooleanPropertyToUpdate":true,"someNumberPropertyToUpdate":25,"somePropertyToDelete":null}}',
+      ),
     ],
   ];
   it.each(fromDocs)("docs example %s is in the spec at its place and validates", (_, pointer, value) => {
@@ -68,8 +78,12 @@ describe("docs examples", () => {
     const named: string[] = [];
     for (const item of Object.values<Record<string, any>>(spec.paths)) {
       for (const op of Object.values<any>(item)) {
-        const medias = [...Object.values<any>(op.requestBody?.content ?? {}), ...Object.values<any>(op.responses).flatMap((r: any) => Object.values<any>(r.content ?? {}))];
-        for (const media of medias) for (const [name, ex] of Object.entries<any>(media.examples ?? {})) named.push(`${name}: ${ex.summary}`);
+        const medias = [
+          ...Object.values<any>(op.requestBody?.content ?? {}),
+          ...Object.values<any>(op.responses).flatMap((r: any) => Object.values<any>(r.content ?? {})),
+        ];
+        for (const media of medias)
+          for (const [name, ex] of Object.entries<any>(media.examples ?? {})) named.push(`${name}: ${ex.summary}`);
       }
     }
     for (const n of named) expect(n).toMatch(/^(docs\w*: .*docs|illustration: .*cdpkit illustration)/i);

@@ -53,7 +53,11 @@ describe("a bad event fails alone, named by its path", () => {
 
   it("product events (json): a BigInt or a cycle fails its event, not the call", async () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
-    const events = [{ eventType: "PRODUCTBUY", ean: "a", quantity: 2n }, { eventType: "PRODUCTPAGE", ean: "b", extra: circular }, { eventType: "PRODUCTBUY", ean: "c" }];
+    const events = [
+      { eventType: "PRODUCTBUY", ean: "a", quantity: 2n },
+      { eventType: "PRODUCTPAGE", ean: "b", extra: circular },
+      { eventType: "PRODUCTBUY", ean: "c" },
+    ];
     const report = await client.sendProductEvents(events as never, { format: "json" });
     expect(report.acceptedItems!.map((a) => a.position)).toEqual([2]);
     expect(report.failed.map((f) => issuePaths(f.error))).toEqual([["events[0].quantity"], ["events[1].extra.self"]]);
@@ -66,7 +70,11 @@ describe("abort", () => {
     server.fallback((req, res) => void (req.seq === 1 ? noContent(res) : held.push(res)));
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
     const controller = new AbortController();
-    const events = Array.from({ length: 30 }, (_, n) => ({ eventType: "page", href: `https://example.com/${"p".repeat(200)}/${n}`, visitorCode: `v${n}` }));
+    const events = Array.from({ length: 30 }, (_, n) => ({
+      eventType: "page",
+      href: `https://example.com/${"p".repeat(200)}/${n}`,
+      visitorCode: `v${n}`,
+    }));
     const pending = client.sendVisitEvents(events, { maxBodyBytes: 2000, signal: controller.signal });
     for (let waited = 0; server.requests.length < 2 && waited < 5000; waited += 5) await new Promise((r) => setTimeout(r, 5));
     expect(server.requests).toHaveLength(2);
@@ -91,16 +99,22 @@ describe("abort", () => {
   it("hands the caller's signal to every request it sends", async () => {
     const signals: (AbortSignal | undefined)[] = [];
     const controller = new AbortController();
-    const events = Array.from({ length: 3 }, (_, n) => ({ eventType: "page", visitorCode: `v${n}`, note: "x".repeat(40) })) as { nonce?: string }[];
-    const report = await sendEventChunks(events, { maxBodyBytes: 150, signal: controller.signal }, {
-      idField: "visitorCode",
-      redactor: undefined as never,
-      errorFor: () => undefined as never,
-      send: async (_body, _format, signal) => {
-        signals.push(signal);
-        return { response: new Response(null, { status: 204 }) };
+    const events = Array.from({ length: 3 }, (_, n) => ({ eventType: "page", visitorCode: `v${n}`, note: "x".repeat(40) })) as {
+      nonce?: string;
+    }[];
+    const report = await sendEventChunks(
+      events,
+      { maxBodyBytes: 150, signal: controller.signal },
+      {
+        idField: "visitorCode",
+        redactor: undefined as never,
+        errorFor: () => undefined as never,
+        send: async (_body, _format, signal) => {
+          signals.push(signal);
+          return { response: new Response(null, { status: 204 }) };
+        },
       },
-    });
+    );
     expect(report.ok).toBe(true);
     expect(signals).toEqual([controller.signal, controller.signal, controller.signal]);
   });

@@ -64,13 +64,26 @@ describe("OAuth2 client credentials", () => {
     expect(issued).toBe(1);
     const tokenRequest = server.requests.find((s) => s.path === "/oauth/token")!;
     expect(tokenRequest.headers["content-type"]).toBe("application/x-www-form-urlencoded");
-    expect(Object.fromEntries(new URLSearchParams(tokenRequest.body))).toEqual({ grant_type: "client_credentials", client_id: "client-1", client_secret: SECRET });
+    expect(Object.fromEntries(new URLSearchParams(tokenRequest.body))).toEqual({
+      grant_type: "client_credentials",
+      client_id: "client-1",
+      client_secret: SECRET,
+    });
     expect(new Set(data(server.requests).map((s) => s.headers.authorization))).toEqual(new Set(["Bearer token-1"]));
   });
   it("keeps the token until shortly before expires_in, then requests a new one", async () => {
     const clock = createManualClock(1_000_000);
     expiresIn = 600;
-    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, rateLimit: false, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
+    const client = createKameleoonClient({
+      siteCode: "s",
+      baseUrl: url,
+      auth: auth(),
+      clock,
+      rateLimit: false,
+      retry: false,
+      timeoutMs: 0,
+      totalTimeoutMs: 0,
+    });
     await client.GET("/map/map", { params: { query: { key: "k" } } });
     await clock.advance(600_000 - 60_001);
     await client.GET("/map/map", { params: { query: { key: "k" } } });
@@ -98,7 +111,10 @@ describe("OAuth2 client credentials", () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), rateLimit: false });
     const { response } = await client.POST("/map/maps", { body: { k: { a: 1 } } });
     expect(response.status).toBe(401);
-    expect(server.requests.filter((s) => s.path === "/map/maps").map((s) => s.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-2"]);
+    expect(server.requests.filter((s) => s.path === "/map/maps").map((s) => s.headers.authorization)).toEqual([
+      "Bearer token-1",
+      "Bearer token-2",
+    ]);
     expect(issued).toBe(2);
     const strict = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), rateLimit: false, throwOnError: true });
     const error = await strict.GET("/map/map", { params: { query: { key: "k" } } }).catch((e: unknown) => e);
@@ -109,7 +125,16 @@ describe("OAuth2 client credentials", () => {
   it("a token answer without expires_in is kept until a 401", async () => {
     const clock = createManualClock(0);
     expiresIn = undefined as unknown as number;
-    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, rateLimit: false, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
+    const client = createKameleoonClient({
+      siteCode: "s",
+      baseUrl: url,
+      auth: auth(),
+      clock,
+      rateLimit: false,
+      retry: false,
+      timeoutMs: 0,
+      totalTimeoutMs: 0,
+    });
     await client.GET("/map/map", { params: { query: { key: "k" } } });
     await clock.advance(30 * 24 * 3600_000);
     await client.GET("/map/map", { params: { query: { key: "k" } } });
@@ -147,7 +172,15 @@ describe("per-method limits", () => {
   });
   it("authenticated: GET 50/s", async () => {
     const clock = createManualClock(0);
-    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
+    const client = createKameleoonClient({
+      siteCode: "s",
+      baseUrl: url,
+      auth: auth(),
+      clock,
+      retry: false,
+      timeoutMs: 0,
+      totalTimeoutMs: 0,
+    });
     const gets = fire(client, "GET", 51);
     await settle(() => data(server.requests).filter((x) => x.method === "GET").length, 50);
     expect(data(server.requests).filter((s) => s.method === "GET")).toHaveLength(50);
@@ -160,7 +193,15 @@ describe("per-method limits", () => {
 describe("per-method limits (authenticated writes, overrides)", () => {
   it("authenticated: POST 1000/s, on a budget of its own", async () => {
     const clock = createManualClock(0);
-    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, auth: auth(), clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
+    const client = createKameleoonClient({
+      siteCode: "s",
+      baseUrl: url,
+      auth: auth(),
+      clock,
+      retry: false,
+      timeoutMs: 0,
+      totalTimeoutMs: 0,
+    });
     const posts = Array.from({ length: 1001 }, () => client.POST("/map/maps", { body: { k: {} } }));
     const gets = Array.from({ length: 3 }, () => client.GET("/map/map", { params: { query: { key: "k" } } }));
     const count = (m: string) => data(server.requests).filter((x) => x.method === m).length;
@@ -173,7 +214,15 @@ describe("per-method limits (authenticated writes, overrides)", () => {
   });
   it("rules can be overridden per method, or switched off", async () => {
     const clock = createManualClock(0);
-    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, clock, retry: false, timeoutMs: 0, totalTimeoutMs: 0, rateLimit: { rules: { GET: { limit: 2, intervalMs: 1000 } } } });
+    const client = createKameleoonClient({
+      siteCode: "s",
+      baseUrl: url,
+      clock,
+      retry: false,
+      timeoutMs: 0,
+      totalTimeoutMs: 0,
+      rateLimit: { rules: { GET: { limit: 2, intervalMs: 1000 } } },
+    });
     const gets = Array.from({ length: 3 }, () => client.GET("/map/map", { params: { query: { key: "k" } } }));
     await settle(() => server.requests.length, 2);
     expect(server.requests).toHaveLength(2);
@@ -191,12 +240,39 @@ describe("input checks (nothing sent)", () => {
   const client = createKameleoonClient({ baseUrl: url ?? "http://127.0.0.1:9", rateLimit: false });
   it.each([
     ["siteCode missing", () => client.GET("/map/map", { params: { query: { key: "k" } } }), /siteCode is required/],
-    ["no visitorCode nor mappingValue", () => client.GET("/visit/visitor", { params: { query: { siteCode: "s", maxNumberPreviousVisits: 1 } } }), /visitorCode or mappingValue is required/],
-    ["keys not a JSON array", () => client.GET("/map/maps", { params: { query: { siteCode: "s", keys: "key1,key2" } } }), /keys must be a JSON array of strings/],
-    ["101 keys", () => client.GET("/map/maps", { params: { query: { siteCode: "s", keys: JSON.stringify(Array.from({ length: 101 }, (_, n) => `k${n}`)) } } }), /holds 101 keys; at most 100/],
-    ["a map key over 100 characters", () => client.POST("/map/maps", { params: { query: { siteCode: "s" } }, body: { ["k".repeat(101)]: { a: 1 } } }), /key longer than 100 characters/],
-    ["a field name over 1024 characters", () => client.POST("/map/maps", { params: { query: { siteCode: "s" } }, body: { k: { ["f".repeat(1025)]: 1 } } }), /field name is longer than 1024/],
-    ["a visitor code over 100 characters", () => client.POST("/visit/forget", { params: { query: { siteCode: "s" } }, body: `ok\n${"v".repeat(101)}` }), /body line 2 visitor code longer than 100/],
+    [
+      "no visitorCode nor mappingValue",
+      () => client.GET("/visit/visitor", { params: { query: { siteCode: "s", maxNumberPreviousVisits: 1 } } }),
+      /visitorCode or mappingValue is required/,
+    ],
+    [
+      "keys not a JSON array",
+      () => client.GET("/map/maps", { params: { query: { siteCode: "s", keys: "key1,key2" } } }),
+      /keys must be a JSON array of strings/,
+    ],
+    [
+      "101 keys",
+      () =>
+        client.GET("/map/maps", {
+          params: { query: { siteCode: "s", keys: JSON.stringify(Array.from({ length: 101 }, (_, n) => `k${n}`)) } },
+        }),
+      /holds 101 keys; at most 100/,
+    ],
+    [
+      "a map key over 100 characters",
+      () => client.POST("/map/maps", { params: { query: { siteCode: "s" } }, body: { ["k".repeat(101)]: { a: 1 } } }),
+      /key longer than 100 characters/,
+    ],
+    [
+      "a field name over 1024 characters",
+      () => client.POST("/map/maps", { params: { query: { siteCode: "s" } }, body: { k: { ["f".repeat(1025)]: 1 } } }),
+      /field name is longer than 1024/,
+    ],
+    [
+      "a visitor code over 100 characters",
+      () => client.POST("/visit/forget", { params: { query: { siteCode: "s" } }, body: `ok\n${"v".repeat(101)}` }),
+      /body line 2 visitor code longer than 100/,
+    ],
   ])("%s -> InvalidInputError", async (_, call, message) => {
     const error = await call().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidInputError);
@@ -208,13 +284,19 @@ describe("input checks (nothing sent)", () => {
 describe("requests", () => {
   it("carry a custom User-Agent by default, or the one given", async () => {
     await createKameleoonClient({ siteCode: "s", baseUrl: url }).GET("/map/map", { params: { query: { key: "k" } } });
-    await createKameleoonClient({ siteCode: "s", baseUrl: url, userAgent: "acme-sync/2.0" }).GET("/map/map", { params: { query: { key: "k" } } });
+    await createKameleoonClient({ siteCode: "s", baseUrl: url, userAgent: "acme-sync/2.0" }).GET("/map/map", {
+      params: { query: { key: "k" } },
+    });
     expect(server.requests.map((s) => s.headers["user-agent"])).toEqual([DEFAULT_USER_AGENT, "acme-sync/2.0"]);
     expect(server.requests[0]!.query.get("siteCode")).toBe("s");
   });
   it("bad options are named", () => {
-    expect(() => createKameleoonClient({ auth: { clientId: "", clientSecret: SECRET }, region: "mars" as never })).toThrow(InvalidInputError);
-    expect(() => createKameleoonClient({ auth: { clientId: "", clientSecret: SECRET } })).toThrow(/auth\.clientId must be a non-empty string/);
+    expect(() => createKameleoonClient({ auth: { clientId: "", clientSecret: SECRET }, region: "mars" as never })).toThrow(
+      InvalidInputError,
+    );
+    expect(() => createKameleoonClient({ auth: { clientId: "", clientSecret: SECRET } })).toThrow(
+      /auth\.clientId must be a non-empty string/,
+    );
     expect(() => createKameleoonClient({ region: "mars" as never })).toThrow(/region must be one of eu-io, na-io, eu-eu, na-eu/);
   });
 });
@@ -230,8 +312,15 @@ describe("event helpers", () => {
   });
   it("send lines with a nonce per event, split so no body exceeds the limit, and report invalid events", async () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
-    const events = Array.from({ length: 30 }, (_, n) => ({ eventType: "page", href: `https://example.com/${"p".repeat(200)}/${n}`, title: `Page ${n}`, visitorCode: `v${n}` }));
-    const report = await client.sendVisitEvents([...events, { eventType: "", visitorCode: "v" }, { eventType: "page" }], { maxBodyBytes: 2000 });
+    const events = Array.from({ length: 30 }, (_, n) => ({
+      eventType: "page",
+      href: `https://example.com/${"p".repeat(200)}/${n}`,
+      title: `Page ${n}`,
+      visitorCode: `v${n}`,
+    }));
+    const report = await client.sendVisitEvents([...events, { eventType: "", visitorCode: "v" }, { eventType: "page" }], {
+      maxBodyBytes: 2000,
+    });
     const posts = server.requests.filter((s) => s.path === "/visit/events");
     expect(posts.length).toBeGreaterThan(3);
     for (const p of posts) expect(Buffer.byteLength(p.body)).toBeLessThanOrEqual(2000);
@@ -248,7 +337,10 @@ describe("event helpers", () => {
   });
   it("JSON mode sends arrays with json=true; a common ean goes in the query", async () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
-    const report = await client.sendProductEvents([{ eventType: "PRODUCTBUY" }, { eventType: "PRODUCTADDTOCART" }], { format: "json", ean: "sku-9" });
+    const report = await client.sendProductEvents([{ eventType: "PRODUCTBUY" }, { eventType: "PRODUCTADDTOCART" }], {
+      format: "json",
+      ean: "sku-9",
+    });
     expect(report.ok).toBe(true);
     const post = server.requests.find((s) => s.path === "/product/events")!;
     expect(post.query.get("json")).toBe("true");
@@ -258,7 +350,13 @@ describe("event helpers", () => {
   it("a 413 splits the body again: every event ends accepted exactly once; one event alone too large fails", async () => {
     maxBody = 1500;
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
-    const events = Array.from({ length: 40 }, (_, n) => ({ eventType: "conversion", goalId: 7, revenue: n, visitorCode: `visitor-${n}`, note: "x".repeat(60) }));
+    const events = Array.from({ length: 40 }, (_, n) => ({
+      eventType: "conversion",
+      goalId: 7,
+      revenue: n,
+      visitorCode: `visitor-${n}`,
+      note: "x".repeat(60),
+    }));
     const huge = { eventType: "conversion", goalId: 7, visitorCode: "big", note: "y".repeat(3000) };
     const requests: BatchRequestResult[] = [];
     const report = await client.sendVisitEvents([...events, huge], { onRequest: (r) => requests.push(r) });
@@ -268,10 +366,17 @@ describe("event helpers", () => {
     expect(report.acceptedItems!.map((a) => a.position)).toEqual(events.map((_, n) => n));
     expect(report.failed.map((f) => [f.position, f.error.status])).toEqual([[40, 413]]);
     expect(requests[0]).toMatchObject({ status: "split", error: { status: 413 } });
-    expect(requests.filter((c) => c.status === "accepted").flatMap((c) => c.positions).sort((a, b) => a - b)).toEqual(events.map((_, n) => n));
+    expect(
+      requests
+        .filter((c) => c.status === "accepted")
+        .flatMap((c) => c.positions)
+        .sort((a, b) => a - b),
+    ).toEqual(events.map((_, n) => n));
     // A split chunk's events were sent again with the same nonces.
     const nonces = (p: string) => p.split("\n").map((l) => new URLSearchParams(l).get("nonce"));
-    expect(new Set(taken.map((l) => new URLSearchParams(l).get("nonce")))).toEqual(new Set(nonces(posts[0]!.body).filter((_, i) => i < 40)));
+    expect(new Set(taken.map((l) => new URLSearchParams(l).get("nonce")))).toEqual(
+      new Set(nonces(posts[0]!.body).filter((_, i) => i < 40)),
+    );
     expect(report.ok).toBe(false);
   });
   it("a failed request fails exactly its chunk's events, with the reason; the others are accepted", async () => {

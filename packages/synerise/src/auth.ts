@@ -1,4 +1,13 @@
-import { AuthError, InvalidInputError, jwtExpiresAt, tokenSource, type Clock, type InvalidInputIssue, type IssuedToken, type TokenSource } from "@cdpkit/core";
+import {
+  AuthError,
+  InvalidInputError,
+  jwtExpiresAt,
+  tokenSource,
+  type Clock,
+  type InvalidInputIssue,
+  type IssuedToken,
+  type TokenSource,
+} from "@cdpkit/core";
 
 /**
  * The ways a Synerise user actually authenticates. Every mode but `jwt` logs in by itself, keeps the
@@ -87,12 +96,19 @@ export function authIssues(auth: unknown): InvalidInputIssue[] {
 
 function typeIssues(a: Record<string, unknown>): InvalidInputIssue[] {
   const need = (...keys: string[]): InvalidInputIssue[] =>
-    keys.filter((k) => !nonEmpty(a[k])).map((k) => ({ path: `auth.${k}`, message: `is required for auth type "${String(a.type)}" (a non-empty string)` }));
+    keys
+      .filter((k) => !nonEmpty(a[k]))
+      .map((k) => ({ path: `auth.${k}`, message: `is required for auth type "${String(a.type)}" (a non-empty string)` }));
   switch (a.type) {
     case "workspace":
       return need("apiKey");
     case "basic":
-      return [...need("workspaceGuid", "apiKey"), ...(typeof a.workspaceGuid === "string" && a.workspaceGuid.includes(":") ? [{ path: "auth.workspaceGuid", message: "must not contain ':' (it is the user part of Basic auth)" }] : [])];
+      return [
+        ...need("workspaceGuid", "apiKey"),
+        ...(typeof a.workspaceGuid === "string" && a.workspaceGuid.includes(":")
+          ? [{ path: "auth.workspaceGuid", message: "must not contain ':' (it is the user part of Basic auth)" }]
+          : []),
+      ];
     case "user":
       return need("username", "password", "workspace");
     case "profile": {
@@ -105,7 +121,9 @@ function typeIssues(a: Record<string, unknown>): InvalidInputIssue[] {
     case "anonymousProfile":
       return need("apiKey", "uuid");
     case "jwt":
-      return typeof a.token === "function" || nonEmpty(a.token) ? [] : [{ path: "auth.token", message: "must be a non-empty string or a function" }];
+      return typeof a.token === "function" || nonEmpty(a.token)
+        ? []
+        : [{ path: "auth.token", message: "must be a non-empty string or a function" }];
     default:
       return [
         {
@@ -190,7 +208,11 @@ export interface JwtSource extends TokenSource {
   readonly stats: { readonly logins: number; readonly invalidated: number };
 }
 
-export function jwtSource(auth: Exclude<SyneriseAuth, { type: "basic" }>, call: LoginCall, options: { refreshBeforeMs?: number; clock?: Clock }): JwtSource {
+export function jwtSource(
+  auth: Exclude<SyneriseAuth, { type: "basic" }>,
+  call: LoginCall,
+  options: { refreshBeforeMs?: number; clock?: Clock },
+): JwtSource {
   if (auth.type === "jwt") {
     const given = auth.token;
     const issued: string[] = [];
@@ -228,5 +250,9 @@ export function jwtSource(auth: Exclude<SyneriseAuth, { type: "basic" }>, call: 
 }
 
 export function invalidAuth(issues: InvalidInputIssue[]): InvalidInputError {
-  return new InvalidInputError({ vendor: "synerise", message: `createSyneriseClient: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, issues });
+  return new InvalidInputError({
+    vendor: "synerise",
+    message: `createSyneriseClient: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+    issues,
+  });
 }

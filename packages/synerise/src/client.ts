@@ -15,7 +15,16 @@ import {
   type VendorRateLimitOptions,
 } from "@cdpkit/core";
 import type { Client } from "openapi-fetch";
-import { authIssues, authSecrets, basicCredential, controlCharIssue, jwtSource, type JwtSource, type LoginCall, type SyneriseAuth } from "./auth.js";
+import {
+  authIssues,
+  authSecrets,
+  basicCredential,
+  controlCharIssue,
+  jwtSource,
+  type JwtSource,
+  type LoginCall,
+  type SyneriseAuth,
+} from "./auth.js";
 import { syneriseError } from "./errors.js";
 import { sendEventBatches, type SendEventsOptions, type SendEventsReport, type SyneriseEvent } from "./events.js";
 import type { paths } from "./generated/openapi.js";
@@ -75,7 +84,8 @@ function validateOptions(options: SyneriseClientOptions): void {
   if (options?.auth === undefined && options?.trackerKey === undefined) {
     issues.push({ path: "auth", message: "give auth (workspace API key, user, profile or a JWT), trackerKey, or both" });
   }
-  if (options?.server !== undefined && !(options.server in SYNERISE_SERVERS)) issues.push({ path: "server", message: `must be one of ${Object.keys(SYNERISE_SERVERS).join(", ")}` });
+  if (options?.server !== undefined && !(options.server in SYNERISE_SERVERS))
+    issues.push({ path: "server", message: `must be one of ${Object.keys(SYNERISE_SERVERS).join(", ")}` });
   // The options every client shares come last: the vendor's own are what a caller sets first.
   issues.push(...baseOptionIssues(options ?? {}));
   assertOptions(VENDOR, FACTORY, issues);
@@ -96,31 +106,40 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
     if (result.error !== undefined || !result.response.ok) {
       const error = errorFor(result, "POST");
       // Any failed login is an auth failure for the request that waited on it.
-      throw error instanceof AuthError ? error : new AuthError({ ...error, status: error.status, redactor: client.redactor, cause: error, message: `synerise login failed: ${error.message}` });
+      throw error instanceof AuthError
+        ? error
+        : new AuthError({
+            ...error,
+            status: error.status,
+            redactor: client.redactor,
+            cause: error,
+            message: `synerise login failed: ${error.message}`,
+          });
     }
     return result.data;
   };
   const auth = options.auth;
-  const jwt: JwtSource | undefined = auth && auth.type !== "basic"
-    ? jwtSource(auth, login, {
-        ...(options.refreshBeforeMs !== undefined ? { refreshBeforeMs: options.refreshBeforeMs } : {}),
-        ...(options.clock ? { clock: options.clock } : {}),
-      })
-    : undefined;
+  const jwt: JwtSource | undefined =
+    auth && auth.type !== "basic"
+      ? jwtSource(auth, login, {
+          ...(options.refreshBeforeMs !== undefined ? { refreshBeforeMs: options.refreshBeforeMs } : {}),
+          ...(options.clock ? { clock: options.clock } : {}),
+        })
+      : undefined;
 
   const basic = auth?.type === "basic" ? basicCredential(auth) : undefined;
-  const client: VendorClient<SyneriseApi, (typeof operations)[number], paths> = createVendorClient<paths, SyneriseApi, (typeof operations)[number]>(
-    { vendor: VENDOR, factory: FACTORY, operations, securitySchemes },
-    options,
-    {
-      baseUrl: options.baseUrl ?? SYNERISE_SERVERS[options.server ?? "default"],
-      credentials: { JWT: jwt, WorkspaceBasic: basic, TrackerKey: options.trackerKey },
-      optionFor: (scheme) => (scheme === "TrackerKey" ? "trackerKey" : "auth"),
-      secrets: () => [...authSecrets(options.auth), basic, options.trackerKey, ...(jwt?.issued() ?? [])],
-      rateLimit: options.rateLimit === false || !options.rateLimit?.rules ? false : { ...options.rateLimit, keyPrefix: VENDOR },
-      errorFor,
-    },
-  );
+  const client: VendorClient<SyneriseApi, (typeof operations)[number], paths> = createVendorClient<
+    paths,
+    SyneriseApi,
+    (typeof operations)[number]
+  >({ vendor: VENDOR, factory: FACTORY, operations, securitySchemes }, options, {
+    baseUrl: options.baseUrl ?? SYNERISE_SERVERS[options.server ?? "default"],
+    credentials: { JWT: jwt, WorkspaceBasic: basic, TrackerKey: options.trackerKey },
+    optionFor: (scheme) => (scheme === "TrackerKey" ? "trackerKey" : "auth"),
+    secrets: () => [...authSecrets(options.auth), basic, options.trackerKey, ...(jwt?.issued() ?? [])],
+    rateLimit: options.rateLimit === false || !options.rateLimit?.rules ? false : { ...options.rateLimit, keyPrefix: VENDOR },
+    errorFor,
+  });
 
   // A batch whose events all carry an eventSalt is safe to send again (the salt makes it overwrite):
   // its requests go through a fetch that says so, whatever the spec says of the operation.
@@ -131,23 +150,38 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
     if (!fetch) throw new InvalidInputError({ vendor: VENDOR, message: "the spec has no POST /v4/events/batch", issues: [] });
     // The raw client, so this one request gets that fetch; the success check is the bound client's.
     const call = () =>
-      client.raw.POST("/v4/events/batch" as never, {
-        body,
-        // The engine hands over the JSON it measured: sent as is, not serialised again.
-        bodySerializer: (text: string) => text,
-        redirect: "manual",
-        ...(signal ? { signal } : {}),
-        fetch,
-      } as never) as Promise<OperationResult>;
+      client.raw.POST(
+        "/v4/events/batch" as never,
+        {
+          body,
+          // The engine hands over the JSON it measured: sent as is, not serialised again.
+          bodySerializer: (text: string) => text,
+          redirect: "manual",
+          ...(signal ? { signal } : {}),
+          fetch,
+        } as never,
+      ) as Promise<OperationResult>;
     return checkSuccess(call, { op: batchOp, method: "POST", path: "/v4/events/batch", vendor: VENDOR, redactor: client.redactor });
   };
 
   return Object.assign(client.api as SyneriseClient, {
     sendEvents: (events: ItemSource<SyneriseEvent>, sendOptions?: SendEventsOptions) =>
-      sendEventBatches(events, { ...sendOptions, post: postBatch, redactor: client.redactor, ...(options.clock ? { clock: options.clock } : {}) }),
+      sendEventBatches(events, {
+        ...sendOptions,
+        post: postBatch,
+        redactor: client.redactor,
+        ...(options.clock ? { clock: options.clock } : {}),
+      }),
     auth: {
       token: () => {
-        if (!jwt) return Promise.reject(new InvalidInputError({ vendor: VENDOR, message: `${FACTORY}: no auth configured`, issues: [{ path: "auth", message: "missing" }] }));
+        if (!jwt)
+          return Promise.reject(
+            new InvalidInputError({
+              vendor: VENDOR,
+              message: `${FACTORY}: no auth configured`,
+              issues: [{ path: "auth", message: "missing" }],
+            }),
+          );
         return jwt.token();
       },
       get stats() {

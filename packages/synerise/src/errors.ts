@@ -46,9 +46,7 @@ export function parseErrorBody(body: unknown): SyneriseErrorDetails {
 
 export function syneriseError(response: Response, body: unknown, method: string, redactor: Redactor): HttpError {
   const details = parseErrorBody(body);
-  const fields = details.fieldErrors?.length
-    ? ` (${details.fieldErrors.map((f) => `${f.field || "?"}: ${f.message}`).join("; ")})`
-    : "";
+  const fields = details.fieldErrors?.length ? ` (${details.fieldErrors.map((f) => `${f.field || "?"}: ${f.message}`).join("; ")})` : "";
   return httpErrorFor({
     vendor: "synerise",
     status: response.status,

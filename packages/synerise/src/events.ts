@@ -58,9 +58,14 @@ function problems(event: unknown): string[] {
   // The docs' own 400 sample: "label ... length must be between 1 and 64".
   else if (e.label.length > 64) out.push("label must be at most 64 characters");
   if (typeof e.type !== "string" || e.type === "") out.push("type must be a non-empty string");
-  if (typeof e.time === "string" && /^\d{4}-\d{2}-\d{2}/.test(e.time) && !isRealDateTime(e.time)) out.push("time is not a real date and time");
+  if (typeof e.time === "string" && /^\d{4}-\d{2}-\d{2}/.test(e.time) && !isRealDateTime(e.time))
+    out.push("time is not a real date and time");
   const client = e.client as Record<string, unknown> | undefined;
-  if (!client || typeof client !== "object" || !IDENTIFIERS.some((k) => client[k] !== undefined && client[k] !== null && client[k] !== "")) {
+  if (
+    !client ||
+    typeof client !== "object" ||
+    !IDENTIFIERS.some((k) => client[k] !== undefined && client[k] !== null && client[k] !== "")
+  ) {
     out.push("client must carry one of id, uuid, customId, email");
   }
   return out;
@@ -90,7 +95,13 @@ export async function sendEventBatches(events: ItemSource<SyneriseEvent>, ctx: S
     prepare: (given, position) => {
       const issues = problems(given);
       if (issues.length > 0) return new InvalidItem(issues.map((message) => ({ path: `events[${position}]`, message })));
-      return fill ? { ...given, eventSalt: given.eventSalt ?? globalThis.crypto.randomUUID(), time: given.time ?? new Date(clock.now()).toISOString() } : given;
+      return fill
+        ? {
+            ...given,
+            eventSalt: given.eventSalt ?? globalThis.crypto.randomUUID(),
+            time: given.time ?? new Date(clock.now()).toISOString(),
+          }
+        : given;
     },
     groupOf: identifierType,
     send: async (batch, signal) => {

@@ -16,7 +16,14 @@ beforeEach(async () => {
   // A protected operation: 200 for a token the server issued and has not revoked, else 401.
   server.route("GET /v4/clients/42", (req, res) => {
     const token = req.headers.authorization?.replace(/^Bearer /, "");
-    if (!token || !valid.has(token)) return json(res, 401, { timestamp: "2024-01-01T00:00:00Z", status: 401, error: "Unauthorized", message: "Token expired", path: "/clients/42" });
+    if (!token || !valid.has(token))
+      return json(res, 401, {
+        timestamp: "2024-01-01T00:00:00Z",
+        status: 401,
+        error: "Unauthorized",
+        message: "Token expired",
+        path: "/clients/42",
+      });
     json(res, 200, { clientId: 42, email: "jane@example.com" });
   });
 });
@@ -54,7 +61,13 @@ describe("workspace API key", () => {
   it("logs in again shortly before the token's exp (read from the JWT), not before", async () => {
     const clock = createManualClock(Date.parse("2026-01-01T00:00:00Z"));
     workspaceLogin(() => clock.now(), 3600);
-    const client = createSyneriseClient({ auth: { type: "workspace", apiKey: API_KEY }, baseUrl: server.url, clock, refreshBeforeMs: 300_000, retry: false });
+    const client = createSyneriseClient({
+      auth: { type: "workspace", apiKey: API_KEY },
+      baseUrl: server.url,
+      clock,
+      refreshBeforeMs: 300_000,
+      retry: false,
+    });
     await getProfile(client);
     await clock.advance(3600_000 - 300_000 - 1); // just outside the refresh window
     await getProfile(client);
@@ -100,7 +113,12 @@ describe("workspace API key", () => {
     const { response } = await client.GET("/v4/clients/{clientId}", { params: { path: { clientId: 43 } } });
     expect(response.status).toBe(401);
     expect(server.requests.filter((s) => s.path === "/v4/clients/43")).toHaveLength(2);
-    const throwing = createSyneriseClient({ auth: { type: "workspace", apiKey: API_KEY }, baseUrl: server.url, retry: false, throwOnError: true });
+    const throwing = createSyneriseClient({
+      auth: { type: "workspace", apiKey: API_KEY },
+      baseUrl: server.url,
+      retry: false,
+      throwOnError: true,
+    });
     await expect(throwing.GET("/v4/clients/{clientId}", { params: { path: { clientId: 43 } } })).rejects.toMatchObject({
       name: "AuthError",
       status: 401,
@@ -115,7 +133,9 @@ describe("workspace API key", () => {
       auth: { type: "workspace", apiKey: "wrong-" + API_KEY },
       baseUrl: server.url,
       retry: false,
-      logger: Object.fromEntries(["debug", "info", "warn", "error"].map((l) => [l, (m: string, f?: object) => lines.push(m + JSON.stringify(f ?? {}))])),
+      logger: Object.fromEntries(
+        ["debug", "info", "warn", "error"].map((l) => [l, (m: string, f?: object) => lines.push(m + JSON.stringify(f ?? {}))]),
+      ),
     });
     const error = await getProfile(client).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
@@ -141,7 +161,13 @@ describe("other auth modes", () => {
       json(res, 200, { token: wsToken, consumer: { type: "USER" } });
     });
     const client = createSyneriseClient({
-      auth: { type: "user", username: "jane@example.com", password: PASSWORD, workspace: "0f2b1d3e-aaaa-4bbb-8ccc-123456789abc", deviceId: "dev-1" },
+      auth: {
+        type: "user",
+        username: "jane@example.com",
+        password: PASSWORD,
+        workspace: "0f2b1d3e-aaaa-4bbb-8ccc-123456789abc",
+        deviceId: "dev-1",
+      },
       baseUrl: server.url,
     });
     expect((await getProfile(client)).response.status).toBe(200);
@@ -153,7 +179,12 @@ describe("other auth modes", () => {
     valid.add(token);
     let status = "SUCCESS";
     server.route("POST /sauth/v3/auth/login/client/conditional", (req, res) => {
-      expect(JSON.parse(req.body)).toEqual({ apiKey: API_KEY, identityProvider: "SYNERISE", email: "jane@example.com", password: PASSWORD });
+      expect(JSON.parse(req.body)).toEqual({
+        apiKey: API_KEY,
+        identityProvider: "SYNERISE",
+        email: "jane@example.com",
+        password: PASSWORD,
+      });
       json(res, 200, status === "SUCCESS" ? { status, token, conditions: [] } : { status, conditions: ["TERMS_ACCEPTANCE", "ACTIVATION"] });
     });
     const auth = { type: "profile", apiKey: API_KEY, identityProvider: "SYNERISE", email: "jane@example.com", password: PASSWORD } as const;
@@ -172,7 +203,10 @@ describe("other auth modes", () => {
       expect(JSON.parse(req.body)).toEqual({ apiKey: API_KEY, uuid: "07243772-008a-42e1-ba37-c3807cebde8f" });
       json(res, 200, { token });
     });
-    const client = createSyneriseClient({ auth: { type: "anonymousProfile", apiKey: API_KEY, uuid: "07243772-008a-42e1-ba37-c3807cebde8f" }, baseUrl: server.url });
+    const client = createSyneriseClient({
+      auth: { type: "anonymousProfile", apiKey: API_KEY, uuid: "07243772-008a-42e1-ba37-c3807cebde8f" },
+      baseUrl: server.url,
+    });
     expect((await getProfile(client)).response.status).toBe(200);
   });
 
@@ -207,11 +241,14 @@ describe("tracker key", () => {
 
 describe("options", () => {
   it("names every bad option and never echoes a secret", () => {
-    const make = () =>
-      createSyneriseClient({ auth: { type: "workspace", apiKey: "" }, trackerKey: "  ", baseUrl: "nope" } as never);
+    const make = () => createSyneriseClient({ auth: { type: "workspace", apiKey: "" }, trackerKey: "  ", baseUrl: "nope" } as never);
     expect(make).toThrow(InvalidInputError);
-    expect(make).toThrow(/auth\.apiKey is required for auth type "workspace".*trackerKey must be a non-empty string.*baseUrl must be an absolute URL/);
-    expect(() => createSyneriseClient({ auth: { type: "user", username: "u", password: PASSWORD } } as never)).toThrow(/auth\.workspace is required/);
+    expect(make).toThrow(
+      /auth\.apiKey is required for auth type "workspace".*trackerKey must be a non-empty string.*baseUrl must be an absolute URL/,
+    );
+    expect(() => createSyneriseClient({ auth: { type: "user", username: "u", password: PASSWORD } } as never)).toThrow(
+      /auth\.workspace is required/,
+    );
     expect(() => createSyneriseClient({ auth: { type: "magic" } } as never)).toThrow(/auth\.type must be one of/);
     expect(() => createSyneriseClient({} as never)).toThrow(/give auth .* trackerKey, or both/);
     try {

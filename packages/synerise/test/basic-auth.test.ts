@@ -24,7 +24,11 @@ describe("auth type basic", () => {
   });
 
   it("a 401 is not replayed (no token to renew) and never shows the key or its Basic form", async () => {
-    const client = createSyneriseClient({ auth: { type: "basic", workspaceGuid: GUID, apiKey: KEY }, baseUrl: server.url, throwOnError: true });
+    const client = createSyneriseClient({
+      auth: { type: "basic", workspaceGuid: GUID, apiKey: KEY },
+      baseUrl: server.url,
+      throwOnError: true,
+    });
     const error = await client.GET("/v4/clients/{clientId}", { params: { path: { clientId: 43 } } }).catch((e: unknown) => e);
     expect(server.requests.filter((s) => s.path === "/v4/clients/43")).toHaveLength(1);
     const text = JSON.stringify(error) + String(error);
@@ -40,7 +44,11 @@ describe("auth type basic", () => {
 
 describe("server", () => {
   it("picks one of the spec's servers; an unknown one is an InvalidInputError", () => {
-    expect(SYNERISE_SERVERS).toEqual({ default: "https://api.synerise.com", azu: "https://api.azu.synerise.com", geb: "https://api.geb.synerise.com" });
+    expect(SYNERISE_SERVERS).toEqual({
+      default: "https://api.synerise.com",
+      azu: "https://api.azu.synerise.com",
+      geb: "https://api.geb.synerise.com",
+    });
     expect(() => createSyneriseClient({ trackerKey: "t", server: "mars" as never })).toThrow(/server must be one of default, azu, geb/);
   });
 });

@@ -14,7 +14,9 @@ describe("the spec", () => {
     expect(SYNERISE_BASE_URL).toBe("https://api.synerise.com");
     // 154 of the reference's 176 operations, plus 5 deprecated older twins of the profile logins and refresh.
     expect(operations).toHaveLength(159);
-    const byEvidence = Object.fromEntries(["docs", "sdk", "traffic", "inferred"].map((e) => [e, operations.filter((o) => "evidence" in o && o.evidence === e).length]));
+    const byEvidence = Object.fromEntries(
+      ["docs", "sdk", "traffic", "inferred"].map((e) => [e, operations.filter((o) => "evidence" in o && o.evidence === e).length]),
+    );
     expect(byEvidence).toEqual({ docs: 93, sdk: 39, traffic: 2, inferred: 25 });
   });
 });
@@ -49,12 +51,26 @@ describe("one operation per area against the Prism mock", () => {
     const strict = createSyneriseClient({ auth: { type: "workspace", apiKey: API_KEY }, baseUrl, throwOnError: true });
     const error = await strict
       .POST("/v4/transactions/batch", {
-        body: [{ client: { id: 1 }, orderId: "o-1", paymentInfo: { method: "CASH" }, products: [], revenue: { amount: 0, currency: "USD" }, value: { amount: 0, currency: "USD" }, source: "POS" }],
+        body: [
+          {
+            client: { id: 1 },
+            orderId: "o-1",
+            paymentInfo: { method: "CASH" },
+            products: [],
+            revenue: { amount: 0, currency: "USD" },
+            value: { amount: 0, currency: "USD" },
+            source: "POS",
+          },
+        ],
         headers: { Prefer: "code=400" },
       } as never)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
-    expect(error).toMatchObject({ status: 400, vendorMessage: expect.stringContaining("Some fields did not pass validation"), fieldErrors: [{ field: "client", code: 14191, message: "Client cannot have null value" }] });
+    expect(error).toMatchObject({
+      status: 400,
+      vendorMessage: expect.stringContaining("Some fields did not pass validation"),
+      fieldErrors: [{ field: "client", code: 14191, message: "Client cannot have null value" }],
+    });
   });
 
   it("events: a custom event, and sendEvents through /v4/events/batch", async () => {

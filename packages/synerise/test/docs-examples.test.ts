@@ -83,19 +83,24 @@ for (const [path, item] of Object.entries(spec.paths as JsonObject)) {
         if (media.example !== undefined) examples.push({ where: `${where} ${type} example`, value: media.example, schema });
         for (const [name, ex] of Object.entries(isObject(media.examples) ? media.examples : {})) {
           const resolved = resolve(ex);
-          if (isObject(resolved) && "value" in resolved) examples.push({ where: `${where} ${type} examples.${name}`, value: resolved.value as Json, schema });
+          if (isObject(resolved) && "value" in resolved)
+            examples.push({ where: `${where} ${type} examples.${name}`, value: resolved.value as Json, schema });
         }
       }
     };
     const body = resolve(op.requestBody);
     if (isObject(body)) {
       // A referenced request body keeps its schema under its own pointer.
-      const at = isObject(op.requestBody) && typeof op.requestBody.$ref === "string" ? `${op.requestBody.$ref.slice(1)}/content` : `${base}/requestBody/content`;
+      const at =
+        isObject(op.requestBody) && typeof op.requestBody.$ref === "string"
+          ? `${op.requestBody.$ref.slice(1)}/content`
+          : `${base}/requestBody/content`;
       collect(body.content, at, "request");
     }
     for (const [status, raw] of Object.entries(isObject(op.responses) ? op.responses : {})) {
       const response = resolve(raw);
-      const at = isObject(raw) && typeof raw.$ref === "string" ? `${raw.$ref.slice(1)}/content` : `${base}/responses/${esc(status)}/content`;
+      const at =
+        isObject(raw) && typeof raw.$ref === "string" ? `${raw.$ref.slice(1)}/content` : `${base}/responses/${esc(status)}/content`;
       if (isObject(response)) collect(response.content, at, `response ${status}`);
     }
     const entry = { method: method.toUpperCase(), path, op, examples };

@@ -15,7 +15,13 @@ afterEach(() => server.close());
 
 const client = (extra: object = {}) =>
   createSyneriseClient({ auth: { type: "jwt", token: "hardening-test-jwt" }, baseUrl: server.url, retry: false, ...extra });
-const event = (n: number, params: Record<string, unknown> = { n }): SyneriseEvent => ({ label: "page visit", type: "custom", action: "page.visit", client: { customId: `c-${n}` }, params });
+const event = (n: number, params: Record<string, unknown> = { n }): SyneriseEvent => ({
+  label: "page visit",
+  type: "custom",
+  action: "page.visit",
+  client: { customId: `c-${n}` },
+  params,
+});
 const sentEvents = () => server.requests.filter((s) => s.path === "/v4/events/batch").flatMap((s) => JSON.parse(s.body) as SyneriseEvent[]);
 const issuePaths = (error: unknown) => (error as InvalidInputError).issues.map((i) => i.path);
 
@@ -140,8 +146,16 @@ describe("renewed JWTs", () => {
       json(res, 200, { token });
     });
     // The server complains about the old token by value (as a late error might).
-    server.route("GET /v4/clients/42", (_req, res) => json(res, 400, { status: 400, error: "Bad Request", message: `stale credential ${issued[0]} seen` }));
-    const c = createSyneriseClient({ auth: { type: "workspace", apiKey: "api-key" }, baseUrl: server.url, clock, retry: false, throwOnError: true });
+    server.route("GET /v4/clients/42", (_req, res) =>
+      json(res, 400, { status: 400, error: "Bad Request", message: `stale credential ${issued[0]} seen` }),
+    );
+    const c = createSyneriseClient({
+      auth: { type: "workspace", apiKey: "api-key" },
+      baseUrl: server.url,
+      clock,
+      retry: false,
+      throwOnError: true,
+    });
     const get = () => c.GET("/v4/clients/{clientId}", { params: { path: { clientId: 42 } } }).catch((e: unknown) => e);
     await get();
     await clock.advance(3600_000 - 300_000); // inside the refresh window: the next call renews

@@ -17,7 +17,13 @@ beforeEach(async () => {
   server.route("POST /v4/events/batch", (req, res) => {
     if (failNext > 0) {
       failNext--;
-      return json(res, 500, { timestamp: "2024-01-01T00:00:00Z", status: 500, error: "Internal Server Error", message: "try later", path: "/events/batch" });
+      return json(res, 500, {
+        timestamp: "2024-01-01T00:00:00Z",
+        status: 500,
+        error: "Internal Server Error",
+        message: "try later",
+        path: "/events/batch",
+      });
     }
     const events = JSON.parse(req.body) as SyneriseEvent[];
     batches.push({ events, bytes: Buffer.byteLength(req.body), apiVersion: req.headers["api-version"] as string | undefined });
@@ -28,7 +34,12 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 const client = (extra: object = {}) =>
-  createSyneriseClient({ auth: { type: "jwt", token: "send-events-test-jwt" }, baseUrl: server.url, retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...extra });
+  createSyneriseClient({
+    auth: { type: "jwt", token: "send-events-test-jwt" },
+    baseUrl: server.url,
+    retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    ...extra,
+  });
 const event = (n: number, client: SyneriseEvent["client"] = { customId: `c-${n}` }): SyneriseEvent => ({
   label: "page visit",
   type: "custom",
@@ -76,7 +87,13 @@ describe("sendEvents", () => {
   });
 
   it("reports invalid and oversized events as failed without sending them; the rest go out", async () => {
-    const events = [event(0), { ...event(1), label: "" }, { label: "x", type: "custom", client: {} } as SyneriseEvent, { ...event(3), params: { big: "y".repeat(MAX_BATCH_BYTES) } }, event(4)];
+    const events = [
+      event(0),
+      { ...event(1), label: "" },
+      { label: "x", type: "custom", client: {} } as SyneriseEvent,
+      { ...event(3), params: { big: "y".repeat(MAX_BATCH_BYTES) } },
+      event(4),
+    ];
     const report = await client().sendEvents(events, { onRequest: record });
     expect(report.ok).toBe(false);
     const long = await client().sendEvents([{ ...event(9), label: "x".repeat(65) }], { onRequest: record });
@@ -115,7 +132,10 @@ describe("sendEvents", () => {
 
   it("keeps going after a failed chunk: later chunks are still sent and reported", async () => {
     failNext = 1;
-    const report = await client({ retry: false }).sendEvents(Array.from({ length: 3 }, (_, n) => event(n)), { maxEventsPerBatch: 1, onRequest: record });
+    const report = await client({ retry: false }).sendEvents(
+      Array.from({ length: 3 }, (_, n) => event(n)),
+      { maxEventsPerBatch: 1, onRequest: record },
+    );
     expect(requests.map((c) => c.status)).toEqual(["failed", "accepted", "accepted"]);
     expect(report.failed.map((f) => f.position)).toEqual([0]);
     expect(report.acceptedItems!.map((a) => a.position)).toEqual([1, 2]);

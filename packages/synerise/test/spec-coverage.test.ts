@@ -42,13 +42,18 @@ function specOperation(method: string, path: string): JsonObject {
 function queryParams(method: string, path: string): string[] {
   const item = paths[path] as JsonObject;
   const all = [...((item.parameters as Json[]) ?? []), ...((specOperation(method, path).parameters as Json[]) ?? [])];
-  return all.map((p) => deref(p)).filter((p): p is JsonObject => isObject(p) && p.in === "query").map((p) => p.name as string);
+  return all
+    .map((p) => deref(p))
+    .filter((p): p is JsonObject => isObject(p) && p.in === "query")
+    .map((p) => p.name as string);
 }
 
 /** The schema of the 200 JSON answer. */
 function answerSchema(method: string, path: string): JsonObject | undefined {
   const response = deref((specOperation(method, path).responses as JsonObject)["200"]);
-  const schema = isObject(response) ? deref(((response.content as JsonObject | undefined)?.["application/json"] as JsonObject | undefined)?.schema) : undefined;
+  const schema = isObject(response)
+    ? deref(((response.content as JsonObject | undefined)?.["application/json"] as JsonObject | undefined)?.schema)
+    : undefined;
   return isObject(schema) ? schema : undefined;
 }
 
@@ -113,7 +118,9 @@ describe("deprecated older twins of the profile logins and refresh (research-202
       expect(op.deprecated).toBe(true);
       expect(current.deprecated).toBeUndefined();
       expect(byRoute(method, path)?.evidence).toBe("docs");
-      expect(op["x-cdpkit-source"]).toMatch(/^https:\/\/(help\.synerise\.com\/developers\/api\/api-authorization\/client-login\/|documenter\.gw\.postman\.com\/)/);
+      expect(op["x-cdpkit-source"]).toMatch(
+        /^https:\/\/(help\.synerise\.com\/developers\/api\/api-authorization\/client-login\/|documenter\.gw\.postman\.com\/)/,
+      );
       expect(op["x-cdpkit-evidence-note"]).toMatch(/research-2026-11-30/);
       expect(op["x-cdpkit-note"]).toMatch(/Older twins \(vendor guide .*\), useful as aliases, MEDIUM/);
       expect(op["x-cdpkit-note"]).toContain(`Prefer ${String(current.operationId)} (${currentMethod} ${currentPath})`);
@@ -127,8 +134,16 @@ describe("deprecated older twins of the profile logins and refresh (research-202
   }
 
   it("the legacy login takes the RaaS body; the legacy refresh takes no body and the current JWT", () => {
-    const legacy = deref(((deref(specOperation("POST", "/sauth/auth/login/client").requestBody) as JsonObject).content as JsonObject)["application/json"]) as JsonObject;
-    expect(Object.keys((legacy.schema as JsonObject).properties as JsonObject)).toEqual(["apiKey", "email", "password", "uuid", "deviceId"]);
+    const legacy = deref(
+      ((deref(specOperation("POST", "/sauth/auth/login/client").requestBody) as JsonObject).content as JsonObject)["application/json"],
+    ) as JsonObject;
+    expect(Object.keys((legacy.schema as JsonObject).properties as JsonObject)).toEqual([
+      "apiKey",
+      "email",
+      "password",
+      "uuid",
+      "deviceId",
+    ]);
     expect(specOperation("GET", "/sauth/auth/refresh/client").requestBody).toBeUndefined();
     expect(byRoute("GET", "/sauth/auth/refresh/client")?.security).toEqual([["JWT"]]);
   });
@@ -203,7 +218,12 @@ describe("tightened schemas", () => {
 
   it("a new profile needs at least one of email, phone, customId, uuid", () => {
     expect(valid("ProfileCreate", { firstName: "Ann" })).toBe(false);
-    const ids: JsonObject[] = [{ email: "a@b.c" }, { phone: "+48111222333" }, { customId: "c-1" }, { uuid: "07243772-008a-42e1-ba37-c3807cebde8f" }];
+    const ids: JsonObject[] = [
+      { email: "a@b.c" },
+      { phone: "+48111222333" },
+      { customId: "c-1" },
+      { uuid: "07243772-008a-42e1-ba37-c3807cebde8f" },
+    ];
     for (const id of ids) {
       expect(valid("ProfileCreate", { ...id, firstName: "Ann" })).toBe(true);
     }

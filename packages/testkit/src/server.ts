@@ -82,10 +82,15 @@ export async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-const notFound: Handler = (req, res) => json(res, 404, { status: 404, error: "Not Found", message: `no route ${req.method} ${req.path}`, path: req.path });
+const notFound: Handler = (req, res) =>
+  json(res, 404, { status: 404, error: "Not Found", message: `no route ${req.method} ${req.path}`, path: req.path });
 
 export async function createTestServer(options: TestServerOptions | Handler = {}): Promise<TestServer> {
-  const { fallback: initialFallback, countBy = "route", keepAliveTimeout } = typeof options === "function" ? { fallback: options } : options;
+  const {
+    fallback: initialFallback,
+    countBy = "route",
+    keepAliveTimeout,
+  } = typeof options === "function" ? { fallback: options } : options;
   const exact = new Map<string, Handler>();
   const patterns = new Map<string, [RegExp, Handler]>();
   let fallback = initialFallback ?? notFound;

@@ -17,8 +17,16 @@ const root = resolve(here, "../../..");
 // A tiny consumer per vendor: import the factory and create a client with valid dummy options
 // (kept, so the factory and what it reaches are in the bundle, not tree-shaken away).
 const VENDORS = [
-  { vendor: "dfinery", factory: "createDfineryClient", options: `{ serviceId: "svc", importToken: "import-token", exportToken: "export-token" }` },
-  { vendor: "synerise", factory: "createSyneriseClient", options: `{ auth: { type: "workspace", apiKey: "api-key" }, trackerKey: "tracker-key" }` },
+  {
+    vendor: "dfinery",
+    factory: "createDfineryClient",
+    options: `{ serviceId: "svc", importToken: "import-token", exportToken: "export-token" }`,
+  },
+  {
+    vendor: "synerise",
+    factory: "createSyneriseClient",
+    options: `{ auth: { type: "workspace", apiKey: "api-key" }, trackerKey: "tracker-key" }`,
+  },
   { vendor: "altcraft", factory: "createAltcraftClient", options: `{ token: "api-token" }` },
   { vendor: "kameleoon", factory: "createKameleoonClient", options: `{ siteCode: "site-code" }` },
 ] as const;
@@ -95,7 +103,10 @@ describe("vendor packages bundle for the browser", () => {
       const text = result.outputFiles?.map((f) => f.text).join("\n") ?? "";
       expect(text.length).toBeGreaterThan(0);
       const inputs = Object.keys(result.metafile?.inputs ?? {});
-      expect(inputs.some((i) => i.includes("packages/core/dist/")), "bundle includes @cdpkit/core").toBe(true);
+      expect(
+        inputs.some((i) => i.includes("packages/core/dist/")),
+        "bundle includes @cdpkit/core",
+      ).toBe(true);
       expect(forbiddenReferences(text, inputs), `@cdpkit/${v.vendor} bundle references`).toEqual([]);
 
       const min = await build({ ...entryFor(v), minify: true });
@@ -120,7 +131,13 @@ describe("vendor packages bundle for the browser", () => {
     const lines = [...sizes]
       .sort((a, b) => VENDORS.findIndex((v) => v.vendor === a.vendor) - VENDORS.findIndex((v) => v.vendor === b.vendor))
       .map((s) => `  @cdpkit/${s.vendor.padEnd(10)} ${kb(s.min)} ${kb(s.gzip)}`);
-    console.log(["browser bundle of one client (esbuild, minified; not asserted)", `  ${"package".padEnd(18)} ${"min".padStart(10)} ${"min+gzip".padStart(10)}`, ...lines].join("\n"));
+    console.log(
+      [
+        "browser bundle of one client (esbuild, minified; not asserted)",
+        `  ${"package".padEnd(18)} ${"min".padStart(10)} ${"min+gzip".padStart(10)}`,
+        ...lines,
+      ].join("\n"),
+    );
   });
 });
 
@@ -183,7 +200,10 @@ describe("package sources", () => {
   it("the source scan skips comments and finds code", () => {
     const dir = mkdtempSync(join(tmpdir(), "bundle-check-"));
     const file = join(dir, "probe.ts");
-    writeFileSync(file, `// no Buffer here\n/** nor "node:fs" */\nimport { x } from "node:fs";\nexport const y: Buffer | undefined = undefined;\n`);
+    writeFileSync(
+      file,
+      `// no Buffer here\n/** nor "node:fs" */\nimport { x } from "node:fs";\nexport const y: Buffer | undefined = undefined;\n`,
+    );
     try {
       expect(nodeOnlyReferences(file)).toEqual(['3:19 "node:fs"', "4:17 Buffer"]);
     } finally {

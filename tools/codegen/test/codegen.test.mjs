@@ -145,9 +145,7 @@ paths:
     expect(vendors).toContain("dfinery");
     for (const vendor of vendors) {
       const results = await generate({ ...vendorPaths(vendor), check: true });
-      expect(results, vendor).toEqual(
-        Object.fromEntries(Object.keys(results).map((file) => [file, "unchanged"])),
-      );
+      expect(results, vendor).toEqual(Object.fromEntries(Object.keys(results).map((file) => [file, "unchanged"])));
     }
   });
 });

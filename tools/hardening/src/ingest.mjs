@@ -148,10 +148,15 @@ export async function startIngestServer({ vendor, seed, faultRate }) {
         case "429-retry-after-0":
           return json(res, 429, { status: false, code: 40401, message: "TOO_MANY_REQUEST" }, { "retry-after": "0" });
         case "429-tiny-reset":
-          return json(res, 429, { status: false, code: 40401, message: "TOO_MANY_REQUEST" }, {
-            "x-ratelimit-remaining": "0",
-            "x-ratelimit-reset": String(Date.now() + 20),
-          });
+          return json(
+            res,
+            429,
+            { status: false, code: 40401, message: "TOO_MANY_REQUEST" },
+            {
+              "x-ratelimit-remaining": "0",
+              "x-ratelimit-reset": String(Date.now() + 20),
+            },
+          );
         case "503":
           return json(res, 503, { message: "try again" });
         case "reset-before-headers":
@@ -240,7 +245,13 @@ export async function sendAll(vendor, client, n, { batchSize }) {
     return accountFor(report, seqs, "event_log_id");
   }
   if (vendor === "synerise") {
-    const events = seqs.map((seq) => ({ label: "ingest", type: "custom", action: "ingest.event", client: { customId: "ingest-user" }, params: { seq } }));
+    const events = seqs.map((seq) => ({
+      label: "ingest",
+      type: "custom",
+      action: "ingest.event",
+      client: { customId: "ingest-user" },
+      params: { seq },
+    }));
     /** @type {import("@cdpkit/synerise").SendEventsReport} */
     const report = await client.sendEvents(events, { maxEventsPerBatch: batchSize, concurrency: 2 });
     return accountFor(report, seqs, "eventSalt");
@@ -262,7 +273,12 @@ export async function sendAll(vendor, client, n, { batchSize }) {
 function accountFor(report, seqs, idField) {
   return {
     accepted: (report.acceptedItems ?? []).map((a) => ({ seq: Number(seqs[a.position]), id: String(a.item[idField]) })),
-    failed: report.failed.map((f) => ({ seq: Number(seqs[f.position]), id: String(/** @type {any} */ (f.item)?.[idField]), reason: reasonOf(f.error), error: f.error })),
+    failed: report.failed.map((f) => ({
+      seq: Number(seqs[f.position]),
+      id: String(/** @type {any} */ (f.item)?.[idField]),
+      reason: reasonOf(f.error),
+      error: f.error,
+    })),
   };
 }
 

@@ -97,7 +97,8 @@ function expectFailure(expect: Expect, run: RowRun, cls: ErrorClass, extra?: (er
 
 const phase = (expect: Expect, want: "connect" | "response" | "body") => (err: Error) =>
   expect((err as NetworkError).phase, `phase of ${describeError(err)}`).toBe(want);
-const status = (expect: Expect, want: number) => (err: Error) => expect((err as HttpError).status, `status of ${describeError(err)}`).toBe(want);
+const status = (expect: Expect, want: number) => (err: Error) =>
+  expect((err as HttpError).status, `status of ${describeError(err)}`).toBe(want);
 
 function expectNotResent(expect: Expect, run: RowRun): void {
   expect(attempts(run), "a write that is not safe to repeat is sent once").toBe(1);
@@ -114,28 +115,24 @@ const ROWS: Row[] = [
     script: (op) => ({ [op.path]: [json5xx(503)] }),
     check: (expect, run) => expectSuccess(expect, run, 2),
   },
-  ...[500, 502, 503, 504].map(
-    (s): Row => ({
-      name: `${s} x${MAX_ATTEMPTS}: ServerError after ${MAX_ATTEMPTS} attempts`,
-      applies: isSafeOrBatch,
-      script: (op) => ({ [op.path]: F.times(MAX_ATTEMPTS, json5xx(s)) }),
-      check: (expect, run) => {
-        expectFailure(expect, run, ServerError, status(expect, s));
-        expect(attempts(run)).toBe(MAX_ATTEMPTS);
-      },
-    }),
-  ),
-  ...[408, 425].map(
-    (s): Row => ({
-      name: `${s} x${MAX_ATTEMPTS}: HttpError ${s} after ${MAX_ATTEMPTS} attempts`,
-      applies: isSafeOrBatch,
-      script: (op) => ({ [op.path]: F.times(MAX_ATTEMPTS, F.status(s, { message: `scripted ${s}` })) }),
-      check: (expect, run) => {
-        expectFailure(expect, run, HttpError, status(expect, s));
-        expect(attempts(run)).toBe(MAX_ATTEMPTS);
-      },
-    }),
-  ),
+  ...[500, 502, 503, 504].map((s): Row => ({
+    name: `${s} x${MAX_ATTEMPTS}: ServerError after ${MAX_ATTEMPTS} attempts`,
+    applies: isSafeOrBatch,
+    script: (op) => ({ [op.path]: F.times(MAX_ATTEMPTS, json5xx(s)) }),
+    check: (expect, run) => {
+      expectFailure(expect, run, ServerError, status(expect, s));
+      expect(attempts(run)).toBe(MAX_ATTEMPTS);
+    },
+  })),
+  ...[408, 425].map((s): Row => ({
+    name: `${s} x${MAX_ATTEMPTS}: HttpError ${s} after ${MAX_ATTEMPTS} attempts`,
+    applies: isSafeOrBatch,
+    script: (op) => ({ [op.path]: F.times(MAX_ATTEMPTS, F.status(s, { message: `scripted ${s}` })) }),
+    check: (expect, run) => {
+      expectFailure(expect, run, HttpError, status(expect, s));
+      expect(attempts(run)).toBe(MAX_ATTEMPTS);
+    },
+  })),
   {
     name: `429 Retry-After: 0 x${MAX_ATTEMPTS}: RateLimitError after ${MAX_ATTEMPTS} attempts (writes too: a 429 applied nothing)`,
     applies: () => true,
@@ -210,24 +207,24 @@ const ROWS: Row[] = [
     check: (expect, run) => {
       expectFailure(expect, run, NetworkError, phase(expect, "connect"));
       if (isAltcraftWrite(run.op) && run.outcome.type === "thrown") {
-        expect(run.outcome.error instanceof WriteOutcomeUnknownError, "refused: nothing reached Altcraft, so the outcome is known").toBe(false);
+        expect(run.outcome.error instanceof WriteOutcomeUnknownError, "refused: nothing reached Altcraft, so the outcome is known").toBe(
+          false,
+        );
       }
       expect(run.retries.length, "retries after connection refused").toBe(MAX_ATTEMPTS - 1);
     },
   },
 
   // ---- writes that are not safe to repeat ------------------------------------------------------
-  ...[500, 502, 503, 504].map(
-    (s): Row => ({
-      name: `write answered ${s}: ServerError, sent once`,
-      applies: isUnsafe,
-      script: (op) => ({ [op.path]: [json5xx(s)] }),
-      check: (expect, run) => {
-        expectFailure(expect, run, ServerError, status(expect, s));
-        expectNotResent(expect, run);
-      },
-    }),
-  ),
+  ...[500, 502, 503, 504].map((s): Row => ({
+    name: `write answered ${s}: ServerError, sent once`,
+    applies: isUnsafe,
+    script: (op) => ({ [op.path]: [json5xx(s)] }),
+    check: (expect, run) => {
+      expectFailure(expect, run, ServerError, status(expect, s));
+      expectNotResent(expect, run);
+    },
+  })),
   {
     name: "write answered 429 Retry-After: 0 then success: retried (the server applied nothing)",
     applies: isUnsafe,
@@ -323,19 +320,25 @@ const ROWS: Row[] = [
       ['200 {"foo":1} (no envelope)', (op: Op) => op.envelope, F.json({ foo: 1 })],
       ["200 [] (not an object)", (op: Op) => op.jsonSuccess, F.json([])],
       ['DFINERY 200 without "status": true', (op: Op) => op.vendor === "dfinery", F.json({ code: 20000, message: "OK" })],
-      ['DFINERY 200 with "status": "true" (a string)', (op: Op) => op.vendor === "dfinery", F.json({ status: "true", code: 20000, message: "OK" })],
+      [
+        'DFINERY 200 with "status": "true" (a string)',
+        (op: Op) => op.vendor === "dfinery",
+        F.json({ status: "true", code: 20000, message: "OK" }),
+      ],
       ["Altcraft 200 without `error`", (op: Op) => op.vendor === "altcraft", F.json({ error_text: "Successful operation", data: {} })],
-      ['Altcraft 200 with "error": "0" (not a number)', (op: Op) => op.vendor === "altcraft", F.json({ error: "0", error_text: "Successful operation" })],
+      [
+        'Altcraft 200 with "error": "0" (not a number)',
+        (op: Op) => op.vendor === "altcraft",
+        F.json({ error: "0", error_text: "Successful operation" }),
+      ],
     ] as const
-  ).map(
-    ([label, applies, fault]): Row => ({
-      name: `${label}: MalformedResponseError (batch: every event failed)`,
-      applies,
-      // Enough copies that a client which retried the malformed answer still ends on it.
-      script: (op) => ({ [op.path]: F.times(MAX_ATTEMPTS, fault) }),
-      check: (expect, run) => expectFailure(expect, run, MalformedResponseError),
-    }),
-  ),
+  ).map(([label, applies, fault]): Row => ({
+    name: `${label}: MalformedResponseError (batch: every event failed)`,
+    applies,
+    // Enough copies that a client which retried the malformed answer still ends on it.
+    script: (op) => ({ [op.path]: F.times(MAX_ATTEMPTS, fault) }),
+    check: (expect, run) => expectFailure(expect, run, MalformedResponseError),
+  })),
 
   // ---- HTML error pages and huge bodies ------------------------------------------------------------
   {
@@ -378,49 +381,44 @@ const ROWS: Row[] = [
   },
 
   // ---- redirects ----------------------------------------------------------------------------------
-  ...([307, 308] as const).map(
-    (s): Row => ({
-      name: `same-origin ${s} on a safe request: followed, credential kept`,
-      applies: isRead,
-      script: (op) => ({ [op.path]: [F.redirect(s, `${op.path}?hop=1`)] }),
-      check: (expect, run) => {
-        expectSuccess(expect, run, 2);
-        const [first, second] = run.server!.requestsTo(run.op.path);
-        expect(second?.search).toContain("hop=1");
-        expect(second?.method).toBe(run.op.method);
-        const credential = run.harness.credentialOf(first!);
-        expect(credential, "the first request carried the credential").toBeTruthy();
-        expect(run.harness.credentialOf(second!), "the same-origin hop keeps it").toBe(credential);
-      },
-    }),
-  ),
-  ...([307, 308] as const).map(
-    (s): Row => ({
-      name: `cross-origin ${s}: no credential reaches the other origin`,
-      applies: (op) => (s === 307 ? true : isRead(op)),
-      other: true,
-      script: (op, other) => ({ [op.path]: [F.redirect(s, `${other!.url}${op.path}`)] }),
-      check: (expect, run) => {
-        const secrets = [...run.harness.secrets, ...run.server!.issuedJwts, ...run.server!.issuedAccessTokens];
-        for (const rec of run.other!.requests) {
-          const seen = JSON.stringify({ headers: rec.headers, body: rec.body, search: rec.search });
-          for (const secret of secrets) expect(seen.includes(secret), `credential sent to the other origin: ${rec.method} ${rec.path}`).toBe(false);
-          expect(rec.credentials, `credential sent to the other origin: ${rec.method} ${rec.path}`).toEqual([]);
-        }
-        const { outcome } = run;
-        if (outcome.type === "thrown") expectErrorIs(expect, outcome.error, CdpkitError);
-        if (outcome.type === "batch") for (const f of outcome.failed) expectErrorIs(expect, f.error, CdpkitError);
-      },
-    }),
-  ),
-  ...([301, 302, 303] as const).map(
-    (s): Row => ({
-      name: `${s} answering a POST: RedirectError, never the POST's success`,
-      applies: (op) => op.method === "POST",
-      script: (op) => ({ [op.path]: F.times(MAX_ATTEMPTS, F.redirect(s, "/moved")) }),
-      check: (expect, run) => expectFailure(expect, run, RedirectError, status(expect, s)),
-    }),
-  ),
+  ...([307, 308] as const).map((s): Row => ({
+    name: `same-origin ${s} on a safe request: followed, credential kept`,
+    applies: isRead,
+    script: (op) => ({ [op.path]: [F.redirect(s, `${op.path}?hop=1`)] }),
+    check: (expect, run) => {
+      expectSuccess(expect, run, 2);
+      const [first, second] = run.server!.requestsTo(run.op.path);
+      expect(second?.search).toContain("hop=1");
+      expect(second?.method).toBe(run.op.method);
+      const credential = run.harness.credentialOf(first!);
+      expect(credential, "the first request carried the credential").toBeTruthy();
+      expect(run.harness.credentialOf(second!), "the same-origin hop keeps it").toBe(credential);
+    },
+  })),
+  ...([307, 308] as const).map((s): Row => ({
+    name: `cross-origin ${s}: no credential reaches the other origin`,
+    applies: (op) => (s === 307 ? true : isRead(op)),
+    other: true,
+    script: (op, other) => ({ [op.path]: [F.redirect(s, `${other!.url}${op.path}`)] }),
+    check: (expect, run) => {
+      const secrets = [...run.harness.secrets, ...run.server!.issuedJwts, ...run.server!.issuedAccessTokens];
+      for (const rec of run.other!.requests) {
+        const seen = JSON.stringify({ headers: rec.headers, body: rec.body, search: rec.search });
+        for (const secret of secrets)
+          expect(seen.includes(secret), `credential sent to the other origin: ${rec.method} ${rec.path}`).toBe(false);
+        expect(rec.credentials, `credential sent to the other origin: ${rec.method} ${rec.path}`).toEqual([]);
+      }
+      const { outcome } = run;
+      if (outcome.type === "thrown") expectErrorIs(expect, outcome.error, CdpkitError);
+      if (outcome.type === "batch") for (const f of outcome.failed) expectErrorIs(expect, f.error, CdpkitError);
+    },
+  })),
+  ...([301, 302, 303] as const).map((s): Row => ({
+    name: `${s} answering a POST: RedirectError, never the POST's success`,
+    applies: (op) => op.method === "POST",
+    script: (op) => ({ [op.path]: F.times(MAX_ATTEMPTS, F.redirect(s, "/moved")) }),
+    check: (expect, run) => expectFailure(expect, run, RedirectError, status(expect, s)),
+  })),
   {
     name: "307 on a write that is not safe to repeat: RedirectError, not re-sent",
     applies: isUnsafe,
@@ -493,8 +491,18 @@ describe("fault matrix: a short 429 never blocks a client for long", () => {
   it("DFINERY: after 200s with x-ratelimit-remaining 99999 / reset +1 h and one 429 Retry-After: 1, the next calls succeed within seconds", async () => {
     const server = await startFaultServer({ vendor: "dfinery" });
     try {
-      const budget = () => ({ "x-ratelimit-limit": "100000", "x-ratelimit-remaining": "99999", "x-ratelimit-reset": String(Date.now() + 3_600_000) });
-      server.script("/api/v1/user-profile", [F.ok(budget), F.ok(budget), F.ok(budget), F.retryAfterSeconds(1), ...F.times(6, F.ok(budget))]);
+      const budget = () => ({
+        "x-ratelimit-limit": "100000",
+        "x-ratelimit-remaining": "99999",
+        "x-ratelimit-reset": String(Date.now() + 3_600_000),
+      });
+      server.script("/api/v1/user-profile", [
+        F.ok(budget),
+        F.ok(budget),
+        F.ok(budget),
+        F.retryAfterSeconds(1),
+        ...F.times(6, F.ok(budget)),
+      ]);
       const client = dfinery.makeClient(server.url);
       const op = dfinery.ops[0]!;
       for (let i = 0; i < 3; i++) {

@@ -120,7 +120,7 @@ export function dedupKeysOf(method: string, body: string): string[] {
     const items: unknown[] = Array.isArray(parsed)
       ? parsed
       : parsed && typeof parsed === "object" && Array.isArray((parsed as { events?: unknown }).events)
-        ? ((parsed as { events: unknown[] }).events)
+        ? (parsed as { events: unknown[] }).events
         : [];
     for (const item of items) {
       const rec = item as Record<string, unknown> | null;
@@ -161,7 +161,9 @@ function vendorSuccess(vendor: Vendor, rec: Recorded, state: { nextJwt(): string
       return jsonAnswer(200, {});
     }
     case "altcraft": {
-      const data = rec.path.endsWith("/profiles/import") ? { profile_id: "5f1e0c0e8e4b3a0001a1b2c3" } : { profile_id: "5f1e0c0e8e4b3a0001a1b2c3", email: "jane@example.com" };
+      const data = rec.path.endsWith("/profiles/import")
+        ? { profile_id: "5f1e0c0e8e4b3a0001a1b2c3" }
+        : { profile_id: "5f1e0c0e8e4b3a0001a1b2c3", email: "jane@example.com" };
       return jsonAnswer(200, { error: 0, error_text: "Successful operation", data });
     }
     case "kameleoon": {
@@ -241,7 +243,12 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
       case "reset-before-headers":
         return server.resetBeforeHeaders(res);
       case "reset-mid-body": {
-        const part = vendor === "altcraft" ? '{"error":0,"error_text":"Successful op' : vendor === "dfinery" ? '{"status":true,"code":200' : '{"clientId":42,"email":"ja';
+        const part =
+          vendor === "altcraft"
+            ? '{"error":0,"error_text":"Successful op'
+            : vendor === "dfinery"
+              ? '{"status":true,"code":200'
+              : '{"clientId":42,"email":"ja';
         return server.resetMidBody(res, { status: fault.status, contentLength: 4096, partial: part, afterMs: 20 });
       }
       case "no-answer":
@@ -341,7 +348,12 @@ export const F = {
   }),
   ok: (headers?: Record<string, string> | (() => Record<string, string>)): Fault => ({ kind: "ok", ...(headers ? { headers } : {}) }),
   /** 429 with `Retry-After` in seconds. */
-  retryAfterSeconds: (seconds: number): Fault => ({ kind: "status", status: 429, body: { error: "Too Many Requests" }, headers: { "retry-after": String(seconds) } }),
+  retryAfterSeconds: (seconds: number): Fault => ({
+    kind: "status",
+    status: 429,
+    body: { error: "Too Many Requests" },
+    headers: { "retry-after": String(seconds) },
+  }),
   /** 429 with `Retry-After` as an HTTP date `msAhead` from the moment it is sent. */
   retryAfterDate: (msAhead: number): Fault => ({
     kind: "status",
@@ -372,15 +384,26 @@ export const F = {
   /** An HTML error page of about `bytes` bytes (text/html), like a proxy or CDN sends. */
   html: (status: number, bytes = 20_000, extra = ""): Fault => {
     const head = `<!DOCTYPE html><html><head><title>${status} Service Unavailable</title></head><body><h1>${status}</h1><p>The upstream server is unavailable. ${extra}</p>`;
-    const filler = "<div class=\"cf-error-details\">Please try again in a few minutes.</div>";
+    const filler = '<div class="cf-error-details">Please try again in a few minutes.</div>';
     let page = head;
     while (page.length < bytes) page += filler;
     return { kind: "raw", status, headers: { "content-type": "text/html; charset=utf-8" }, body: `${page}</body></html>` };
   },
   truncatedJson: (status = 200): Fault => ({ kind: "raw", status, headers: { "content-type": "application/json" }, body: '{"trunc' }),
   emptyContentLength0: (status = 200): Fault => ({ kind: "raw", status, headers: { "content-type": "application/json" }, body: "" }),
-  emptyChunked: (status = 200): Fault => ({ kind: "raw", status, headers: { "content-type": "application/json" }, body: "", chunked: true }),
-  json: (value: unknown, status = 200): Fault => ({ kind: "raw", status, headers: { "content-type": "application/json" }, body: JSON.stringify(value) }),
+  emptyChunked: (status = 200): Fault => ({
+    kind: "raw",
+    status,
+    headers: { "content-type": "application/json" },
+    body: "",
+    chunked: true,
+  }),
+  json: (value: unknown, status = 200): Fault => ({
+    kind: "raw",
+    status,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(value),
+  }),
   huge: (status: number, contentType = "application/json", bytes?: number): Fault => ({
     kind: "huge",
     status,
@@ -388,7 +411,11 @@ export const F = {
     chunked: true,
     ...(bytes === undefined ? {} : { bytes }),
   }),
-  redirect: (status: 301 | 302 | 303 | 307 | 308, location: string | ((rec: Recorded, server: FaultServer) => string)): Fault => ({ kind: "redirect", status, location }),
+  redirect: (status: 301 | 302 | 303 | 307 | 308, location: string | ((rec: Recorded, server: FaultServer) => string)): Fault => ({
+    kind: "redirect",
+    status,
+    location,
+  }),
   resetBeforeHeaders: (): Fault => ({ kind: "reset-before-headers" }),
   resetMidBody: (): Fault => ({ kind: "reset-mid-body" }),
   noAnswer: (): Fault => ({ kind: "no-answer" }),

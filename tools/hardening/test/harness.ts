@@ -99,7 +99,8 @@ function common(baseUrl: string, knobs: Knobs): Record<string, unknown> {
 async function single(call: () => Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<Outcome> {
   try {
     const result = await call();
-    if (result.error !== undefined || !result.response.ok) return { type: "returned-error", error: result.error, status: result.response.status };
+    if (result.error !== undefined || !result.response.ok)
+      return { type: "returned-error", error: result.error, status: result.response.status };
     return { type: "ok", value: result.data };
   } catch (error) {
     return { type: "thrown", error };
@@ -143,7 +144,11 @@ export const dfinery: Harness = {
       invoke: (client) =>
         single(() =>
           (client as DfineryClient).POST("/api/v1/user-profile", {
-            body: { identity: { external_id: "dfn-user-1" }, user_properties: { df_gender: "Female" }, request_datetime: "2024-05-14T06:05:46.363Z" },
+            body: {
+              identity: { external_id: "dfn-user-1" },
+              user_properties: { df_gender: "Female" },
+              request_datetime: "2024-05-14T06:05:46.363Z",
+            },
           }),
         ),
     },
@@ -216,7 +221,13 @@ export const synerise: Harness = {
       invoke: (client) =>
         batch(3, () =>
           (client as SyneriseClient).sendEvents(
-            [0, 1, 2].map((n) => ({ label: "page visit", type: "custom", action: "page.visit", client: { customId: `c-${n}` }, params: { n } })),
+            [0, 1, 2].map((n) => ({
+              label: "page visit",
+              type: "custom",
+              action: "page.visit",
+              client: { customId: `c-${n}` },
+              params: { n },
+            })),
           ),
         ),
     },
@@ -246,12 +257,15 @@ export const altcraft: Harness = {
       jsonSuccess: true,
       envelope: true,
       invoke: (client) =>
-        single(() =>
-          (client as AltcraftClient).POST("/api/v1.1/profiles/get", { body: { db_id: 1, matching: "email", email: "jane@example.com" } }) as Promise<{
-            data?: unknown;
-            error?: unknown;
-            response: Response;
-          }>,
+        single(
+          () =>
+            (client as AltcraftClient).POST("/api/v1.1/profiles/get", {
+              body: { db_id: 1, matching: "email", email: "jane@example.com" },
+            }) as Promise<{
+              data?: unknown;
+              error?: unknown;
+              response: Response;
+            }>,
         ),
     },
     {
@@ -263,10 +277,11 @@ export const altcraft: Harness = {
       jsonSuccess: true,
       envelope: true,
       invoke: (client) =>
-        single(() =>
-          (client as AltcraftClient).POST("/api/v1.1/profiles/import", {
-            body: { db_id: 1, matching: "email", email: "jane@example.com", data: { _fname: "Jane" } },
-          }) as Promise<{ data?: unknown; error?: unknown; response: Response }>,
+        single(
+          () =>
+            (client as AltcraftClient).POST("/api/v1.1/profiles/import", {
+              body: { db_id: 1, matching: "email", email: "jane@example.com", data: { _fname: "Jane" } },
+            }) as Promise<{ data?: unknown; error?: unknown; response: Response }>,
         ),
     },
   ],
@@ -280,7 +295,13 @@ export const kameleoon: Harness = {
       siteCode: "hardening-site",
       ...(knobs.staticAuth
         ? {}
-        : { auth: { clientId: "hardening-client", clientSecret: SECRETS.kameleoonClientSecret, tokenUrl: knobs.tokenUrl ?? `${baseUrl}/oauth/token` } }),
+        : {
+            auth: {
+              clientId: "hardening-client",
+              clientSecret: SECRETS.kameleoonClientSecret,
+              tokenUrl: knobs.tokenUrl ?? `${baseUrl}/oauth/token`,
+            },
+          }),
       ...common(baseUrl, knobs),
     } as Parameters<typeof createKameleoonClient>[0]),
   credentialOf: (rec) => {
@@ -300,12 +321,15 @@ export const kameleoon: Harness = {
       jsonSuccess: true,
       envelope: false,
       invoke: (client) =>
-        single(() =>
-          (client as KameleoonClient).GET("/visit/visitor", { params: { query: { visitorCode: "visitor-1", maxNumberPreviousVisits: 1 } } }) as Promise<{
-            data?: unknown;
-            error?: unknown;
-            response: Response;
-          }>,
+        single(
+          () =>
+            (client as KameleoonClient).GET("/visit/visitor", {
+              params: { query: { visitorCode: "visitor-1", maxNumberPreviousVisits: 1 } },
+            }) as Promise<{
+              data?: unknown;
+              error?: unknown;
+              response: Response;
+            }>,
         ),
     },
     {
@@ -318,7 +342,9 @@ export const kameleoon: Harness = {
       envelope: false,
       invoke: (client) =>
         batch(3, () =>
-          (client as KameleoonClient).sendVisitEvents([0, 1, 2].map((n) => ({ eventType: "CONVERSION", visitorCode: `visitor-${n}`, goalId: 100 + n }))),
+          (client as KameleoonClient).sendVisitEvents(
+            [0, 1, 2].map((n) => ({ eventType: "CONVERSION", visitorCode: `visitor-${n}`, goalId: 100 + n })),
+          ),
         ),
     },
   ],
@@ -331,7 +357,8 @@ export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return `non-error ${inspect(err, { depth: 2 }).slice(0, 300)}`;
   const e = err as Error & { phase?: unknown; status?: unknown; vendorCode?: unknown };
   const chain: string[] = [];
-  for (let p = Object.getPrototypeOf(err); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) chain.push(p.constructor?.name ?? "?");
+  for (let p = Object.getPrototypeOf(err); p && p !== Object.prototype; p = Object.getPrototypeOf(p))
+    chain.push(p.constructor?.name ?? "?");
   return `${e.name} [${chain.join(" < ")}] status=${String(e.status)} phase=${String(e.phase)} code=${String(e.vendorCode)}: ${e.message.slice(0, 300)}`;
 }
 

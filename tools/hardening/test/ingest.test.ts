@@ -18,10 +18,15 @@ describe.concurrent("ingest under ~20% faults", () => {
     let run: Promise<IngestSummary> | undefined;
     const summary = () => (run ??= runIngest({ vendor, events: EVENTS, seed: SEED, faultRate: 0.2, batchSize: 25 }));
 
-    it(`${vendor}: every event is accounted for (accepted + failed = input, positions unique, accepted stored, no event under two ids, failures carry an error)`, async ({ expect }) => {
+    it(`${vendor}: every event is accounted for (accepted + failed = input, positions unique, accepted stored, no event under two ids, failures carry an error)`, async ({
+      expect,
+    }) => {
       const s = await summary();
       expect(s.requests, "the run reached the server").toBeGreaterThan(0);
-      expect(Object.values(s.faults).reduce((a, b) => a + b, 0), "faults were injected").toBeGreaterThan(0);
+      expect(
+        Object.values(s.faults).reduce((a, b) => a + b, 0),
+        "faults were injected",
+      ).toBeGreaterThan(0);
       expect(s.problems, JSON.stringify(s, null, 1)).toEqual([]);
       expect(s.accepted + s.failed).toBe(EVENTS);
       expect(s.lost).toBe(0);

@@ -57,7 +57,8 @@ export class LeakScanner {
         this.add(`${where} ${path} inspect`, inspect(e, { depth: 10 }));
         this.add(`${where} ${path}.stack`, e.stack ?? "");
         for (const [key, value] of Object.entries(e)) {
-          if (key !== "cause") this.add(`${where} ${path}.${key}`, typeof value === "string" ? value : `${safeJson(value)} ${inspect(value, { depth: 10 })}`);
+          if (key !== "cause")
+            this.add(`${where} ${path}.${key}`, typeof value === "string" ? value : `${safeJson(value)} ${inspect(value, { depth: 10 })}`);
         }
         const errors = (e as { errors?: unknown }).errors;
         if (Array.isArray(errors)) errors.forEach((inner, i) => visit(inner, `${path}.errors[${i}]`, depth + 1));

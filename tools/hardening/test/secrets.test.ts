@@ -29,9 +29,15 @@ const rawRequest = (rec: Recorded) =>
 
 /** Error bodies that echo every credential the server has seen, under innocent names. */
 const echo = {
-  json: ((rec, server) => ({ message: `rejected: ${creds(server)}`, error: creds(server), detail: creds(server), request: rawRequest(rec) })) as BodySpec,
+  json: ((rec, server) => ({
+    message: `rejected: ${creds(server)}`,
+    error: creds(server),
+    detail: creds(server),
+    request: rawRequest(rec),
+  })) as BodySpec,
   text: ((rec, server) => `Rejected credentials ${creds(server)}\n---\n${rawRequest(rec)}`) as BodySpec,
-  html: ((_rec, server) => `<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1><pre>${creds(server)}</pre></body></html>`) as BodySpec,
+  html: ((_rec, server) =>
+    `<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1><pre>${creds(server)}</pre></body></html>`) as BodySpec,
   /** A truncated JSON body that carries the credentials before it breaks off. */
   truncated: ((_rec, server) => `{"detail":"${creds(server)}`) as BodySpec,
 };
@@ -119,7 +125,9 @@ function expectCrlfRefused(create: () => unknown, option: string, value: string)
   } catch (error) {
     thrown = error;
   }
-  expect(thrown instanceof InvalidInputError, `a credential with CR/LF in ${option} is refused at creation (got ${String(thrown)})`).toBe(true);
+  expect(thrown instanceof InvalidInputError, `a credential with CR/LF in ${option} is refused at creation (got ${String(thrown)})`).toBe(
+    true,
+  );
   const err = thrown as InvalidInputError;
   expect(err.message, "the error names the option").toContain(option);
   const scanner = new LeakScanner();
@@ -136,18 +144,36 @@ describe("secrets: DFINERY", () => {
   it("HTTP error answers (4xx, 5xx, 429, HTML) echoing the tokens", async () => {
     await withSession(dfinery, {}, async (s) => {
       await httpErrorProbes(s, read);
-      await s.probe("user-profile 400 import envelope with the token as code/message", read.path, [
-        F.status(400, (_r, server) => ({ status: false, code: creds(server), message: creds(server) })),
-      ], () => read.invoke(s.client));
+      await s.probe(
+        "user-profile 400 import envelope with the token as code/message",
+        read.path,
+        [F.status(400, (_r, server) => ({ status: false, code: creds(server), message: creds(server) }))],
+        () => read.invoke(s.client),
+      );
     });
   });
 
   it("HTTP 200 envelope failures copying the token into code / message (vendorCode, vendorMessage)", async () => {
     await withSession(dfinery, {}, async (s) => {
       const run = () => read.invoke(s.client);
-      await s.probe("status:false, code and message = token", read.path, [F.status(200, (_r, server) => ({ status: false, code: creds(server), message: creds(server) }))], run);
-      await s.probe("40201 INVALID_TOKEN with the token", read.path, [F.status(200, (_r, server) => ({ status: false, code: 40201, message: `INVALID_TOKEN ${creds(server)}` }))], run);
-      await s.probe("40401 TOO_MANY_REQUEST with the token", read.path, [F.status(200, (_r, server) => ({ status: false, code: "40401", message: `TOO_MANY_REQUEST ${creds(server)}` }))], run);
+      await s.probe(
+        "status:false, code and message = token",
+        read.path,
+        [F.status(200, (_r, server) => ({ status: false, code: creds(server), message: creds(server) }))],
+        run,
+      );
+      await s.probe(
+        "40201 INVALID_TOKEN with the token",
+        read.path,
+        [F.status(200, (_r, server) => ({ status: false, code: 40201, message: `INVALID_TOKEN ${creds(server)}` }))],
+        run,
+      );
+      await s.probe(
+        "40401 TOO_MANY_REQUEST with the token",
+        read.path,
+        [F.status(200, (_r, server) => ({ status: false, code: "40401", message: `TOO_MANY_REQUEST ${creds(server)}` }))],
+        run,
+      );
     });
   });
 
@@ -156,15 +182,30 @@ describe("secrets: DFINERY", () => {
       const client = s.client as ReturnType<typeof createDfineryClient>;
       const run = async (): Promise<Outcome> => {
         try {
-          const rows = await client.exportEvents({ events: ["df_purchase"], events_condition_type: "include", from_date: "2024-08-25", to_date: "2024-08-26" });
+          const rows = await client.exportEvents({
+            events: ["df_purchase"],
+            events_condition_type: "include",
+            from_date: "2024-08-25",
+            to_date: "2024-08-26",
+          });
           for await (const _row of rows) void _row;
           return { type: "ok", value: undefined };
         } catch (error) {
           return { type: "thrown", error };
         }
       };
-      await s.probe("export 401 echo", "/api/v1/export/event", [F.status(401, (_r, server) => ({ result: "fail", message: creds(server) }))], run);
-      await s.probe("export 200 {result: fail} echo", "/api/v1/export/event", [F.status(200, (_r, server) => ({ result: "fail", message: creds(server) }))], run);
+      await s.probe(
+        "export 401 echo",
+        "/api/v1/export/event",
+        [F.status(401, (_r, server) => ({ result: "fail", message: creds(server) }))],
+        run,
+      );
+      await s.probe(
+        "export 200 {result: fail} echo",
+        "/api/v1/export/event",
+        [F.status(200, (_r, server) => ({ result: "fail", message: creds(server) }))],
+        run,
+      );
       await s.probe("export 500 text echo", "/api/v1/export/event", F.times(2, F.status(500, echo.text)), run);
     });
   });
@@ -177,7 +218,12 @@ describe("secrets: DFINERY", () => {
     await withSession(dfinery, { throwOnError: false }, async (s) => {
       const run = () => read.invoke(s.client);
       await s.probe("400 JSON echo, returned", read.path, [F.status(400, echo.json)], run);
-      await s.probe("401 import envelope echo, returned", read.path, [F.status(401, (_r, server) => ({ status: false, code: creds(server), message: creds(server) }))], run);
+      await s.probe(
+        "401 import envelope echo, returned",
+        read.path,
+        [F.status(401, (_r, server) => ({ status: false, code: creds(server), message: creds(server) }))],
+        run,
+      );
       await s.probe("500 text echo, returned", read.path, F.times(2, F.status(500, echo.text)), run);
     });
   });
@@ -186,19 +232,45 @@ describe("secrets: DFINERY", () => {
     await withSession(dfinery, {}, async (s) => {
       const run = () => events.invoke(s.client);
       await s.probe("sendEvents 500 echo", events.path, F.times(2, F.status(500, echo.json)), run);
-      await s.probe("sendEvents 400 envelope echo", events.path, [F.status(400, (_r, server) => ({ status: false, code: creds(server), message: creds(server) }))], run);
-      await s.probe("sendEvents 200 status:false echo", events.path, [F.status(200, (_r, server) => ({ status: false, code: creds(server), message: creds(server) }))], run);
+      await s.probe(
+        "sendEvents 400 envelope echo",
+        events.path,
+        [F.status(400, (_r, server) => ({ status: false, code: creds(server), message: creds(server) }))],
+        run,
+      );
+      await s.probe(
+        "sendEvents 200 status:false echo",
+        events.path,
+        [F.status(200, (_r, server) => ({ status: false, code: creds(server), message: creds(server) }))],
+        run,
+      );
       await s.probe("sendEvents reset", events.path, F.times(2, F.resetBeforeHeaders()), run);
       await s.probe("sendEvents truncated echo", events.path, F.times(2, F.status(200, echo.truncated, {}, "application/json")), run);
-      await s.probe("sendEvents 302 carrying the token", events.path, F.times(2, F.redirect(302, (_r, server) => `/moved?next=${encodeURIComponent(creds(server))}`)), run);
+      await s.probe(
+        "sendEvents 302 carrying the token",
+        events.path,
+        F.times(
+          2,
+          F.redirect(302, (_r, server) => `/moved?next=${encodeURIComponent(creds(server))}`),
+        ),
+        run,
+      );
     });
   });
 
   it("a token with CR/LF is refused at creation, naming the option and not echoing the value", () => {
     const value = "SECRET-crlf-dfinery-import\r\nX-Injected: 1";
-    expectCrlfRefused(() => createDfineryClient({ serviceId: "svc", importToken: value, baseUrl: "http://127.0.0.1:9" }), "importToken", value);
+    expectCrlfRefused(
+      () => createDfineryClient({ serviceId: "svc", importToken: value, baseUrl: "http://127.0.0.1:9" }),
+      "importToken",
+      value,
+    );
     const exportValue = "SECRET-crlf-dfinery-export\nX-Injected: 1";
-    expectCrlfRefused(() => createDfineryClient({ serviceId: "svc", exportToken: exportValue, baseUrl: "http://127.0.0.1:9" }), "exportToken", exportValue);
+    expectCrlfRefused(
+      () => createDfineryClient({ serviceId: "svc", exportToken: exportValue, baseUrl: "http://127.0.0.1:9" }),
+      "exportToken",
+      exportValue,
+    );
   });
 });
 
@@ -217,19 +289,35 @@ describe("secrets: Synerise", () => {
   it("field errors and analytics errors echoing the credentials (rejectedValue, errorCode, traceId)", async () => {
     await withSession(synerise, {}, async (s) => {
       const run = () => read.invoke(s.client);
-      await s.probe("400 with errors[].rejectedValue", read.path, [
-        F.status(400, (_r, server) => ({
-          timestamp: "2024-01-01T00:00:00Z",
-          status: 400,
-          error: "Bad Request",
-          message: creds(server),
-          path: "/v4/clients/42",
-          errors: [{ field: "clientId", message: creds(server), code: creds(server), rejectedValue: creds(server) }],
-        })),
-      ], run);
-      await s.probe("400 analytics shape", read.path, [
-        F.status(400, (_r, server) => ({ httpStatus: 400, errorCode: creds(server), message: creds(server), traceId: creds(server), help: creds(server) })),
-      ], run);
+      await s.probe(
+        "400 with errors[].rejectedValue",
+        read.path,
+        [
+          F.status(400, (_r, server) => ({
+            timestamp: "2024-01-01T00:00:00Z",
+            status: 400,
+            error: "Bad Request",
+            message: creds(server),
+            path: "/v4/clients/42",
+            errors: [{ field: "clientId", message: creds(server), code: creds(server), rejectedValue: creds(server) }],
+          })),
+        ],
+        run,
+      );
+      await s.probe(
+        "400 analytics shape",
+        read.path,
+        [
+          F.status(400, (_r, server) => ({
+            httpStatus: 400,
+            errorCode: creds(server),
+            message: creds(server),
+            traceId: creds(server),
+            help: creds(server),
+          })),
+        ],
+        run,
+      );
     });
   });
 
@@ -248,7 +336,12 @@ describe("secrets: Synerise", () => {
     await withSession(synerise, {}, async (s) => {
       await s.probe("login 403 echo", "/v4/auth/login/profile", [F.status(403, echo.json)], () => read.invoke(s.client));
       await s.probe("login 500 text echo", "/v4/auth/login/profile", F.times(2, F.status(500, echo.text)), () => read.invoke(s.client));
-      await s.probe("login 200 without a token, echo", "/v4/auth/login/profile", [F.status(200, (_r, server) => ({ detail: creds(server) }))], () => read.invoke(s.client));
+      await s.probe(
+        "login 200 without a token, echo",
+        "/v4/auth/login/profile",
+        [F.status(200, (_r, server) => ({ detail: creds(server) }))],
+        () => read.invoke(s.client),
+      );
     });
   });
 
@@ -267,10 +360,15 @@ describe("secrets: Synerise", () => {
       const path = "/v4/events/ai-compat/recommendation.view";
       const call = async (): Promise<Outcome> => {
         try {
-          const result = (await client.POST(path as never, {
-            body: { correlationId: "corr-1", clientUUID: "07243772-008a-42e1-ba37-c3807cebde8f", items: ["sku-1"] },
-          } as never)) as { error?: unknown; response: Response };
-          return result.error !== undefined || !result.response.ok ? { type: "returned-error", error: result.error, status: result.response.status } : { type: "ok", value: undefined };
+          const result = (await client.POST(
+            path as never,
+            {
+              body: { correlationId: "corr-1", clientUUID: "07243772-008a-42e1-ba37-c3807cebde8f", items: ["sku-1"] },
+            } as never,
+          )) as { error?: unknown; response: Response };
+          return result.error !== undefined || !result.response.ok
+            ? { type: "returned-error", error: result.error, status: result.response.status }
+            : { type: "ok", value: undefined };
         } catch (error) {
           return { type: "thrown", error };
         }
@@ -279,7 +377,13 @@ describe("secrets: Synerise", () => {
         ["400 echo", [F.status(400, echo.json)]],
         ["500 text echo", F.times(2, F.status(500, echo.text))],
         ["no answer", F.times(2, F.noAnswer())],
-        ["302 to the token", F.times(2, F.redirect(302, (_r, s) => `/moved?token=${encodeURIComponent(creds(s))}`))],
+        [
+          "302 to the token",
+          F.times(
+            2,
+            F.redirect(302, (_r, s) => `/moved?token=${encodeURIComponent(creds(s))}`),
+          ),
+        ],
       ] as const) {
         server.script(path, [...faults]);
         scanner.addOutcome(`tracker ${name}`, await call());
@@ -319,7 +423,11 @@ describe("secrets: Synerise", () => {
 
   it("an API key or tracker key with CR/LF is refused at creation, naming the option and not echoing the value", () => {
     const value = "SECRET-crlf-synerise-apikey\r\nX-Injected: 1";
-    expectCrlfRefused(() => createSyneriseClient({ auth: { type: "workspace", apiKey: value }, baseUrl: "http://127.0.0.1:9" }), "auth.apiKey", value);
+    expectCrlfRefused(
+      () => createSyneriseClient({ auth: { type: "workspace", apiKey: value }, baseUrl: "http://127.0.0.1:9" }),
+      "auth.apiKey",
+      value,
+    );
     const tracker = "SECRET-crlf-synerise-tracker\nX-Injected: 1";
     expectCrlfRefused(() => createSyneriseClient({ trackerKey: tracker, baseUrl: "http://127.0.0.1:9" }), "trackerKey", tracker);
   });
@@ -338,9 +446,17 @@ describe("secrets: Altcraft", () => {
 
   it("envelope errors echoing the token in error_text", async () => {
     await withSession(altcraft, {}, async (s) => {
-      await s.probe("200 error 401 echo", read.path, [F.status(200, (_r, server) => ({ error: 401, error_text: `API token ${creds(server)} required` }))], () => read.invoke(s.client));
-      await s.probe("400 error 450 echo", write.path, [F.status(400, (_r, server) => ({ error: 450, error_text: creds(server), data: { token: creds(server), echo: creds(server) } }))], () =>
-        write.invoke(s.client),
+      await s.probe(
+        "200 error 401 echo",
+        read.path,
+        [F.status(200, (_r, server) => ({ error: 401, error_text: `API token ${creds(server)} required` }))],
+        () => read.invoke(s.client),
+      );
+      await s.probe(
+        "400 error 450 echo",
+        write.path,
+        [F.status(400, (_r, server) => ({ error: 450, error_text: creds(server), data: { token: creds(server), echo: creds(server) } }))],
+        () => write.invoke(s.client),
       );
     });
   });
@@ -361,13 +477,20 @@ describe("secrets: Altcraft", () => {
           const result = (await client.POST(path, {
             body: { id: "", resource_token: "resource-token", subscriptions: [{ provider: "firefox-firebase", subscription_id: "sub-1" }] },
           })) as { error?: unknown; response: Response };
-          return result.error !== undefined || !result.response.ok ? { type: "returned-error", error: result.error, status: result.response.status } : { type: "ok", value: undefined };
+          return result.error !== undefined || !result.response.ok
+            ? { type: "returned-error", error: result.error, status: result.response.status }
+            : { type: "ok", value: undefined };
         } catch (error) {
           return { type: "thrown", error };
         }
       };
       await s.probe("push_subscribe 500 text echo of the query", path, [F.status(500, echo.text)], run);
-      await s.probe("push_subscribe envelope echo of the query", path, [F.status(200, (rec) => ({ error: 400, error_text: `bad request ${rec.search}` }))], run);
+      await s.probe(
+        "push_subscribe envelope echo of the query",
+        path,
+        [F.status(200, (rec) => ({ error: 400, error_text: `bad request ${rec.search}` }))],
+        run,
+      );
       await s.probe("push_subscribe reset", path, [F.resetBeforeHeaders()], run);
       await s.probe("push_subscribe no answer", path, [F.noAnswer()], run);
     });
@@ -403,7 +526,12 @@ describe("secrets: Altcraft", () => {
   it("results returned with throwOnError: false", async () => {
     await withSession(altcraft, { throwOnError: false }, async (s) => {
       const run = () => read.invoke(s.client);
-      await s.probe("envelope error echo, returned", read.path, [F.status(200, (_r, server) => ({ error: 401, error_text: creds(server) }))], run);
+      await s.probe(
+        "envelope error echo, returned",
+        read.path,
+        [F.status(200, (_r, server) => ({ error: 401, error_text: creds(server) }))],
+        run,
+      );
       await s.probe("HTTP 400 JSON echo, returned", read.path, [F.status(400, echo.json)], run);
       await s.probe("HTTP 500 text echo, returned", read.path, F.times(2, F.status(500, echo.text)), run);
     });
@@ -437,7 +565,12 @@ describe("secrets: Kameleoon", () => {
   it("a failed token request echoing the client secret", async () => {
     await withSession(kameleoon, {}, async (s) => {
       await s.probe("token 400 echo", "/oauth/token", [F.status(400, echo.json)], () => read.invoke(s.client));
-      await s.probe("token 200 without access_token, echo", "/oauth/token", [F.status(200, (_r, server) => ({ error_description: creds(server) }))], () => read.invoke(s.client));
+      await s.probe(
+        "token 200 without access_token, echo",
+        "/oauth/token",
+        [F.status(200, (_r, server) => ({ error_description: creds(server) }))],
+        () => read.invoke(s.client),
+      );
       await s.probe("token request reset", "/oauth/token", [F.resetBeforeHeaders()], () => read.invoke(s.client));
     });
   });
@@ -467,8 +600,16 @@ describe("secrets: Kameleoon", () => {
 
   it("a client id or secret with CR/LF is refused at creation, naming the option and not echoing the value", () => {
     const value = "SECRET-crlf-kameleoon-secret\nX-Injected: 1";
-    expectCrlfRefused(() => createKameleoonClient({ auth: { clientId: "id", clientSecret: value }, baseUrl: "http://127.0.0.1:9" }), "auth.clientSecret", value);
+    expectCrlfRefused(
+      () => createKameleoonClient({ auth: { clientId: "id", clientSecret: value }, baseUrl: "http://127.0.0.1:9" }),
+      "auth.clientSecret",
+      value,
+    );
     const id = "SECRET-crlf-kameleoon-id\r\nX-Injected: 1";
-    expectCrlfRefused(() => createKameleoonClient({ auth: { clientId: id, clientSecret: "s" }, baseUrl: "http://127.0.0.1:9" }), "auth.clientId", id);
+    expectCrlfRefused(
+      () => createKameleoonClient({ auth: { clientId: id, clientSecret: "s" }, baseUrl: "http://127.0.0.1:9" }),
+      "auth.clientId",
+      id,
+    );
   });
 });

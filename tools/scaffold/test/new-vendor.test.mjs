@@ -88,7 +88,16 @@ describe("a scaffolded vendor, end to end", () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("lints clean, generates, type-checks and passes its own tests against Prism; never overwrites", async () => {
-    const { stdout } = await run(process.execPath, [cli, "acme-cdp", "--server", "https://api.acme.example/v1", "--title", "Acme CDP", "--root", root]);
+    const { stdout } = await run(process.execPath, [
+      cli,
+      "acme-cdp",
+      "--server",
+      "https://api.acme.example/v1",
+      "--title",
+      "Acme CDP",
+      "--root",
+      root,
+    ]);
     expect(stdout).toContain("new-vendor: wrote packages/acme-cdp/src/client.ts");
     const redocly = readFileSync(join(root, "redocly.yaml"), "utf8");
     // Appended after every existing entry (their rules and comments untouched).
@@ -105,7 +114,9 @@ describe("a scaffolded vendor, end to end", () => {
     expect(readFileSync(client, "utf8")).toMatch(/\/\/ edited\n$/);
     await expect(scaffold({ vendor: "acme-cdp", server: "https://x.example", root })).rejects.toThrow(ScaffoldError);
 
-    const lint = await run(bin("redocly"), ["lint", "acme-cdp", "--config", join(root, "redocly.yaml"), "--format", "stylish"], { cwd: root });
+    const lint = await run(bin("redocly"), ["lint", "acme-cdp", "--config", join(root, "redocly.yaml"), "--format", "stylish"], {
+      cwd: root,
+    });
     expect(lint.stdout + lint.stderr).toContain("Your API description is valid");
 
     // The maintainer's first step: an operation from the docs (Prism will not mock a spec without one).
