@@ -164,7 +164,6 @@ export default async function setup(project: TestProject) {
   baseOptionIssues,
   createVendorClient,
   credentialIssue,
-  httpErrorFor,
   type ClientBaseOptions,
   type Credential,
   type InvalidInputIssue,
@@ -221,8 +220,6 @@ export function create${n.pascal}Client(options: ${n.pascal}ClientOptions = {}):
     optionFor: (scheme) => \`credentials.\${scheme}\`,
     secrets: () => Object.values(credentials).filter((c): c is string => typeof c === "string"),
     rateLimit: options.rateLimit === false ? false : { ...options.rateLimit, keyPrefix: VENDOR },
-    errorFor: (result, method) =>
-      httpErrorFor({ vendor: VENDOR, status: result.response.status, headers: result.response.headers, body: result.error, method, url: result.response.url, redactor: client.redactor }),
   });
   return client.api;
 }

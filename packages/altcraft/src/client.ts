@@ -4,7 +4,7 @@ import {
   CdpkitError,
   createVendorClient,
   credentialIssue,
-  httpErrorFor,
+  httpErrorForResult,
   MalformedResponseError,
   NetworkError,
   type ClientBaseOptions,
@@ -88,15 +88,7 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftAp
   const errorFor = (result: OperationResult, method: string, path: string): CdpkitError =>
     isObject(result.error) && typeof result.error.error === "number" && result.error.error !== 0
       ? envelopeError(result.error as { error: number; error_text?: unknown }, methodOf(path), result.response, client.redactor)
-      : httpErrorFor({
-          vendor: VENDOR,
-          status: result.response.status,
-          headers: result.response.headers,
-          method,
-          url: result.response.url,
-          body: result.error,
-          redactor: client.redactor,
-        });
+      : httpErrorForResult(result, { vendor: VENDOR, method, redactor: client.redactor });
   const client: VendorClient<AltcraftApi> = createVendorClient<paths, AltcraftApi>(
     { vendor: VENDOR, factory: FACTORY, operations, securitySchemes },
     options,

@@ -478,6 +478,23 @@ export function httpErrorFor(init: HttpErrorInit): HttpError {
   }
 }
 
+/** The typed error for an openapi-fetch result that answered with an error: by status, with its body. */
+export function httpErrorForResult(
+  result: { error?: unknown; response: Response },
+  context: { vendor: string; method: string; redactor?: Redactor | undefined },
+): HttpError {
+  const { response } = result;
+  return httpErrorFor({
+    vendor: context.vendor,
+    status: response.status,
+    headers: response.headers,
+    method: context.method,
+    url: response.url,
+    body: result.error,
+    ...(context.redactor ? { redactor: context.redactor } : {}),
+  });
+}
+
 /** Error codes Node / undici use for transport failures worth retrying. */
 const NETWORK_CODES = new Set([
   "ECONNRESET",

@@ -20,6 +20,7 @@ export {
   VendorError,
   excerpt,
   httpErrorFor,
+  httpErrorForResult,
   isConnectFailure,
   isNetworkError,
   toNetworkError,

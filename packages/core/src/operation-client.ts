@@ -1,5 +1,5 @@
 import { applySecurity, type AppliedCredential, type Credential, type SecuritySchemeMeta } from "./auth.js";
-import { httpErrorFor, InvalidInputError, MalformedResponseError, type CdpkitError } from "./errors.js";
+import { httpErrorForResult, InvalidInputError, MalformedResponseError, type CdpkitError } from "./errors.js";
 import { paginateItems, paginatePages, type Page, type PaginateOptions, type Paginator } from "./paginate.js";
 import { runBatches, type BatchOutcome, type BatchReport, type BatchRunOptions, type ItemSource } from "./batch.js";
 import { utf8Bytes } from "./json.js";
@@ -237,29 +237,20 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     if (typeof fn === "function") bound[name] = fn.bind(client);
   }
   const errorFor =
-    options.errorFor ??
-    ((result: OperationResult, method: string) =>
-      httpErrorFor({
-        vendor,
-        status: result.response.status,
-        headers: result.response.headers,
-        method,
-        url: result.response.url,
-        body: result.error,
-        ...(redactor ? { redactor } : {}),
-      }));
+    options.errorFor ?? ((result: OperationResult, method: string) => httpErrorForResult(result, { vendor, method, redactor }));
+  /** A helper asked of an operation the spec gives no such extension. */
+  const notA = (verb: string, path: string, what: string, extension: string): InvalidInputError =>
+    new InvalidInputError({
+      vendor,
+      message: `${verb} ${path} is not a ${what} operation (the spec gives it no ${extension})`,
+      issues: [{ path: "path", message: `${verb} ${path} is not a ${what} operation` }],
+    });
   bound.paginate = (method: string, path: string, init?: OperationInit, paging?: PaginateOptions): Paginator<unknown> => {
     const verb = String(method).toUpperCase();
     const call = bound[verb] as Verb;
     async function* pages(): AsyncGenerator<Page<unknown>> {
       const pagination = options.operationFor?.(verb, path)?.pagination;
-      if (!pagination) {
-        throw new InvalidInputError({
-          vendor,
-          message: `${verb} ${path} does not page (the spec gives it no x-cdpkit-pagination)`,
-          issues: [{ path: "path", message: `${verb} ${path} is not a paginated operation` }],
-        });
-      }
+      if (!pagination) throw notA(verb, path, "paginated", "x-cdpkit-pagination");
       yield* paginatePages(
         (pageInit) => call(path, pageInit),
         pagination,
@@ -279,13 +270,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
   ): Promise<BatchReport<unknown>> => {
     const verb = String(method).toUpperCase();
     const facts = options.operationFor?.(verb, path)?.batch;
-    if (!facts) {
-      throw new InvalidInputError({
-        vendor,
-        message: `${verb} ${path} takes no batch (the spec gives it no x-cdpkit-batch)`,
-        issues: [{ path: "path", message: `${verb} ${path} is not a batch operation` }],
-      });
-    }
+    if (!facts) throw notA(verb, path, "batch", "x-cdpkit-batch");
     const call = bound[verb] as Verb;
     // The other body fields travel in every request; a margin covers what the client adds (a token).
     const overheadBytes = utf8Bytes(JSON.stringify({ ...common, [facts.items]: [] })) + 256;

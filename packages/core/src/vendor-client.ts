@@ -1,7 +1,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { Credential, SecuritySchemeMeta } from "./auth.js";
 import { ReplayableRequest } from "./call.js";
-import { InvalidInputError, type InvalidInputIssue } from "./errors.js";
+import { httpErrorForResult, InvalidInputError, type CdpkitError, type InvalidInputIssue } from "./errors.js";
 import type { FetchLike, Transport } from "./fetch.js";
 import {
   bindOperations,
@@ -79,8 +79,8 @@ export interface VendorClientSetup {
   readonly prepare?: BindOperationsOptions["prepare"];
   /** The vendor's envelope check around each call; `throwOnError` is applied after it. */
   readonly finish?: BindOperationsOptions["finish"];
-  /** The vendor's typed error for an error answer (field errors, envelope codes). */
-  readonly errorFor: (result: OperationResult, method: string, path: string) => Error;
+  /** The vendor's typed error for an error answer (field errors, envelope codes). Default: by status. */
+  readonly errorFor?: (result: OperationResult, method: string, path: string) => CdpkitError;
   readonly itemRejection?: BindOperationsOptions["itemRejection"];
   readonly clientFilledBodyFields?: readonly string[];
 }
@@ -100,6 +100,8 @@ export interface VendorClient<Api, O extends OperationMeta = OperationMeta, Path
   readonly transport: OperationFetch<O>;
   /** The policy fetch every request goes through (for requests outside the spec, e.g. an OAuth token URL). */
   readonly send: Transport;
+  /** The typed error for an error answer, as `throwOnError` throws it (the vendor's, else by status). */
+  readonly errorFor: (result: OperationResult, method: string, path: string) => CdpkitError;
   /**
    * The same client with other credentials (same policies and budget): e.g. a login that must carry
    * the user's token rather than the workspace token the main client is waiting for.
@@ -186,6 +188,8 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
     return { ...init, params };
   };
   const throwOnError = options.throwOnError ?? false;
+  const errorFor =
+    setup.errorFor ?? ((result: OperationResult, method: string) => httpErrorForResult(result, { vendor, method, redactor }));
 
   const build = (
     credentials: Readonly<Record<string, Credential | undefined>>,
@@ -207,7 +211,7 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
       fetchFor: transport.fetchFor,
       operationFor: transport.operationFor,
       redactor,
-      errorFor: setup.errorFor,
+      errorFor,
       ...(setup.itemRejection ? { itemRejection: setup.itemRejection } : {}),
       ...(setup.clientFilledBodyFields ? { clientFilledBodyFields: setup.clientFilledBodyFields } : {}),
       prepare: (init, method, path) => {
@@ -216,7 +220,7 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
       },
       finish: async (call, method, path) => {
         const result = await (setup.finish ? setup.finish(call, method, path) : call());
-        if (throwOnError && (result.error !== undefined || !result.response.ok)) throw setup.errorFor(result, method, path);
+        if (throwOnError && (result.error !== undefined || !result.response.ok)) throw errorFor(result, method, path);
         return result;
       },
     }) as unknown as Api;
@@ -231,6 +235,7 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
     index,
     transport: main.transport,
     send,
+    errorFor,
     withCredentials: (credentials) => build(credentials).api,
   };
 }

@@ -39,11 +39,12 @@ describe("createPolicyFetch", () => {
 
   it("applies the per-attempt timeout to every attempt, then surfaces TimeoutError", async () => {
     clock = createManualClock(START, { autoAdvance: true });
-    const f = createPolicyFetch({ vendor: "acme", clock, timeoutMs: 30, retry: { maxAttempts: 2 } });
-    const err = await f(new Request(`${server.url}/slow-headers/500?t=p4`)).catch((e: unknown) => e);
+    // 150 ms per attempt: long enough for each attempt to reach the server on a loaded machine.
+    const f = createPolicyFetch({ vendor: "acme", clock, timeoutMs: 150, retry: { maxAttempts: 2 } });
+    const err = await f(new Request(`${server.url}/slow-headers/2000?t=p4`)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err).toMatchObject({ scope: "request", vendor: "acme" });
-    expect(server.hits("/slow-headers/500?t=p4")).toBe(2);
+    expect(server.hits("/slow-headers/2000?t=p4")).toBe(2);
   });
 
   it("bounds the whole call with totalTimeoutMs (scope total) and lets the caller abort win", async () => {

@@ -5,10 +5,8 @@ import {
   clientCredentials,
   createVendorClient,
   credentialIssue,
-  httpErrorFor,
   InvalidInputError,
   type CachedTokenSource,
-  type CdpkitError,
   type ClientBaseOptions,
   type ClientFilledPaths,
   type InvalidInputIssue,
@@ -16,7 +14,6 @@ import {
   type OperationInit,
   type OperationMeta,
   type OperationResult,
-  type Redactor,
   type VendorClient,
   type VendorRateLimitOptions,
 } from "@cdpkit/core";
@@ -173,18 +170,7 @@ function validate(options: KameleoonClientOptions): void {
 
 export function createKameleoonClient(options: KameleoonClientOptions = {}): KameleoonClient {
   validate(options);
-  const errorFor = (result: OperationResult, method: string): CdpkitError =>
-    httpErrorFor({
-      vendor: VENDOR,
-      status: result.response.status,
-      headers: result.response.headers,
-      method,
-      url: result.response.url,
-      body: result.error,
-      redactor: redactor(),
-    });
   let tokens: CachedTokenSource | undefined;
-  const redactor = (): Redactor => client.redactor;
   const client: VendorClient<KameleoonApi> = createVendorClient<paths, KameleoonApi>(
     { vendor: VENDOR, factory: FACTORY, operations, securitySchemes },
     options,
@@ -219,7 +205,6 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
         options.rateLimit === false ? false : { ...options.rateLimit, keyPrefix: VENDOR, authenticated: options.auth !== undefined },
       // "Requests whose User-Agent matches [a bot list] are rejected": every request carries ours.
       headers: { "user-agent": options.userAgent ?? DEFAULT_USER_AGENT },
-      errorFor,
       prepare: (init: OperationInit | undefined, method, path) => {
         const query = (init?.params as { query?: Record<string, unknown> } | undefined)?.query ?? {};
         checkCall(method, path, query, init?.body);
@@ -241,7 +226,7 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
     idField,
     ...(common ? { common } : {}),
     redactor: client.redactor,
-    errorFor: (result) => errorFor(result, "POST"),
+    errorFor: (result) => client.errorFor(result, "POST", path),
     send: (body, format, signal) =>
       post(path, {
         params: { query: { ...(common ? { [idField]: common } : {}), ...(format === "json" ? { json: true } : {}) } },
