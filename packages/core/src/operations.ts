@@ -127,19 +127,17 @@ export function rateLimitRulesFrom(
 }
 
 /**
- * The retry policy every vendor client uses: repeat only what the spec marks idempotent (or what
- * `alsoSafe` vouches for, e.g. a batch whose events carry an idempotency key), with the caller's
- * options on top and the client's clock unless the caller gave the retry its own. `false` stays off.
+ * The retry policy every vendor client uses: repeat only what the spec marks idempotent, with the
+ * caller's options on top and the client's clock unless the caller gave the retry its own. `false`
+ * stays off. A call made through the typed client says itself whether it is safe (`Call.safeToRepeat`);
+ * this rule covers a request built by hand (an OAuth token request), found by its URL.
  */
 export function idempotentRetry<O extends OperationMeta>(
   index: OperationIndex<O>,
   retry: RetryOptions | false | undefined,
   clock?: Clock,
-  alsoSafe?: (request: Request) => boolean,
 ): RetryOptions | false {
   if (retry === false) return false;
-  const isSafeToRetry = alsoSafe
-    ? (request: Request) => alsoSafe(request) || (index.findRequest(request)?.idempotent ?? false)
-    : (request: Request) => index.findRequest(request)?.idempotent ?? false;
+  const isSafeToRetry = (request: Request): boolean => index.findRequest(request)?.idempotent ?? false;
   return { isSafeToRetry, ...retry, clock: retry?.clock ?? clock } as RetryOptions;
 }

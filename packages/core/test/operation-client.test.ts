@@ -4,6 +4,8 @@ import { InvalidInputError } from "../src/errors.js";
 import type { FetchLike } from "../src/fetch.js";
 import { bindOperations, createOperationFetch } from "../src/operation-client.js";
 import { createOperationIndex, type OperationMeta } from "../src/operations.js";
+import { ReplayableRequest } from "../src/call.js";
+import { createPolicyFetch } from "../src/policy.js";
 import { startFaultServer, type FaultServer } from "./fault-server.js";
 
 let server: FaultServer;
@@ -160,5 +162,24 @@ describe("createOperationFetch + bindOperations", () => {
     expect(((await direct.json()) as Inspected).authorization).toBe("Bearer j");
     expect(seen).toEqual(["getThing", "getThing"]);
     expect(transport.fetchFor("post", "/nope")).toBeUndefined();
+  });
+});
+
+describe("the call's safety", () => {
+  it("a write the spec does not mark idempotent is sent once; through fetchFor(..., { safeToRepeat: true }) it is retried", async () => {
+    const ops = [{ method: "POST", path: "/echo/{failures}", security: [], idempotent: false }] as const satisfies readonly OperationMeta[];
+    const transport = createOperationFetch({
+      operations: ops,
+      baseUrl: server.url,
+      schemes: {},
+      credentials: {},
+      fetch: createPolicyFetch({ vendor: "acme", retry: { baseDelayMs: 1, maxDelayMs: 2 } }),
+    });
+    const post = (query: string) => new ReplayableRequest(`${server.url}/echo/1?t=${query}`, { method: "POST", body: "x" });
+    expect((await transport.fetchFor("POST", "/echo/{failures}")!(post("once"))).status).toBe(503);
+    expect(server.hits("/echo/1?t=once")).toBe(1);
+    const safe = transport.fetchFor("POST", "/echo/{failures}", { safeToRepeat: true })!;
+    expect((await safe(post("twice"))).status).toBe(200);
+    expect(server.hits("/echo/1?t=twice")).toBe(2);
   });
 });
