@@ -2,6 +2,7 @@ import {
   AuthError,
   CdpkitError,
   ConflictError,
+  defineField,
   NotFoundError,
   ServerError,
   VendorError,
@@ -77,7 +78,7 @@ export function envelopeError(
             ? new ServerError(options)
             : new VendorError(options);
   for (const [key, value] of Object.entries({ code, meaning, altcraftMethod })) {
-    Object.defineProperty(error, key, { value, enumerable: true, writable: false, configurable: true });
+    defineField(error, key, value);
   }
   return error as CdpkitError & AltcraftErrorInfo;
 }

@@ -167,7 +167,7 @@ export class CdpkitError extends Error {
       url,
     };
     for (const [key, value] of Object.entries(fields)) {
-      if (value !== undefined) Object.defineProperty(this, key, { value, enumerable: true, writable: false, configurable: true });
+      if (value !== undefined) defineField(this, key, value);
     }
   }
 
@@ -224,8 +224,8 @@ export class RateLimitError extends HttpError {
   declare readonly resetAt?: number;
   constructor(options: RateLimitErrorOptions) {
     super({ ...options, kind: "rate_limit" });
-    if (options.retryAfterMs !== undefined) define(this, "retryAfterMs", options.retryAfterMs);
-    if (options.resetAt !== undefined) define(this, "resetAt", options.resetAt);
+    if (options.retryAfterMs !== undefined) defineField(this, "retryAfterMs", options.retryAfterMs);
+    if (options.resetAt !== undefined) defineField(this, "resetAt", options.resetAt);
   }
 }
 export class ServerError extends HttpError {}
@@ -254,8 +254,8 @@ export class TimeoutError extends CdpkitError {
       ...options,
       kind: "timeout",
     });
-    define(this, "timeoutMs", options.timeoutMs);
-    define(this, "scope", options.scope);
+    defineField(this, "timeoutMs", options.timeoutMs);
+    defineField(this, "scope", options.scope);
   }
 }
 
@@ -286,7 +286,7 @@ export class NetworkError extends CdpkitError {
       ...rest,
       kind: "network",
     });
-    define(this, "phase", phase);
+    defineField(this, "phase", phase);
   }
 }
 
@@ -330,7 +330,7 @@ export class RedirectError extends HttpError {
     const redactor = options.redactor ?? defaultRedactor;
     const { location, ...rest } = options;
     super(rest);
-    if (location !== undefined) define(this, "location", redactor.redactUrl(location));
+    if (location !== undefined) defineField(this, "location", redactor.redactUrl(location));
   }
 }
 
@@ -350,7 +350,7 @@ export class ResponseTooLargeError extends VendorError {
   constructor(options: ResponseTooLargeErrorOptions) {
     const { limitBytes, ...rest } = options;
     super({ message: `response body exceeds maxResponseBytes (${limitBytes} bytes)`, ...rest });
-    define(this, "limitBytes", limitBytes);
+    defineField(this, "limitBytes", limitBytes);
   }
 }
 
@@ -392,7 +392,7 @@ export class InvalidInputError extends CdpkitError {
     const list = options.issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
     super({ message: `Invalid input: ${list}`, ...options, kind: "invalid_input" });
     const redactor = options.redactor ?? defaultRedactor;
-    define(
+    defineField(
       this,
       "issues",
       options.issues.map((i) => ({ path: redactor.redactText(i.path), message: redactor.redactText(i.message) })),
@@ -400,7 +400,8 @@ export class InvalidInputError extends CdpkitError {
   }
 }
 
-function define(target: object, key: string, value: unknown): void {
+/** Puts a read-only, enumerable field on an error (shown by inspect and toJSON, never reassigned). */
+export function defineField(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: false, configurable: true });
 }
 

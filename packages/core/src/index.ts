@@ -6,6 +6,7 @@ export {
   BadRequestError,
   CdpkitError,
   ConflictError,
+  defineField,
   HttpError,
   InvalidInputError,
   MalformedResponseError,

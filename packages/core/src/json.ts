@@ -76,3 +76,10 @@ export function isRealDateTime(text: string): boolean {
     om! <= 59
   );
 }
+
+/** The value at a dot path (`meta.cursors.after`) of a parsed JSON answer, or undefined. */
+export function valueAt(value: unknown, path: string): unknown {
+  let node = value;
+  for (const key of path.split(".")) node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined;
+  return node;
+}

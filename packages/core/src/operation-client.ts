@@ -2,7 +2,7 @@ import { applySecurity, type AppliedCredential, type Credential, type SecuritySc
 import { httpErrorForResult, InvalidInputError, MalformedResponseError, type CdpkitError } from "./errors.js";
 import { paginateItems, paginatePages, type Page, type PaginateOptions, type Paginator } from "./paginate.js";
 import { runBatches, type BatchOutcome, type BatchReport, type BatchRunOptions, type ItemSource } from "./batch.js";
-import { utf8Bytes } from "./json.js";
+import { utf8Bytes, valueAt } from "./json.js";
 import type { Redactor } from "./redact.js";
 import type { FetchLike, Transport } from "./fetch.js";
 import { createCall, rebuildRequest } from "./call.js";
@@ -149,10 +149,20 @@ export interface BindOperationsOptions {
   /** Body fields the client fills in itself (e.g. a token), so they are not required of the caller. */
   readonly clientFilledBodyFields?: readonly string[];
   /** Fills vendor defaults into each call's init (e.g. a service id query parameter). It must not
-   * modify `init`; returning it unchanged is fine. */
-  readonly prepare?: (init: OperationInit | undefined, method: string, path: string) => OperationInit | undefined;
+   * modify `init`; returning it unchanged is fine. `op`: the operation's facts, looked up once per call. */
+  readonly prepare?: (
+    init: OperationInit | undefined,
+    method: string,
+    path: string,
+    op: OperationMeta | undefined,
+  ) => OperationInit | undefined;
   /** Runs each call: the place for an envelope check or throw-on-error. Default: the call as is. */
-  readonly finish?: (call: () => Promise<OperationResult>, method: string, path: string) => Promise<OperationResult>;
+  readonly finish?: (
+    call: () => Promise<OperationResult>,
+    method: string,
+    path: string,
+    op: OperationMeta | undefined,
+  ) => Promise<OperationResult>;
 }
 
 export const HTTP_VERBS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"] as const;
@@ -177,7 +187,7 @@ type RequestVerb = (method: string, path: string, init?: OperationInit) => Promi
 export function bindOperations<C extends object>(client: C, options: BindOperationsOptions): C {
   const { vendor, redactor } = options;
   const filled = new Set(options.clientFilledBodyFields ?? []);
-  const route = (method: string, path: string, init: OperationInit | undefined): OperationInit => {
+  const route = (method: string, path: string, init: OperationInit | undefined, op: OperationMeta | undefined): OperationInit => {
     if (init?.fetch !== undefined) {
       throw new InvalidInputError({
         vendor,
@@ -194,10 +204,9 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
         issues: [{ path: "path", message: `${method} ${path} is not in the spec` }],
       });
     }
-    const op = options.operationFor?.(method, path);
     if (op?.requestBody) checkBody(init?.body, op, method, path, vendor, filled);
     // The caller's own init is never modified: copy unless `prepare` already made a new object.
-    const given = options.prepare ? options.prepare(init, method, path) : init;
+    const given = options.prepare ? options.prepare(init, method, path, op) : init;
     const prepared: OperationInit = given === undefined || given === init ? { ...init } : given;
     prepared.fetch = opFetch;
     // Redirects are the policy fetch's to follow (withRedirects), never fetch's own.
@@ -205,9 +214,13 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     return prepared;
   };
   const userFinish = options.finish ?? ((call) => call());
-  const finish = async (call: () => Promise<OperationResult>, method: string, path: string): Promise<OperationResult> => {
-    const op = options.operationFor?.(method, path);
-    const result = await userFinish(() => checkSuccess(call, { op, method, path, vendor, redactor }), method, path);
+  const finish = async (
+    call: () => Promise<OperationResult>,
+    method: string,
+    path: string,
+    op: OperationMeta | undefined,
+  ): Promise<OperationResult> => {
+    const result = await userFinish(() => checkSuccess(call, { op, method, path, vendor, redactor }), method, path, op);
     // With throwOnError off, the error body reaches the caller: scrubbed like any error field.
     return result.error !== undefined && redactor ? { ...result, error: redactor.redactValue(result.error) } : result;
   };
@@ -218,8 +231,9 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     if (typeof call !== "function") continue;
     bound[verb] = (path: string, init?: OperationInit) =>
       attempt(() => {
-        const routed = route(verb, path, init);
-        return finish(() => call(path, routed), verb, path);
+        const op = options.operationFor?.(verb, path);
+        const routed = route(verb, path, init, op);
+        return finish(() => call(path, routed), verb, path, op);
       });
   }
   const request = raw.request as RequestVerb | undefined;
@@ -227,8 +241,9 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     bound.request = (method: string, path: string, init?: OperationInit) => {
       const verb = String(method).toUpperCase();
       return attempt(() => {
-        const routed = route(verb, path, init);
-        return finish(() => request(method, path, routed), verb, path);
+        const op = options.operationFor?.(verb, path);
+        const routed = route(verb, path, init, op);
+        return finish(() => request(method, path, routed), verb, path, op);
       });
     };
   }
@@ -289,7 +304,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
           const body = { ...common, [facts.items]: batch.entries.map((e) => e.item) };
           const result = await call(path, { body, ...(signal ? { signal } : {}) });
           if (result.error !== undefined || !result.response.ok) throw errorFor(result, verb, path);
-          const results = facts.results === undefined ? undefined : at(result.data, facts.results);
+          const results = facts.results === undefined ? undefined : valueAt(result.data, facts.results);
           if (!Array.isArray(results) || !options.itemRejection) return {};
           const rejected: { entry: number; error: CdpkitError }[] = [];
           results.forEach((entry, i) => {
@@ -303,12 +318,6 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     );
   };
   return bound as C;
-}
-
-function at(value: unknown, path: string): unknown {
-  let node = value;
-  for (const key of path.split(".")) node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined;
-  return node;
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -355,44 +364,32 @@ export interface SuccessCheck {
  */
 export async function checkSuccess(call: () => Promise<OperationResult>, check: SuccessCheck): Promise<OperationResult> {
   const { op, method, path, vendor, redactor } = check;
+  const malformed = (message: string, extra: { status?: number; url?: string; body?: unknown; cause?: unknown }): MalformedResponseError =>
+    new MalformedResponseError({
+      vendor,
+      method,
+      ...extra,
+      ...(redactor ? { redactor } : {}),
+      message: `${vendor} ${method} ${path}: ${message}`,
+      vendorCode: "malformed_response",
+    });
   let result: OperationResult;
   try {
     result = await call();
   } catch (error) {
-    if (error instanceof SyntaxError) {
-      throw new MalformedResponseError({
-        vendor,
-        method,
-        ...(redactor ? { redactor } : {}),
-        message: `${vendor} ${method} ${path}: the response body is not valid JSON (${error.message})`,
-        vendorCode: "malformed_response",
-        cause: error,
-      });
-    }
+    if (error instanceof SyntaxError) throw malformed(`the response body is not valid JSON (${error.message})`, { cause: error });
     throw error;
   }
   const { response } = result;
-  if (op?.successBody === "json" && response.ok && response.status !== 204 && method !== "HEAD" && result.data === undefined) {
-    throw new MalformedResponseError({
-      vendor,
-      method,
-      status: response.status,
-      url: response.url,
-      ...(redactor ? { redactor } : {}),
-      message: `${vendor} ${method} ${path}: HTTP ${response.status} with an empty body where the spec documents a JSON answer`,
-      vendorCode: "malformed_response",
-    });
+  const { status, url } = response;
+  if (op?.successBody === "json" && response.ok && status !== 204 && method !== "HEAD" && result.data === undefined) {
+    throw malformed(`HTTP ${status} with an empty body where the spec documents a JSON answer`, { status, url });
   }
   if (op?.successType !== undefined && response.ok && result.data !== undefined && jsonType(result.data) !== op.successType) {
-    throw new MalformedResponseError({
-      vendor,
-      method,
-      status: response.status,
-      url: response.url,
-      ...(redactor ? { redactor } : {}),
+    throw malformed(`HTTP ${status} with a JSON ${jsonType(result.data)} where the spec documents an ${op.successType}`, {
+      status,
+      url,
       body: result.data,
-      message: `${vendor} ${method} ${path}: HTTP ${response.status} with a JSON ${jsonType(result.data)} where the spec documents an ${op.successType}`,
-      vendorCode: "malformed_response",
     });
   }
   return result;

@@ -1,4 +1,5 @@
 import { VendorError } from "./errors.js";
+import { valueAt } from "./json.js";
 import type { OperationResult } from "./operation-client.js";
 
 /**
@@ -51,15 +52,6 @@ export interface Page<Item> {
   readonly response: Response;
 }
 
-function at(value: unknown, path: string): unknown {
-  let node = value;
-  for (const key of path.split(".")) {
-    if (node === null || typeof node !== "object") return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
-
 type Init = Record<string, unknown> & { params?: { query?: Record<string, unknown> }; body?: unknown };
 
 function withParams(init: Init, pagination: Pagination, values: Record<string, unknown>): Init {
@@ -95,7 +87,7 @@ export async function* paginatePages<Item>(
   for (let pages = 1; ; pages++) {
     const result = await call(request);
     if (result.error !== undefined || !result.response.ok) throw context.toError(result);
-    const raw = at(result.data, pagination.items);
+    const raw = valueAt(result.data, pagination.items);
     if (raw !== undefined && raw !== null && !Array.isArray(raw)) {
       throw new VendorError({
         vendor: context.vendor,
@@ -108,9 +100,9 @@ export async function* paginatePages<Item>(
     // The caller asked for no more.
     if (pages >= maxPages) return;
     seen += items.length;
-    const total = pagination.total === undefined ? undefined : Number(at(result.data, pagination.total));
+    const total = pagination.total === undefined ? undefined : Number(valueAt(result.data, pagination.total));
     if (pagination.style === "cursor") {
-      const next = at(result.data, pagination.nextCursor);
+      const next = valueAt(result.data, pagination.nextCursor);
       if (next === undefined || next === null || next === "" || items.length === 0) return;
       if (next === cursor) {
         throw new VendorError({

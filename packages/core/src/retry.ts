@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from "./clock.js";
 import { createCall, type Call } from "./call.js";
 import { timeoutErrorFor } from "./timeout.js";
-import { isConnectFailure, isNetworkError, NetworkError, TimeoutError, toNetworkError } from "./errors.js";
+import { isNetworkError, NetworkError, TimeoutError, toNetworkError } from "./errors.js";
 import { preloadBody } from "./body.js";
 import type { OnRateLimit } from "./rate-limit.js";
 import type { FetchLayer } from "./fetch.js";
@@ -140,7 +140,7 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
           const final = network ? toNetworkError(err, retryErrorContext(request, options, redactor)) : err;
           if (last) throw final;
           // Unsafe: only a connection never made is worth another try.
-          if (!safe && !(final instanceof NetworkError && final.phase === "connect") && !isConnectFailure(err)) throw final;
+          if (!safe && !(final instanceof NetworkError && final.phase === "connect")) throw final;
           delay = backoff(attempt);
           if (waited + delay > maxTotalWaitMs) throw final;
           if (pastDeadline(call, delay)) throw totalTimeout(request, call, options, redactor, final);

@@ -176,8 +176,8 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
         };
 
   const fills = setup.fills ?? {};
-  const fill = (init: OperationInit | undefined, method: string, path: string): OperationInit | undefined => {
-    const wanted = transportFor.operationFor(method, path)?.fills;
+  const fill = (init: OperationInit | undefined, op: OperationMeta | undefined): OperationInit | undefined => {
+    const wanted = op?.fills;
     if (!wanted) return init;
     const params = { ...((init?.params ?? {}) as Record<string, Record<string, unknown> | undefined>) };
     for (const { in: where, name, option } of wanted) {
@@ -214,12 +214,12 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
       errorFor,
       ...(setup.itemRejection ? { itemRejection: setup.itemRejection } : {}),
       ...(setup.clientFilledBodyFields ? { clientFilledBodyFields: setup.clientFilledBodyFields } : {}),
-      prepare: (init, method, path) => {
-        const filled = fill(init, method, path);
-        return setup.prepare ? (setup.prepare(filled, method, path) ?? filled) : filled;
+      prepare: (init, method, path, op) => {
+        const filled = fill(init, op);
+        return setup.prepare ? (setup.prepare(filled, method, path, op) ?? filled) : filled;
       },
-      finish: async (call, method, path) => {
-        const result = await (setup.finish ? setup.finish(call, method, path) : call());
+      finish: async (call, method, path, op) => {
+        const result = await (setup.finish ? setup.finish(call, method, path, op) : call());
         if (throwOnError && (result.error !== undefined || !result.response.ok)) throw errorFor(result, method, path);
         return result;
       },
@@ -227,7 +227,6 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
     return { api, transport, raw: base };
   };
   const main = build(typeof setup.credentials === "function" ? setup.credentials({ send, redactor }) : setup.credentials);
-  const transportFor = main.transport;
   return {
     api: main.api,
     raw: main.raw,

@@ -92,9 +92,9 @@ export function createDfineryContext(options: DfineryClientOptions): DfineryCont
       prepare: (init, method, path) =>
         method === "POST" && path === "/api/v1/events" ? { ...init, body: fillEventLogIds(init?.body) } : init,
       // DFINERY answers some failures with HTTP 200 and "status": false: never data. Exports answer CSV.
-      finish: async (call, method, path) => {
+      finish: async (call, method, _path, op) => {
         const result: OperationResult = await call();
-        if (result.error === undefined && result.response.ok && client.transport.operationFor(method, path)?.successBody !== "stream") {
+        if (result.error === undefined && result.response.ok && op?.successBody !== "stream") {
           checkEnvelope(result.data, result.response, method, client.redactor);
         }
         return result;

@@ -31,7 +31,7 @@
  *   `ReadableStream` readers are cancelled and released, async iterators get `return()`.
  */
 
-import { MalformedResponseError, type Redactor } from "@cdpkit/core";
+import { defineField, MalformedResponseError, type Redactor } from "@cdpkit/core";
 
 export interface CsvParseOptions {
   /** Maximum size of one field in UTF-8 bytes (default 1 MiB). Exceeding it throws {@link CsvParseError}. */
@@ -69,11 +69,6 @@ export class CsvParseError extends MalformedResponseError {
 }
 // On the prototype, as core names its errors: keeps `name` out of the own fields (and of toJSON's field list).
 Object.defineProperty(CsvParseError.prototype, "name", { value: "CsvParseError", writable: true, configurable: true, enumerable: false });
-
-/** Read-only, enumerable own field: how core's errors carry theirs. */
-function defineField(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: false, configurable: true });
-}
 
 /** A parsed record together with the 1-based physical line on which it starts. */
 export interface CsvRecord {

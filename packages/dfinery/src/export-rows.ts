@@ -31,7 +31,7 @@
  *
  * Line numbers are 1-based physical lines of the CSV (the header is line 1; quoted newlines count).
  */
-import { MalformedResponseError, defaultRedactor, excerpt, type Redactor } from "@cdpkit/core";
+import { defaultRedactor, defineField, excerpt, MalformedResponseError, type Redactor } from "@cdpkit/core";
 import { parseCsvRecords, type CsvParseOptions, type CsvSource } from "./csv.js";
 
 export type ColumnType = "string" | "long" | "double" | "boolean" | "datetime" | "string_list" | "long_list" | "double_list";
@@ -87,10 +87,6 @@ Object.defineProperty(ExportParseError.prototype, "name", {
   configurable: true,
   enumerable: false,
 });
-
-function defineField(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: false, configurable: true });
-}
 
 const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>([
   "string",
