@@ -22,6 +22,7 @@ export {
   excerpt,
   httpErrorFor,
   httpErrorForResult,
+  rateLimitErrorFrom,
   isConnectFailure,
   isNetworkError,
   toNetworkError,
@@ -131,7 +132,9 @@ export {
   type TokenCacheStats,
 } from "./token.js";
 export {
+  assertClientOptions,
   assertOptions,
+  noAuthConfigured,
   baseOptionIssues,
   createVendorClient,
   type ClientFilledPaths,
@@ -140,3 +143,24 @@ export {
   type VendorDefinition,
   type VendorRateLimitOptions,
 } from "./vendor-client.js";
+export {
+  CsvParseError,
+  DEFAULT_MAX_FIELD_BYTES,
+  parseCsv,
+  parseCsvRecords,
+  type CsvParseErrorOptions,
+  type CsvParseOptions,
+  type CsvRecord,
+  type CsvSource,
+} from "./csv.js";
+export {
+  cellTypes,
+  csvRows,
+  CsvRowError,
+  readCell,
+  type CellContext,
+  type CellType,
+  type CellValue,
+  type CsvRowErrorOptions,
+  type CsvRowOptions,
+} from "./csv-rows.js";

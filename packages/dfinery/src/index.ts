@@ -60,13 +60,15 @@ export {
   type ExportRowOptions,
   type UserProfileExportRow,
 } from "./export-rows.js";
-export { CsvParseError, parseCsv } from "./csv.js";
 export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
 export { operations } from "./generated/operations.js";
 export {
   AuthError,
   BadRequestError,
   CdpkitError,
+  CsvParseError,
+  CsvRowError,
+  parseCsv,
   HttpError,
   InvalidInputError,
   NetworkError,
