@@ -228,19 +228,7 @@ export function create${n.pascal}Client(options: ${n.pascal}ClientOptions = {}):
 export type { ${n.pascal}Client, ${n.pascal}ClientOptions, ${n.pascal}SecurityScheme } from "./client.js";
 export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
 export { operations } from "./generated/operations.js";
-export {
-  AuthError,
-  BadRequestError,
-  CdpkitError,
-  HttpError,
-  InvalidInputError,
-  NetworkError,
-  NotFoundError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-  VendorError,
-} from "@cdpkit/core";
+export * from "@cdpkit/core/errors";
 `;
 
   files[`${pkg}/test/client.test.ts`] = `import { describe, expect, inject, it } from "vitest";

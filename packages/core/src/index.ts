@@ -1,24 +1,9 @@
 export { composeFetch, type FetchImplementation, type FetchLayer, type FetchLike, type Transport } from "./fetch.js";
 export { createManualClock, systemClock, type Clock, type ManualClock, type ManualClockOptions } from "./clock.js";
+// The error classes (also what every vendor package re-exports), then the helpers that build errors.
+export * from "./error-classes.js";
 export {
-  AbortedError,
-  AuthError,
-  BadRequestError,
-  CdpkitError,
-  ConflictError,
   defineField,
-  HttpError,
-  InvalidInputError,
-  MalformedResponseError,
-  NetworkError,
-  RedirectError,
-  ResponseTooLargeError,
-  NotFoundError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-  UnprocessableEntityError,
-  VendorError,
   excerpt,
   httpErrorFor,
   httpErrorForResult,
@@ -27,14 +12,10 @@ export {
   isNetworkError,
   toNetworkError,
   type CdpkitErrorOptions,
-  type ErrorKind,
-  type FieldIssue,
   type HttpErrorInit,
   type HttpErrorOptions,
   type InvalidInputErrorOptions,
-  type InvalidInputIssue,
   type NetworkErrorOptions,
-  type NetworkPhase,
   type RedirectErrorOptions,
   type ResponseTooLargeErrorOptions,
   type RateLimitErrorOptions,
@@ -144,7 +125,6 @@ export {
   type VendorRateLimitOptions,
 } from "./vendor-client.js";
 export {
-  CsvParseError,
   DEFAULT_MAX_FIELD_BYTES,
   parseCsv,
   parseCsvRecords,
@@ -156,7 +136,6 @@ export {
 export {
   cellTypes,
   csvRows,
-  CsvRowError,
   readCell,
   type CellContext,
   type CellType,

@@ -62,18 +62,5 @@ export {
 } from "./export-rows.js";
 export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
 export { operations } from "./generated/operations.js";
-export {
-  AuthError,
-  BadRequestError,
-  CdpkitError,
-  CsvParseError,
-  CsvRowError,
-  parseCsv,
-  HttpError,
-  InvalidInputError,
-  NetworkError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-  VendorError,
-} from "@cdpkit/core";
+export * from "@cdpkit/core/errors";
+export { parseCsv } from "@cdpkit/core";
