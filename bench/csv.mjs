@@ -1,4 +1,4 @@
-// CSV tokenizer benchmark: @cdpkit/dfinery's hand-written streaming parser (`parseCsv`, the tokenizer under
+// CSV tokenizer benchmark: @cdpkit/core's hand-written streaming parser (`parseCsv`, the tokenizer under
 // `rowsFromCsv`) against udsv's incremental parser and csv-parse's streaming APIs, all in one run.
 //
 // Input: ~200,000 rows with the header of DFINERY's event export (47 columns, read from the docs sample in
@@ -15,14 +15,14 @@
 // library / ours is the median of per-round ratios (paired in the same round, steadier on a noisy machine).
 //
 // Project rule: adopt a library if it is within 10% of ours (ratio >= 0.9) and gives identical results; otherwise keep
-// ours and record the figures next to it (packages/dfinery/src/csv.ts, packages/dfinery/README.md).
+// ours and record the figures next to it (packages/core/src/csv.ts, packages/dfinery/README.md).
 //
-//   node bench/csv.mjs [--rows=200000] [--rounds=7] [--chunk=65536]   (needs a built @cdpkit/dfinery: pnpm build)
+//   node bench/csv.mjs [--rows=200000] [--rounds=7] [--chunk=65536]   (needs a built @cdpkit/core: pnpm build)
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { Readable } from "node:stream";
-import { parseCsv } from "@cdpkit/dfinery";
+import { parseCsv } from "@cdpkit/core";
 import { parse as csvParseNode } from "csv-parse";
 import { parse as csvParseWeb } from "csv-parse/stream";
 import { inferSchema, initParser } from "udsv";
@@ -202,7 +202,7 @@ function makeRowAgain(i) {
 
 for (const [name, make] of Object.entries(variants)) await check(name, make);
 
-// ---- conformance: parseCsv's documented contract on small inputs (see the head of packages/dfinery/src/csv.ts) ----
+// ---- conformance: parseCsv's documented contract on small inputs (see the head of packages/core/src/csv.ts) ----
 // The generated export never has these, but real bodies can, and the row builder relies on each: a library must
 // give the same records (or fail where parseCsv fails) to replace the tokenizer without changing what users get.
 
