@@ -95,7 +95,19 @@ export interface BatchRunOptions {
   readonly keepAccepted?: boolean;
   /** Called when a request settles: which positions it carried, its size and outcome (logs, tests). */
   readonly onRequest?: (request: BatchRequestResult) => void;
+  /**
+   * Called once per item read, as soon as its fate is known (in no particular order): accepted, or
+   * failed with its reason, including items refused before any request and per-item rejections of an
+   * accepted request. For a caller that records progress item by item (a checkpoint, a dead-letter file)
+   * without waiting for the report.
+   */
+  readonly onItemSettled?: (outcome: ItemOutcome) => void;
 }
+
+/** One item's fate, as `onItemSettled` reports it. */
+export type ItemOutcome =
+  | { readonly position: number; readonly accepted: true; readonly item: unknown }
+  | { readonly position: number; readonly accepted: false; readonly item: unknown; readonly error: CdpkitError };
 
 export interface BatchRequestResult {
   readonly index: number;
@@ -208,7 +220,10 @@ export async function runBatches<Input, Item>(
       requests: requests.accepted + requests.failed + requests.split,
       inFlight: inFlight.size,
     });
-  const fail = (position: number, item: unknown, error: CdpkitError): void => void failed.push({ position, item, error });
+  const fail = (position: number, item: unknown, error: CdpkitError): void => {
+    failed.push({ position, item, error });
+    options.onItemSettled?.({ position, accepted: false, item, error });
+  };
 
   /** Sends one batch; a 413 sends it again as two halves (down to single items, which then fail). */
   const settle = (batch: Batch<Item>, status: BatchRequestResult["status"], error?: CdpkitError): void => {
@@ -237,6 +252,7 @@ export async function runBatches<Input, Item>(
         if (error) return fail(e.position, e.item, error);
         accepted++;
         if (keep) acceptedItems.push({ position: e.position, item: e.item });
+        options.onItemSettled?.({ position: e.position, accepted: true, item: e.item });
       });
       settle(batch, "accepted");
     } catch (thrown) {

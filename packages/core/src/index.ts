@@ -97,6 +97,7 @@ export {
   type BatchReport,
   type BatchRequestResult,
   type BatchRunOptions,
+  type ItemOutcome,
   type ItemSource,
   type PreparedItem,
 } from "./batch.js";

@@ -36,7 +36,7 @@ export const MAX_ITEMS_PER_REQUEST = 100;
  */
 export const MAX_EVENT_BYTES = 1_000_000;
 
-export interface SendEventsOptions extends Pick<BatchRunOptions, "signal" | "onProgress" | "onRequest" | "keepAccepted"> {
+export interface SendEventsOptions extends Pick<BatchRunOptions, "signal" | "onProgress" | "onRequest" | "onItemSettled" | "keepAccepted"> {
   /** Requests in flight at once. Default 2; the rate limiter still applies to each. */
   concurrency?: number;
 }

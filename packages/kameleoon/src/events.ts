@@ -45,7 +45,10 @@ export function encodeEventLine(event: Record<string, unknown>): string {
   return params.toString();
 }
 
-export interface SendEventsOptions extends Pick<BatchRunOptions, "signal" | "onProgress" | "onRequest" | "keepAccepted"> {
+export interface SendEventsOptions extends Pick<
+  BatchRunOptions,
+  "signal" | "onProgress" | "onRequest" | "onItemSettled" | "keepAccepted" | "concurrency"
+> {
   /** `"lines"` (default): the line format; `"json"`: a JSON array (`json=true`). */
   format?: "lines" | "json";
   /** Lower than the 1 MB default, e.g. for tests; never above it. */

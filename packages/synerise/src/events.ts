@@ -22,7 +22,10 @@ export const MAX_EVENTS_PER_BATCH = 1000;
 /** 1 MB read as 10^6 bytes of JSON body: the stricter reading of "1 MB". */
 export const MAX_BATCH_BYTES = 1_000_000;
 
-export interface SendEventsOptions extends Pick<BatchRunOptions, "signal" | "onProgress" | "onRequest" | "keepAccepted" | "concurrency"> {
+export interface SendEventsOptions extends Pick<
+  BatchRunOptions,
+  "signal" | "onProgress" | "onRequest" | "onItemSettled" | "keepAccepted" | "concurrency"
+> {
   /**
    * `"fill"` (default): an event without an `eventSalt` gets a random one, and one without `time` gets
    * the current time, so a request re-sent after a lost response overwrites its events instead of
