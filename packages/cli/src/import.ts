@@ -2,6 +2,7 @@ import {
   AbortedError,
   AuthError,
   CdpkitError,
+  InvalidInputError,
   MemoryRateLimitStore,
   NetworkError,
   Redactor,
@@ -243,7 +244,13 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         }
         read++;
         if ("error" in item) {
-          deadLetterRecord(item.index, item.line, item.raw, new UsageError(`line ${item.line}: ${item.error}`));
+          const issue = { path: `line ${item.line}`, message: item.error };
+          deadLetterRecord(
+            item.index,
+            item.line,
+            item.raw,
+            new InvalidInputError({ vendor, message: `line ${item.line}: ${item.error}`, issues: [issue] }),
+          );
           continue;
         }
         const record = kind.withIds ? kind.withIds(item.value, recordIds(vendor, kind.name, item.line, item.value)) : item.value;

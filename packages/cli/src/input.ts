@@ -14,7 +14,7 @@ export const INPUT_FORMATS: readonly InputFormat[] = ["ndjson", "json", "csv"];
 /** One record of the input: its 0-based index, the line it starts on, and its value or why it has none. */
 export type InputRecord =
   | { readonly index: number; readonly line: number; readonly value: unknown }
-  | { readonly index: number; readonly line: number; readonly error: string; readonly raw: string };
+  | { readonly index: number; readonly line: number; readonly error: string; readonly raw: unknown };
 
 export interface OpenedInput {
   /** The path as given, or `stdin`. */
@@ -130,11 +130,14 @@ async function* ndjsonRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<Inpu
   for await (const text of lines) {
     line++;
     if (text.trim() === "") continue;
+    let value: unknown;
     try {
-      yield { index: index++, line, value: unwrapDeadLetter(JSON.parse(text)) };
+      value = unwrapDeadLetter(JSON.parse(text));
     } catch (error) {
       yield { index: index++, line, error: `not valid JSON (${(error as Error).message})`, raw: text };
+      continue;
     }
+    yield { index: index++, line, value };
   }
 }
 
@@ -259,21 +262,26 @@ async function* csvRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<InputRe
       continue;
     }
     if (fields.length === 1 && fields[0] === "" && columns.length > 1) continue;
-    const raw = fields.join(",");
     if (fields.length !== columns.length) {
-      yield { index: index++, line, error: `has ${fields.length} cells but the header has ${columns.length} columns`, raw };
+      yield { index: index++, line, error: `has ${fields.length} cells but the header has ${columns.length} columns`, raw: fields };
       continue;
     }
-    const record: Record<string, unknown> = {};
-    try {
-      columns.forEach((column, i) => {
+    const build = (cellOptions: CsvRowOptions): Record<string, unknown> => {
+      const record: Record<string, unknown> = {};
+      columns!.forEach((column, i) => {
         const text = fields[i]!;
-        if (text === "") return;
-        setPath(record, column.path, readCell(text, column.type, { line, column: column.header, options }));
+        if (text !== "") setPath(record, column.path, readCell(text, column.type, { line, column: column.header, options: cellOptions }));
       });
-      yield { index: index++, line, value: record };
+      return record;
+    };
+    let record: Record<string, unknown>;
+    try {
+      record = build(options);
     } catch (error) {
-      yield { index: index++, line, error: (error as Error).message, raw };
+      // Dead-lettered with the offending cell as text, so the fixed record can be imported as NDJSON.
+      yield { index: index++, line, error: (error as Error).message, raw: build({ ...options, onInvalid: "string" }) };
+      continue;
     }
+    yield { index: index++, line, value: record };
   }
 }
