@@ -190,7 +190,10 @@ program
   .description("Export rows to a file, streamed (DFINERY exports; Synerise and Altcraft lists through paginate)")
   .argument("<vendor>", VENDOR_NAMES.join(" | "))
   .argument("<kind>", "what to export (see below)")
-  .requiredOption("--out <file>", "where to write (written as <file>.partial, renamed when complete)")
+  .requiredOption(
+    "--out <file>",
+    "where to write (written as <file>.partial, renamed when complete: an interrupted export leaves no half file under the name)",
+  )
   .addOption(new Option("--format <format>", "ndjson or csv").choices(["ndjson", "csv"]).default("ndjson"))
   .option("--request <json>", "DFINERY: the export request body", jsonObject)
   .option("--from <date>", "DFINERY events: from_date (yyyy-MM-dd)")
@@ -218,8 +221,6 @@ Examples:
   cdpkit export altcraft subscriptions --data '{"db_id": 1}' --out subscriptions.ndjson`,
   )
   .action(async (vendor: string, kind: string, opts) => {
-    const stop = new AbortController();
-    process.on("SIGINT", () => stop.abort());
     const request: Record<string, unknown> = { ...(opts.request ?? {}) };
     if (opts.from) request.from_date = opts.from;
     if (opts.to) request.to_date = opts.to;
@@ -229,7 +230,7 @@ Examples:
       kind,
       out: opts.out,
       format: opts.format as ExportFormat,
-      request: { request, query: opts.query ?? {}, data: opts.data ?? {}, maxPages: opts.maxPages, signal: stop.signal },
+      request: { request, query: opts.query ?? {}, data: opts.data ?? {}, maxPages: opts.maxPages },
       config: opts.config,
       baseUrl: opts.baseUrl,
       progress: progressMode(opts.progress),

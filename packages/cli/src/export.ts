@@ -13,7 +13,6 @@ export interface ExportRequest {
   readonly query: Record<string, string>;
   readonly data: Record<string, unknown>;
   readonly maxPages?: number;
-  readonly signal: AbortSignal;
 }
 
 export interface ExportKind<V extends VendorName = VendorName> {
@@ -27,7 +26,7 @@ const dfineryExport = (name: string, summary: string, helper: "exportEvents" | "
   vendor: "dfinery",
   name,
   summary,
-  rows: (client, { request, signal }) => client[helper](request as never, { signal }),
+  rows: (client, { request }) => client[helper](request as never),
 });
 
 /** A list operation walked with `paginate` (GET lists take `--query`, POST lists `--data`). */
@@ -36,8 +35,8 @@ function listExport<V extends "synerise" | "altcraft">(vendor: V, name: string, 
     vendor,
     name,
     summary: `${method} ${path}, every page`,
-    rows: (client, { query, data, maxPages, signal }) => {
-      const init = method === "GET" ? { params: { query }, signal } : { body: data, signal };
+    rows: (client, { query, data, maxPages }) => {
+      const init = method === "GET" ? { params: { query } } : { body: data };
       return (client as { paginate: (...args: unknown[]) => AsyncIterable<unknown> }).paginate(
         method,
         path,
@@ -175,7 +174,7 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
     intervalMs: 2000,
     unit: "rows",
   });
-  const figures = () => ({ read: writer.rows, sent: 0, accepted: 0, failed: 0, bytesRead: 0, totalBytes: undefined });
+  const figures = () => ({ read: writer.rows, skipped: 0, sent: 0, accepted: 0, failed: 0, bytesRead: 0, totalBytes: undefined });
   try {
     for await (const row of await kind.rows(client as never, options.request)) {
       writer.write(row);

@@ -185,7 +185,15 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   /** Records handed to the kind and not settled yet, by their position in that stream. */
   const pending = new Map<number, { index: number; line: number; record: unknown }>();
 
-  const figures = (): ProgressFigures => ({ read, sent, accepted, failed, bytesRead: input.bytesRead(), totalBytes: input.totalBytes });
+  const figures = (): ProgressFigures => ({
+    read,
+    skipped,
+    sent,
+    accepted,
+    failed,
+    bytesRead: input.bytesRead(),
+    totalBytes: input.totalBytes,
+  });
   const progress = createProgress(options.progress, {
     stream: options.stderr,
     label: `${options.dryRun ? "dry run" : "import"} ${vendor} ${kind.name}`,

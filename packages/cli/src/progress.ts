@@ -3,6 +3,8 @@ import cliProgress from "cli-progress";
 /** What the progress display shows; `read` counts records of this run, the rest likewise. */
 export interface ProgressFigures {
   readonly read: number;
+  /** Records an earlier run settled (skipped on resume). */
+  readonly skipped: number;
   readonly sent: number;
   readonly accepted: number;
   readonly failed: number;
@@ -19,9 +21,22 @@ export interface ProgressDisplay {
 
 const number = (n: number): string => n.toLocaleString("en-US");
 
-function etaSeconds(figures: ProgressFigures, elapsedMs: number): number | undefined {
-  if (!figures.totalBytes || figures.bytesRead <= 0 || elapsedMs <= 0) return undefined;
-  return ((figures.totalBytes - figures.bytesRead) / figures.bytesRead) * (elapsedMs / 1000);
+/**
+ * The input is read ahead of what is settled, so completion is measured in records settled against the
+ * records the whole file is estimated to hold (records read so far, scaled by the bytes read).
+ */
+function completion(f: ProgressFigures): { done: number; total: number } | undefined {
+  if (!f.totalBytes || f.bytesRead <= 0) return undefined;
+  const seen = f.read + f.skipped;
+  const total = f.bytesRead >= f.totalBytes ? seen : Math.max(seen, Math.round((seen * f.totalBytes) / f.bytesRead));
+  return { done: f.skipped + f.accepted + f.failed, total: Math.max(1, total) };
+}
+
+function etaSeconds(f: ProgressFigures, elapsedMs: number): number | undefined {
+  const c = completion(f);
+  const doneThisRun = f.accepted + f.failed;
+  if (!c || doneThisRun <= 0 || elapsedMs <= 0) return undefined;
+  return ((c.total - c.done) / doneThisRun) * (elapsedMs / 1000);
 }
 
 function formatDuration(seconds: number | undefined): string {
@@ -54,7 +69,8 @@ export function createProgress(
         options.stream.write(`${options.label}: ${number(f.read)} rows written, ${number(rate(f))} rows/s\n`);
         return;
       }
-      const percent = f.totalBytes ? ` (${Math.floor((f.bytesRead / f.totalBytes) * 100)}%)` : "";
+      const c = completion(f);
+      const percent = c ? ` (${Math.floor((c.done / c.total) * 100)}% done)` : "";
       const eta = final ? "" : `, ETA ${formatDuration(etaSeconds(f, Date.now() - started))}`;
       options.stream.write(
         `${options.label}: ${number(f.read)} records read${percent}, ${number(f.sent)} sent, ${number(f.accepted)} accepted, ${number(f.failed)} failed, ${number(rate(f))} records/s${eta}\n`,
@@ -74,10 +90,10 @@ export function createProgress(
       stream: options.stream,
       format: rows
         ? `${options.label} | {records} rows written, {rate}/s`
-        : `${options.label} {bar} {percentage}% | {records} records, {rate}/s | sent {sent} | accepted {accepted} | failed {failed} | ETA {eta}`,
+        : `${options.label} {bar} {percentage}% | {records} read, {rate}/s | sent {sent} | accepted {accepted} | failed {failed} | ETA {remaining}`,
       hideCursor: true,
       fps: 10,
-      barsize: 24,
+      barsize: 20,
     },
     cliProgress.Presets.shades_classic,
   );
@@ -87,24 +103,28 @@ export function createProgress(
     sent: number(f.sent),
     accepted: number(f.accepted),
     failed: number(f.failed),
-    eta: formatDuration(etaSeconds(f, Date.now() - started)),
+    remaining: formatDuration(etaSeconds(f, Date.now() - started)),
   });
-  // Without a known size (standard input) the bar tracks records and shows no ETA.
+  // Without a known size (standard input) the bar follows the records settled against those read, with no ETA.
   let barShown = false;
-  const total = (f: ProgressFigures): number => f.totalBytes ?? Math.max(1, f.read);
+  const position = (f: ProgressFigures): { done: number; total: number } =>
+    completion(f) ?? { done: f.accepted + f.failed, total: Math.max(1, f.read) };
   return {
     update: (f) => {
+      const { done, total } = position(f);
       if (!barShown) {
-        bar.start(total(f), f.totalBytes ? f.bytesRead : f.read, payload(f));
+        bar.start(total, done, payload(f));
         barShown = true;
         return;
       }
-      if (!f.totalBytes) bar.setTotal(total(f));
-      bar.update(f.totalBytes ? f.bytesRead : f.read, payload(f));
+      bar.setTotal(total);
+      bar.update(done, payload(f));
     },
     stop: (f) => {
-      if (!barShown) bar.start(total(f), 0, payload(f));
-      bar.update(total(f), { ...payload(f), eta: "0s" });
+      const { done, total } = position(f);
+      if (!barShown) bar.start(total, 0, payload(f));
+      bar.setTotal(total);
+      bar.update(done, { ...payload(f), remaining: "0s" });
       bar.stop();
     },
   };
