@@ -1,10 +1,12 @@
 // The demo: starts a Prism mock of each vendor spec on loopback and calls the clients through the
 // published packages (built dist/, as a user would import them), printing what came back: every DFINERY
 // operation, Synerise one operation per area, one method of every Altcraft section (with paginate and
-// sendBatch), every Kameleoon endpoint, and each vendor's helpers.
+// sendBatch), every Kameleoon endpoint, and each vendor's helpers; then the cdpkit command imports a file
+// with a few bad records into the DFINERY mock (progress lines, checkpoint, dead-letter file).
 import { startVendorMock } from "@cdpkit/mock";
 import { createDfineryClient, VendorError } from "@cdpkit/dfinery";
 import { runAltcraft } from "./altcraft.mjs";
+import { runCli } from "./cli.mjs";
 import { runKameleoon } from "./kameleoon.mjs";
 import { runSynerise } from "./synerise.mjs";
 
@@ -109,6 +111,7 @@ try {
   await runSynerise({ startVendorMock, line });
   await runAltcraft({ startVendorMock, line });
   await runKameleoon({ startVendorMock, line });
+  await runCli({ startVendorMock, line });
   console.log("\ndemo: every call answered as expected");
 } catch (error) {
   console.error(`\ndemo failed: ${error?.stack ?? error}`);
