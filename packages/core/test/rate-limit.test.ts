@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock, systemClock, type Clock } from "../src/clock.js";
 import { RateLimitError } from "../src/errors.js";
 import { composeFetch, type FetchLike } from "../src/fetch.js";
-import { MemoryRateLimitStore, withRateLimit, type RateLimitOptions } from "../src/rate-limit.js";
+import { MemoryRateLimitStore, withRateLimit, type RateLimitOptions, type RateLimitStore } from "../src/rate-limit.js";
 import { startFaultServer, type FaultServer } from "./fault-server.js";
 import { START, waitFor } from "./helpers.js";
 
@@ -72,6 +72,43 @@ describe("withRateLimit", () => {
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(peak).toBe(2);
     expect(server.hits("/slow-headers/20?t=conc")).toBe(6);
+  });
+
+  it("shares maxConcurrent between limiters through a store that leases slots", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const base: FetchLike = async (request) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      try {
+        return await fetch(request);
+      } finally {
+        inFlight--;
+      }
+    };
+    // Two "processes" (two limiters) with one store whose leases are counted across both.
+    const leased = new Set<number>();
+    let seq = 0;
+    const store = new MemoryRateLimitStore();
+    const shared: RateLimitStore = {
+      take: (key, rule, now) => store.take(key, rule, now),
+      observe: (key, info, now) => store.observe(key, info, now),
+      acquireSlot: async (_key, rule) => {
+        if (leased.size >= rule.maxConcurrent) return { granted: false, waitMs: 5 };
+        const id = seq++;
+        leased.add(id);
+        return { granted: true, release: async () => void leased.delete(id) };
+      },
+    };
+    const rules = { s: { limit: 100, intervalMs: 1000, maxConcurrent: 2 } };
+    const [a, b] = [0, 1].map(() => composeFetch(base, withRateLimit({ rules, scopeFor: () => "s", clock: systemClock, store: shared })));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a! : b!)(new Request(`${server.url}/slow-headers/20?t=lease`))),
+    );
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    // each limiter alone would allow 2 in flight: 4 together without the shared slots
+    expect(peak).toBe(2);
+    expect(leased.size).toBe(0);
   });
 
   it("blocks the key until reset when the server says remaining 0", async () => {
