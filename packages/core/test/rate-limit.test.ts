@@ -5,6 +5,7 @@ import { composeFetch, type FetchLike } from "../src/fetch.js";
 import { MemoryRateLimitStore, withRateLimit, type RateLimitOptions, type RateLimitStore } from "../src/rate-limit.js";
 import { startFaultServer, type FaultServer } from "./fault-server.js";
 import { START, waitFor } from "./helpers.js";
+import { rateLimitStoreCases } from "@cdpkit/testkit";
 
 let server: FaultServer;
 let clock = createManualClock(START, { autoAdvance: true });
@@ -197,42 +198,6 @@ describe("withRateLimit", () => {
 });
 
 describe("MemoryRateLimitStore", () => {
-  it("reports the wait until the next token returns", async () => {
-    const store = new MemoryRateLimitStore();
-    const rule = { limit: 2, intervalMs: 1000 };
-    expect(await store.take("k", rule, 0)).toEqual({ granted: true });
-    expect(await store.take("k", rule, 300)).toEqual({ granted: true });
-    expect(await store.take("k", rule, 400)).toEqual({ granted: false, waitMs: 600 });
-    expect(await store.take("k", rule, 1000)).toEqual({ granted: true });
-    expect(await store.take("k", rule, 1000)).toEqual({ granted: false, waitMs: 300 });
-  });
-
-  it("lowers local tokens when the server reports remaining without a reset", async () => {
-    const store = new MemoryRateLimitStore();
-    const rule = { limit: 5, intervalMs: 1000 };
-    await store.take("k", rule, 0);
-    await store.observe("k", { remaining: 1 }, 100);
-    expect(await store.take("k", rule, 100)).toEqual({ granted: true });
-    expect(await store.take("k", rule, 100)).toEqual({ granted: false, waitMs: 900 });
-  });
-
-  it("does not raise the server count from a stale response in the same window", async () => {
-    const store = new MemoryRateLimitStore();
-    const rule = { limit: 100, intervalMs: 1000 };
-    await store.observe("k", { remaining: 1, resetAt: 10_000 }, 0);
-    expect(await store.take("k", rule, 0)).toEqual({ granted: true });
-    await store.observe("k", { remaining: 5, resetAt: 10_000 }, 0);
-    expect(await store.take("k", rule, 0)).toEqual({ granted: false, waitMs: 10_000 });
-    // a new window replaces the count
-    await store.observe("k", { remaining: 5, resetAt: 20_000 }, 0);
-    expect(await store.take("k", rule, 0)).toEqual({ granted: true });
-  });
-
-  it("accepts a server block before the first take", async () => {
-    const store = new MemoryRateLimitStore();
-    await store.observe("k", { remaining: 0, resetAt: 5000 }, 0);
-    await store.observe("k", { remaining: 3 }, 0);
-    expect(await store.take("k", { limit: 5, intervalMs: 1000 }, 1000)).toEqual({ granted: false, waitMs: 4000 });
-    expect(await store.take("k", { limit: 5, intervalMs: 1000 }, 5000)).toEqual({ granted: true });
-  });
+  // The same cases run against @cdpkit/redis's store.
+  rateLimitStoreCases(() => new MemoryRateLimitStore());
 });

@@ -1,0 +1,2 @@
+export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from "./store.js";
+export { RedisUnavailableError } from "./errors.js";
