@@ -18,6 +18,8 @@ export interface EventsServer {
   rejectedRequests: number;
   /** Answer this many requests of an identity with a 503 before accepting (per external_id). */
   failFirst: Map<string, number>;
+  /** While above 0: requests are held without an answer for this long (a slow vendor). */
+  holdMs: number;
   close(): Promise<void>;
 }
 
@@ -31,11 +33,13 @@ export async function startEventsServer(options: { transientFailureRate?: number
     duplicates: 0,
     rejectedRequests: 0,
     failFirst: new Map(),
+    holdMs: 0,
     close: () => server.close(),
   };
   let seed = 11;
   const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   server.route("POST /api/v1/events", (req, res) => {
+    if (state.holdMs > 0) return server.hold(res, state.holdMs);
     const body = req.json as {
       common: { identity: { external_id?: string } };
       events: { event_name: string; event_log_id: string; event_properties?: { seq?: number } }[];
