@@ -196,8 +196,10 @@ export function isPermanentFailure(error: CdpkitError): boolean {
   if (error.kind === "invalid_input") return true;
   if (error.kind === "rate_limit" || error.kind === "timeout" || error.kind === "network" || error.kind === "aborted") return false;
   const status = error.status;
-  if (status === undefined) return error.kind === "vendor";
-  return status >= 400 && status < 500 && ![408, 425, 429].includes(status);
+  if (status !== undefined && status >= 500) return false;
+  // A vendor's envelope refusal (DFINERY answers some with HTTP 200 and "status": false).
+  if (error.kind === "vendor") return true;
+  return status !== undefined && status >= 400 && status < 500 && ![408, 425, 429].includes(status);
 }
 
 export interface DeliveryProgress {
