@@ -134,8 +134,11 @@ async function main() {
             ),
           );
           run++;
-          await Promise.all(clients.map((c) => new Promise((resolve) => c.once("message", resolve))));
-          await Promise.all(clients.map((c) => new Promise((resolve) => c.once("exit", resolve))));
+          // Listen before anything can happen: a client may report and exit at once.
+          const reported = clients.map((c) => new Promise((resolve) => c.once("message", resolve)));
+          const exited = clients.map((c) => new Promise((resolve) => c.once("exit", resolve)));
+          await Promise.all(reported);
+          await Promise.all(exited);
           const { ok, refused } = await counts();
           const fraction = ok / ((limit * DURATION_MS) / 1000);
           const targeted = mode === "redis" && processes === 4;
