@@ -34,6 +34,7 @@ export {
   type RateLimitRule,
   type RateLimitStore,
   type RateLimitWaitInfo,
+  type SlotResult,
   type TakeResult,
 } from "./rate-limit.js";
 export { withTimeout, type TimeoutOptions } from "./timeout.js";

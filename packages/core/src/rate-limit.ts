@@ -11,11 +11,14 @@ export interface RateLimitRule {
   /** Requests allowed per interval (also the burst size). */
   limit: number;
   intervalMs: number;
-  /** Requests in flight at once for this scope (per process). */
+  /** Requests in flight at once for this scope: per process, or across processes with a store that leases slots. */
   maxConcurrent?: number;
 }
 
 export type TakeResult = { granted: true } | { granted: false; waitMs: number };
+
+/** A shared concurrency slot: `release` hands it back (it also comes back by itself if its holder dies). */
+export type SlotResult = { granted: true; release: () => Promise<void> } | { granted: false; waitMs: number };
 
 /**
  * Where the budget lives. Implement it over Redis (or similar) so several processes share one
@@ -26,6 +29,11 @@ export interface RateLimitStore {
   /** Server headers feed the bucket: remaining 0 + resetAt blocks the key until resetAt;
    * a remaining below the local count of free tokens lowers it. */
   observe(key: string, info: ObservedLimits, now: number): Promise<void>;
+  /**
+   * Optional: concurrency slots shared by every process using the store, as leases. Without it,
+   * `maxConcurrent` holds per process only.
+   */
+  acquireSlot?(key: string, rule: RateLimitRule & { maxConcurrent: number }, now: number): Promise<SlotResult>;
 }
 
 /** What a response said about the budget. */
@@ -203,7 +211,7 @@ export interface RateLimitOptions {
  * well-configured client never receives a 429 it could have avoided.
  */
 export function withRateLimit(options: RateLimitOptions): FetchLayer {
-  const store = options.store ?? new MemoryRateLimitStore();
+  const store: RateLimitStore = options.store ?? new MemoryRateLimitStore();
   const clock = options.clock ?? systemClock;
   const maxWaitMs = options.maxWaitMs ?? 60_000;
   const prefix = options.keyPrefix ?? "";
@@ -267,6 +275,38 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
     }
   };
 
+  /**
+   * A slot of this process first (FIFO, and no more store polling than slots), then, when the store
+   * shares slots between processes, a lease from the store.
+   */
+  const acquireSlot = async (
+    key: string,
+    rule: RateLimitRule & { maxConcurrent: number },
+    request: Request,
+    call: Call,
+  ): Promise<() => void> => {
+    const releaseLocal = await semaphore(slots, key, rule.maxConcurrent).acquire(call.signal, deadlineWait(request, call));
+    if (!store.acquireSlot) return releaseLocal;
+    try {
+      let lease = await store.acquireSlot(key, rule, clock.now());
+      while (!lease.granted) {
+        if (pastDeadline(call, lease.waitMs)) throw deadlineWait(request, call)?.error();
+        await clock.sleep(lease.waitMs, call.signal);
+        lease = await store.acquireSlot(key, rule, clock.now());
+      }
+      const { release } = lease;
+      return () => {
+        // The lease goes back first: a local waiter's own request for one then follows it to the store.
+        // A lease that cannot be handed back (store unreachable) expires by itself: nothing to do here.
+        release().catch(() => undefined);
+        releaseLocal();
+      };
+    } catch (error) {
+      releaseLocal();
+      throw error;
+    }
+  };
+
   /** Waiting in line ends at the call's total deadline, if any. */
   const deadlineWait = (request: Request, call: Call): { ms: number; error: () => unknown } | undefined => {
     const deadline = call.deadline;
@@ -295,7 +335,7 @@ export function withRateLimit(options: RateLimitOptions): FetchLayer {
       const key = prefix + scope;
       const releaseSlot =
         rule.maxConcurrent !== undefined
-          ? await semaphore(slots, key, rule.maxConcurrent).acquire(call.signal, deadlineWait(request, call))
+          ? await acquireSlot(key, { ...rule, maxConcurrent: rule.maxConcurrent }, request, call)
           : undefined;
       try {
         await acquireToken(key, rule, request, call);

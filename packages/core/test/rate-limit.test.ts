@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock, systemClock, type Clock } from "../src/clock.js";
 import { RateLimitError } from "../src/errors.js";
 import { composeFetch, type FetchLike } from "../src/fetch.js";
-import { MemoryRateLimitStore, withRateLimit, type RateLimitOptions } from "../src/rate-limit.js";
+import { MemoryRateLimitStore, withRateLimit, type RateLimitOptions, type RateLimitStore } from "../src/rate-limit.js";
 import { startFaultServer, type FaultServer } from "./fault-server.js";
 import { START, waitFor } from "./helpers.js";
+import { inFlightCounter, rateLimitStoreCases } from "@cdpkit/testkit";
 
 let server: FaultServer;
 let clock = createManualClock(START, { autoAdvance: true });
@@ -53,25 +54,44 @@ describe("withRateLimit", () => {
   });
 
   it("limits requests in flight with maxConcurrent", async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const base: FetchLike = async (request) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      try {
-        return await fetch(request);
-      } finally {
-        inFlight--;
-      }
-    };
+    const counter = inFlightCounter();
+    const base: FetchLike = counter.fetch;
     const f = composeFetch(
       base,
       withRateLimit({ rules: { s: { limit: 100, intervalMs: 1000, maxConcurrent: 2 } }, scopeFor: () => "s", clock: systemClock }),
     );
     const responses = await Promise.all(Array.from({ length: 6 }, () => f(new Request(`${server.url}/slow-headers/20?t=conc`))));
     expect(responses.every((r) => r.status === 200)).toBe(true);
-    expect(peak).toBe(2);
+    expect(counter.peak()).toBe(2);
     expect(server.hits("/slow-headers/20?t=conc")).toBe(6);
+  });
+
+  it("shares maxConcurrent between limiters through a store that leases slots", async () => {
+    const counter = inFlightCounter();
+    const base: FetchLike = counter.fetch;
+    // Two "processes" (two limiters) with one store whose leases are counted across both.
+    const leased = new Set<number>();
+    let seq = 0;
+    const store = new MemoryRateLimitStore();
+    const shared: RateLimitStore = {
+      take: (key, rule, now) => store.take(key, rule, now),
+      observe: (key, info, now) => store.observe(key, info, now),
+      acquireSlot: async (_key, rule) => {
+        if (leased.size >= rule.maxConcurrent) return { granted: false, waitMs: 5 };
+        const id = seq++;
+        leased.add(id);
+        return { granted: true, release: async () => void leased.delete(id) };
+      },
+    };
+    const rules = { s: { limit: 100, intervalMs: 1000, maxConcurrent: 2 } };
+    const [a, b] = [0, 1].map(() => composeFetch(base, withRateLimit({ rules, scopeFor: () => "s", clock: systemClock, store: shared })));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a! : b!)(new Request(`${server.url}/slow-headers/20?t=lease`))),
+    );
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    // each limiter alone would allow 2 in flight: 4 together without the shared slots
+    expect(counter.peak()).toBe(2);
+    expect(leased.size).toBe(0);
   });
 
   it("blocks the key until reset when the server says remaining 0", async () => {
@@ -160,42 +180,6 @@ describe("withRateLimit", () => {
 });
 
 describe("MemoryRateLimitStore", () => {
-  it("reports the wait until the next token returns", async () => {
-    const store = new MemoryRateLimitStore();
-    const rule = { limit: 2, intervalMs: 1000 };
-    expect(await store.take("k", rule, 0)).toEqual({ granted: true });
-    expect(await store.take("k", rule, 300)).toEqual({ granted: true });
-    expect(await store.take("k", rule, 400)).toEqual({ granted: false, waitMs: 600 });
-    expect(await store.take("k", rule, 1000)).toEqual({ granted: true });
-    expect(await store.take("k", rule, 1000)).toEqual({ granted: false, waitMs: 300 });
-  });
-
-  it("lowers local tokens when the server reports remaining without a reset", async () => {
-    const store = new MemoryRateLimitStore();
-    const rule = { limit: 5, intervalMs: 1000 };
-    await store.take("k", rule, 0);
-    await store.observe("k", { remaining: 1 }, 100);
-    expect(await store.take("k", rule, 100)).toEqual({ granted: true });
-    expect(await store.take("k", rule, 100)).toEqual({ granted: false, waitMs: 900 });
-  });
-
-  it("does not raise the server count from a stale response in the same window", async () => {
-    const store = new MemoryRateLimitStore();
-    const rule = { limit: 100, intervalMs: 1000 };
-    await store.observe("k", { remaining: 1, resetAt: 10_000 }, 0);
-    expect(await store.take("k", rule, 0)).toEqual({ granted: true });
-    await store.observe("k", { remaining: 5, resetAt: 10_000 }, 0);
-    expect(await store.take("k", rule, 0)).toEqual({ granted: false, waitMs: 10_000 });
-    // a new window replaces the count
-    await store.observe("k", { remaining: 5, resetAt: 20_000 }, 0);
-    expect(await store.take("k", rule, 0)).toEqual({ granted: true });
-  });
-
-  it("accepts a server block before the first take", async () => {
-    const store = new MemoryRateLimitStore();
-    await store.observe("k", { remaining: 0, resetAt: 5000 }, 0);
-    await store.observe("k", { remaining: 3 }, 0);
-    expect(await store.take("k", { limit: 5, intervalMs: 1000 }, 1000)).toEqual({ granted: false, waitMs: 4000 });
-    expect(await store.take("k", { limit: 5, intervalMs: 1000 }, 5000)).toEqual({ granted: true });
-  });
+  // The same cases run against @cdpkit/redis's store.
+  rateLimitStoreCases(() => new MemoryRateLimitStore());
 });

@@ -106,6 +106,15 @@ function prepare(input: DfineryEventInput, position: number, now: () => number):
   } as DfineryEvent;
 }
 
+/**
+ * Completes one event as sendEvents does — an `event_log_id` (UUID) and `event_datetime` filled in
+ * when missing — or says what is wrong with it. For a queue that fills the ids once, at enqueue time,
+ * so every redelivery sends the same `event_log_id`.
+ */
+export function completeEvent(input: DfineryEventInput, position = 0, now: () => number = Date.now): DfineryEvent | InvalidItem {
+  return prepare(input, position, now);
+}
+
 /** The event's JSON, measured once; an event JSON cannot carry faithfully, or too large, is refused. */
 function encode(event: DfineryEvent, position: number): { text: string; bytes: number } | InvalidItem {
   const at = `events[${position}]`;

@@ -42,6 +42,8 @@ export { DFINERY_CODES, normaliseCode, type DfineryCode } from "./envelope.js";
 export {
   MAX_EVENTS_PER_REQUEST,
   MAX_ITEMS_PER_REQUEST,
+  assertIdentity,
+  completeEvent,
   type DfineryEvent,
   type DfineryEventInput,
   type DfineryIdentity,

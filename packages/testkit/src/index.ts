@@ -10,3 +10,4 @@ export {
 } from "./server.js";
 export { prismGlobalSetup } from "./prism.js";
 export { makeJwt } from "./jwt.js";
+export { inFlightCounter, rateLimitStoreCases } from "./rate-limit-store-cases.js";

@@ -1,0 +1,162 @@
+// Multi-process budget benchmark: 1, 2 and 4 processes share one rate limit (100/s and 1,000/s)
+// against a loopback server that enforces it strictly (a sliding window: more than `limit` requests
+// in any second is answered 429). Each process sends as fast as its limiter lets it for a fixed time.
+// Measured: the fraction of the limit the server accepted and the 429s it sent, with the budget in
+// Redis (RedisRateLimitStore) and, as the baseline of the same run, in each process's memory.
+// Targets (Redis, 4 processes, both limits): >= 98% of the limit and 0 429s. Exits 1 on a miss.
+import { fork } from "node:child_process";
+import { createServer } from "node:http";
+import { fileURLToPath } from "node:url";
+
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
+const role = args.get("role") ?? "main";
+const SELF = fileURLToPath(import.meta.url);
+const LIMITS = [100, 1000];
+const PROCESSES = [1, 2, 4];
+const DURATION_MS = Number(args.get("duration") ?? 5000);
+const TARGET_FRACTION = 0.98;
+
+if (role === "server") await runServer(Number(args.get("limit")));
+else if (role === "client") await runClient();
+else await main();
+
+/** The strict server: a sliding window of accepted request times; beyond `limit` in the last second, 429. */
+async function runServer(limit) {
+  const accepted = [];
+  let head = 0;
+  let ok = 0;
+  let refused = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const now = performance.timeOrigin + performance.now();
+      while (head < accepted.length && accepted[head] <= now - 1000) head++;
+      if (accepted.length - head >= limit) {
+        refused++;
+        res.writeHead(429, { "retry-after": "1", "content-type": "application/json" });
+        res.end('{"error":"rate limited"}');
+        return;
+      }
+      accepted.push(now);
+      ok++;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true}');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, "127.0.0.1", () => process.send({ port: server.address().port }));
+  process.on("message", (m) => {
+    if (m === "counts") process.send({ ok, refused });
+    if (m === "reset") {
+      ok = refused = 0;
+      accepted.length = head = 0;
+    }
+  });
+  process.on("disconnect", () => process.exit(0));
+}
+
+/** One process of the fleet: as many requests as its limiter allows until the deadline. */
+async function runClient() {
+  const { composeFetch, MemoryRateLimitStore, withRateLimit } = await import("@cdpkit/core");
+  const { RedisRateLimitStore } = await import("@cdpkit/redis");
+  const [mode, redisUrl, serverUrl, limit, startAt, durationMs, prefix] = [
+    args.get("mode"),
+    args.get("redis"),
+    args.get("server"),
+    Number(args.get("limit")),
+    Number(args.get("start")),
+    Number(args.get("durationMs")),
+    args.get("prefix"),
+  ];
+  const store = mode === "redis" ? new RedisRateLimitStore({ redis: redisUrl, prefix }) : new MemoryRateLimitStore();
+  const send = composeFetch(
+    (request) => fetch(request),
+    withRateLimit({ rules: { s: { limit, intervalMs: 1000 } }, scopeFor: () => "s", store, maxWaitMs: 60_000 }),
+  );
+  // Warm the connection to Redis and the server before the clock starts.
+  await store.take("warm-up", { limit: 1, intervalMs: 1 }, Date.now());
+  await new Promise((resolve) => setTimeout(resolve, startAt - Date.now()));
+  const deadline = AbortSignal.timeout(durationMs);
+  let ok = 0;
+  let refused = 0;
+  const loop = async () => {
+    while (!deadline.aborted) {
+      try {
+        const response = await send(new Request(serverUrl, { signal: deadline }));
+        await response.arrayBuffer();
+        if (response.status === 429) refused++;
+        else ok++;
+      } catch {
+        // the deadline ended a wait for a token
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, loop));
+  process.send({ ok, refused });
+  await store.close?.();
+  process.exit(0);
+}
+
+async function main() {
+  const { startRedisServer } = await import("@cdpkit/redis/testing");
+  const redis = await startRedisServer();
+  const rows = [];
+  let failed = false;
+  let run = 0;
+  try {
+    for (const limit of LIMITS) {
+      const server = fork(SELF, ["--role=server", `--limit=${limit}`], { stdio: "inherit" });
+      const { port } = await new Promise((resolve) => server.once("message", resolve));
+      const counts = () =>
+        new Promise((resolve) => {
+          server.once("message", resolve);
+          server.send("counts");
+        });
+      for (const mode of ["memory", "redis"]) {
+        for (const processes of PROCESSES) {
+          if (mode === "memory" && processes === 1) continue;
+          server.send("reset");
+          const startAt = Date.now() + 1500;
+          const clients = Array.from({ length: processes }, () =>
+            fork(
+              SELF,
+              [
+                "--role=client",
+                `--mode=${mode}`,
+                `--redis=${redis.url}`,
+                `--server=http://127.0.0.1:${port}/`,
+                `--limit=${limit}`,
+                `--start=${startAt}`,
+                `--durationMs=${DURATION_MS}`,
+                `--prefix=bench${run}:`,
+              ],
+              { stdio: "inherit" },
+            ),
+          );
+          run++;
+          // Listen before anything can happen: a client may report and exit at once.
+          const reported = clients.map((c) => new Promise((resolve) => c.once("message", resolve)));
+          const exited = clients.map((c) => new Promise((resolve) => c.once("exit", resolve)));
+          await Promise.all(reported);
+          await Promise.all(exited);
+          const { ok, refused } = await counts();
+          const fraction = ok / ((limit * DURATION_MS) / 1000);
+          const targeted = mode === "redis" && processes === 4;
+          const pass = !targeted || (fraction >= TARGET_FRACTION && refused === 0);
+          if (!pass) failed = true;
+          rows.push({ limit, mode, processes, ok, refused, fraction, verdict: targeted ? (pass ? "PASS" : "MISS") : "" });
+          console.log(
+            `${String(limit).padStart(5)}/s  ${mode.padEnd(6)} ${processes} proc  accepted ${String(ok).padStart(6)}  ` +
+              `${(fraction * 100).toFixed(1).padStart(6)}% of the limit  429s ${String(refused).padStart(5)}` +
+              (targeted ? `  target >= ${TARGET_FRACTION * 100}% and 0 429s: ${pass ? "PASS" : "MISS"}` : ""),
+          );
+        }
+      }
+      server.kill();
+    }
+  } finally {
+    await redis.stop();
+  }
+  console.log(failed ? "redis budget: MISS" : "redis budget: every target met");
+  process.exit(failed ? 1 : 0);
+}
