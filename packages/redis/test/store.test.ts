@@ -2,7 +2,7 @@ import { composeFetch, MemoryRateLimitStore, systemClock, withRateLimit, type Fe
 import { closedPortUrl, createTestServer, inFlightCounter, json, rateLimitStoreCases, type TestServer } from "@cdpkit/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisRateLimitStore, RedisUnavailableError } from "../src/index.js";
-import { startRedisServer, type RedisServer } from "../src/testing.js";
+import { startRedisServer, type RedisServer } from "../scripts/redis-server.mjs";
 
 let redis: RedisServer;
 let http: TestServer;

@@ -1,71 +1,46 @@
-import { spawn, type ChildProcess } from "node:child_process";
+// A throwaway `redis-server` for tests and benchmarks (exported as @cdpkit/redis/testing). Plain
+// JavaScript outside src/ so the package's sources stay free of Node built-ins; types in redis-server.d.mts.
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/**
- * A real `redis-server` for tests and benchmarks: on 127.0.0.1, a free port, its files (if any) in a
- * temporary folder removed by `stop()`. Needs the `redis-server` binary (Debian: `apt-get install -y
- * redis-server`).
- */
-export interface RedisServer {
-  readonly host: string;
-  readonly port: number;
-  /** `redis://127.0.0.1:<port>` */
-  readonly url: string;
-  /** Stops the server (SIGTERM: a clean shutdown that flushes the append-only file) and starts it again on the same port and data. */
-  restart(options?: { downMs?: number }): Promise<void>;
-  /** Stops the server and removes its folder. */
-  stop(): Promise<void>;
-}
-
-export interface RedisServerOptions {
-  /**
-   * Keep data across `restart()` in an append-only file (in the temporary folder). Default false:
-   * nothing is written to disk (`--save "" --appendonly no`).
-   */
-  persistent?: boolean;
-  /** Default `redis-server` on the PATH. */
-  binary?: string;
-}
-
-async function freePort(): Promise<number> {
+async function freePort() {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
+  await new Promise((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
   const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise((resolve) => server.close(() => resolve()));
   if (address === null || typeof address === "string") throw new Error("could not find a free port");
   return address.port;
 }
 
-function waitForReady(child: ChildProcess, port: number): Promise<void> {
+function waitForReady(child, port) {
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => fail(new Error(`redis-server on port ${port} not ready within 10 s: ${output.slice(-500)}`)), 10_000);
-    const onData = (chunk: Buffer): void => {
+    const onData = (chunk) => {
       output += chunk.toString();
       if (/Ready to accept connections/i.test(output)) done();
     };
-    const onExit = (code: number | null): void =>
-      fail(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`));
-    const onError = (error: Error): void =>
+    const onExit = (code) => fail(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`));
+    const onError = (error) =>
       fail(
         Object.assign(new Error(`could not start redis-server (${error.message}); install it: apt-get install -y redis-server`), {
           cause: error,
         }),
       );
-    const cleanup = (): void => {
+    const cleanup = () => {
       clearTimeout(timer);
       child.stdout?.off("data", onData);
       child.off("exit", onExit);
       child.off("error", onError);
     };
-    const done = (): void => {
+    const done = () => {
       cleanup();
       resolve();
     };
-    const fail = (error: Error): void => {
+    const fail = (error) => {
       cleanup();
       child.kill("SIGKILL");
       reject(error);
@@ -76,7 +51,8 @@ function waitForReady(child: ChildProcess, port: number): Promise<void> {
   });
 }
 
-export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+/** @type {import('./redis-server.d.mts').startRedisServer} */
+export async function startRedisServer(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), "cdpkit-redis-"));
   const port = await freePort();
   const args = [
@@ -96,19 +72,19 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     "--loglevel",
     "notice",
   ];
-  let child: ChildProcess | undefined;
-  const launch = async (): Promise<void> => {
+  let child;
+  const launch = async () => {
     const started = spawn(options.binary ?? "redis-server", args, { stdio: ["ignore", "pipe", "inherit"] });
     child = started;
     await waitForReady(started, port);
     // Drain the log so the pipe never fills and blocks the server.
     started.stdout?.resume();
   };
-  const halt = async (): Promise<void> => {
+  const halt = async () => {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+    const exited = new Promise((resolve) => running.once("exit", () => resolve()));
     running.kill("SIGTERM");
     const timer = setTimeout(() => running.kill("SIGKILL"), 5000);
     await exited;
@@ -116,7 +92,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
   await launch();
   // A test runner that dies must not leave a server behind.
-  const onExit = (): void => void child?.kill("SIGKILL");
+  const onExit = () => void child?.kill("SIGKILL");
   process.once("exit", onExit);
   return {
     host: "127.0.0.1",
