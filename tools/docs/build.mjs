@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `pnpm docs`: builds the static reference site into tools/docs/site/ (or the directory given as the
-// first argument). Per vendor: the Redocly reference of its spec with each operation's evidence, and
-// the typedoc API of its package; the guides; and an index page linking them.
+// `pnpm run docs` (a bare `pnpm docs` is pnpm's own command, which opens a package's home page) builds the
+// static reference site into tools/docs/site/, or the directory given as the first argument. Per vendor:
+// the Redocly reference of its spec with each operation's evidence, and the typedoc API of its package;
+// the guides; and an index page linking them.
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
@@ -83,7 +84,7 @@ export async function buildSite({ outDir = defaultSiteDir, root = repoRoot, log 
   };
   await writeFile(join(outDir, "index.html"), indexPage(manifest));
   await writeFile(join(outDir, "site.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  log(`docs: site written to ${relative(process.cwd(), outDir) || "."}/index.html in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`docs: site written to ${relative(root, join(outDir, "index.html"))} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return manifest;
 }
 
