@@ -92,7 +92,8 @@ function clientFills(parameters, doc) {
   const fills = [];
   for (const raw of parameters) {
     const p = localRef(raw, doc);
-    if (p && typeof p["x-cdpkit-client-fills"] === "string") fills.push({ in: p.in, name: p.name, option: p["x-cdpkit-client-fills"] });
+    if (p && typeof p["x-cdpkit-client-fills"] === "string")
+      fills.push({ in: p.in, name: p.name, option: p["x-cdpkit-client-fills"], ...(p.required === true ? { required: true } : {}) });
   }
   return fills.length > 0 ? fills : undefined;
 }
@@ -123,6 +124,27 @@ function successBody(op, doc) {
     .flatMap(([, response]) => Object.keys(localRef(response, doc)?.content ?? {}));
   if (types.some((t) => !isJson(t))) return "stream";
   return types.length > 0 ? "json" : undefined;
+}
+
+/**
+ * Column types of a CSV answer, by column name: the 2xx CSV schema's `contentSchema` (JSON Schema's content
+ * vocabulary: the rows the text decodes to) lists row schemas whose properties carry `x-cdpkit-column-type`.
+ */
+function csvColumnTypes(op, doc) {
+  const columns = {};
+  const collect = (schema) => {
+    const s = localRef(schema, doc);
+    for (const part of s?.allOf ?? []) collect(part);
+    for (const [name, property] of Object.entries(s?.properties ?? {})) {
+      const type = localRef(property, doc)?.["x-cdpkit-column-type"];
+      if (typeof type === "string") columns[name] = type;
+    }
+  };
+  for (const [status, raw] of Object.entries(op.responses ?? {})) {
+    if (!/^2/.test(status)) continue;
+    for (const media of Object.values(localRef(raw, doc)?.content ?? {})) collect(media.schema?.contentSchema?.items);
+  }
+  return Object.keys(columns).length > 0 ? columns : undefined;
 }
 
 /** The outer JSON type every documented 2xx body shares (`object` / `array`), when they agree. */
@@ -179,6 +201,7 @@ async function resolvePathItem(item, specPath) {
 export async function renderOperations(specPath, label) {
   const doc = await loadDoc(specPath);
   const operations = [];
+  const csvColumns = {};
   for (const [path, rawItem] of Object.entries(doc.paths ?? {})) {
     const item = await resolvePathItem(rawItem, specPath);
     for (const method of METHODS) {
@@ -199,6 +222,8 @@ export async function renderOperations(specPath, label) {
       if (shape) entry.successType = shape;
       const body = requestBody(op, doc);
       if (body) entry.requestBody = body;
+      const columns = success === "stream" ? csvColumnTypes(op, doc) : undefined;
+      if (columns) csvColumns[op.operationId] = columns;
       if (op["x-cdpkit-follows-redirect-as-get"] === true) entry.followsAsGet = true;
       if (op["x-cdpkit-pagination"]) entry.pagination = op["x-cdpkit-pagination"];
       if (op["x-cdpkit-batch"]) entry.batch = op["x-cdpkit-batch"];
@@ -224,6 +249,10 @@ export async function renderOperations(specPath, label) {
     `export const securitySchemes = ${JSON.stringify(schemes, null, 2)} as const;\n\n` +
     `export const operations = ${JSON.stringify(operations, null, 2)} as const;\n\n` +
     `export type OperationInfo = (typeof operations)[number];\n\n` +
+    (Object.keys(csvColumns).length > 0
+      ? `/** Column types of the CSV answers (\`contentSchema\` rows, \`x-cdpkit-column-type\`), by operationId. */\n` +
+        `export const csvColumns = ${JSON.stringify(csvColumns, null, 2)} as const;\n\n`
+      : "") +
     `/** Parameters the client fills in (from its options, or a value the spec fixes): optional to callers. */\n` +
     `export interface ClientFilledParameters {\n` +
     `  query: ${union(operations.flatMap((o) => (o.fills ?? []).filter((f) => f.in === "query").map((f) => f.name)))};\n` +

@@ -160,8 +160,7 @@ export default async function setup(project: TestProject) {
 `;
 
   files[`${pkg}/src/client.ts`] = `import {
-  assertOptions,
-  baseOptionIssues,
+  assertClientOptions,
   createVendorClient,
   credentialIssue,
   type ClientBaseOptions,
@@ -197,7 +196,7 @@ export interface ${n.pascal}ClientOptions extends ClientBaseOptions {
 export type ${n.pascal}Client = Client<paths, "application/json">;
 
 function validateOptions(options: ${n.pascal}ClientOptions): void {
-  const issues: InvalidInputIssue[] = baseOptionIssues(options);
+  const issues: InvalidInputIssue[] = [];
   if (options.baseUrl === undefined && !URL.canParse(${n.constant}_BASE_URL)) issues.push({ path: "baseUrl", message: "must be an absolute URL" });
   for (const [scheme, value] of Object.entries(options.credentials ?? {})) {
     // Names only: a credential's value never goes into an error.
@@ -207,7 +206,7 @@ function validateOptions(options: ${n.pascal}ClientOptions): void {
       if (issue) issues.push(issue);
     }
   }
-  assertOptions(VENDOR, FACTORY, issues);
+  assertClientOptions(VENDOR, FACTORY, options, issues);
 }
 
 /** The typed openapi-fetch client for every operation of the spec, with retries, rate limits and timeouts on. */
@@ -229,19 +228,7 @@ export function create${n.pascal}Client(options: ${n.pascal}ClientOptions = {}):
 export type { ${n.pascal}Client, ${n.pascal}ClientOptions, ${n.pascal}SecurityScheme } from "./client.js";
 export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
 export { operations } from "./generated/operations.js";
-export {
-  AuthError,
-  BadRequestError,
-  CdpkitError,
-  HttpError,
-  InvalidInputError,
-  NetworkError,
-  NotFoundError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-  VendorError,
-} from "@cdpkit/core";
+export * from "@cdpkit/core/errors";
 `;
 
   files[`${pkg}/test/client.test.ts`] = `import { describe, expect, inject, it } from "vitest";
@@ -259,7 +246,7 @@ describe("create${n.pascal}Client", () => {
     const make = () =>
       create${n.pascal}Client({ baseUrl: "not a url", credentials: { notAScheme: SECRET } as never });
     expect(make).toThrow(InvalidInputError);
-    expect(make).toThrow(/baseUrl must be an absolute URL; credentials\\.notAScheme is not a security scheme of the spec/);
+    expect(make).toThrow(/credentials\\.notAScheme is not a security scheme of the spec; baseUrl must be an absolute URL/);
     try {
       make();
     } catch (error) {

@@ -1,6 +1,5 @@
 import {
-  assertOptions,
-  baseOptionIssues,
+  assertClientOptions,
   CdpkitError,
   createVendorClient,
   credentialIssue,
@@ -68,8 +67,7 @@ function validate(options: AltcraftClientOptions): void {
   }
   if (options?.host !== undefined && options?.baseUrl !== undefined)
     issues.push({ path: "host", message: "give host or baseUrl, not both" });
-  issues.push(...baseOptionIssues(options ?? {}));
-  assertOptions(VENDOR, FACTORY, issues);
+  assertClientOptions(VENDOR, FACTORY, options, issues);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -3,15 +3,4 @@ export type { AltcraftApi, AltcraftClientOptions } from "./client.js";
 export { ALTCRAFT_ERROR_CODES, WriteOutcomeUnknownError, type AltcraftErrorCode, type AltcraftErrorInfo } from "./errors.js";
 export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
 export { operations } from "./generated/operations.js";
-export {
-  AuthError,
-  CdpkitError,
-  ConflictError,
-  HttpError,
-  InvalidInputError,
-  NetworkError,
-  NotFoundError,
-  ServerError,
-  TimeoutError,
-  VendorError,
-} from "@cdpkit/core";
+export * from "@cdpkit/core/errors";

@@ -145,7 +145,7 @@ describe("writes are sent once", () => {
   });
   it("a write that times out is not re-sent and says its outcome is unknown", async () => {
     server.fallback((_req, res) => server.hold(res)); // never answers
-    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry, timeoutMs: 50, throwOnError: true });
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry, timeoutMs: 300, throwOnError: true });
     const body = { id: 7, matching: "email", email: "a@example.com" };
     const error = await client.POST("/api/v1.1/campaigns/triggers/start", { body }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WriteOutcomeUnknownError);
@@ -157,7 +157,7 @@ describe("writes are sent once", () => {
   });
   it("a read that times out is retried", async () => {
     server.fallback((req, res) => (req.hit === 1 ? server.hold(res) : envelope(res, { error: 0, error_text: "ok" })));
-    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry, timeoutMs: 50, throwOnError: true });
+    const client = createAltcraftClient({ token: TOKEN, baseUrl: url, retry, timeoutMs: 300, throwOnError: true });
     await expect(client.POST("/api/v1.1/campaigns/triggers/get", { body: { id: 7 } })).resolves.toMatchObject({ data: { error: 0 } });
     expect(server.requests).toHaveLength(2);
   });

@@ -441,6 +441,22 @@ export interface HttpErrorInit {
 }
 
 /** The right HttpError subclass for a status, so callers can `catch (e) { if (e instanceof NotFoundError) ... }`. */
+/**
+ * A RateLimitError with when to try again read from the answer's headers (Retry-After, else the reset of
+ * the remaining/reset headers): an HTTP 429, or a vendor's own "too many requests" in a 200 envelope.
+ */
+export function rateLimitErrorFrom(options: RateLimitErrorOptions, headers?: Headers, now: number = Date.now()): RateLimitError {
+  const rateOptions: RateLimitErrorOptions = { ...options };
+  if (headers) {
+    const { resetAt } = parseRateLimitHeaders(headers, now);
+    const retryAfterMs = parseRetryAfter(headers, now);
+    if (resetAt !== undefined) rateOptions.resetAt = resetAt;
+    if (retryAfterMs !== undefined) rateOptions.retryAfterMs = retryAfterMs;
+    else if (resetAt !== undefined) rateOptions.retryAfterMs = Math.max(0, resetAt - now);
+  }
+  return new RateLimitError(rateOptions);
+}
+
 export function httpErrorFor(init: HttpErrorInit): HttpError {
   const { headers, now: nowInit, ...rest } = init;
   const options: HttpErrorOptions = { ...rest };
@@ -460,18 +476,8 @@ export function httpErrorFor(init: HttpErrorInit): HttpError {
       return new ConflictError(options);
     case status === 422:
       return new UnprocessableEntityError(options);
-    case status === 429: {
-      const rateOptions: RateLimitErrorOptions = { ...options };
-      if (headers) {
-        const now = nowInit ?? Date.now();
-        const { resetAt } = parseRateLimitHeaders(headers, now);
-        const retryAfterMs = parseRetryAfter(headers, now);
-        if (resetAt !== undefined) rateOptions.resetAt = resetAt;
-        if (retryAfterMs !== undefined) rateOptions.retryAfterMs = retryAfterMs;
-        else if (resetAt !== undefined) rateOptions.retryAfterMs = Math.max(0, resetAt - now);
-      }
-      return new RateLimitError(rateOptions);
-    }
+    case status === 429:
+      return rateLimitErrorFrom(options, headers, nowInit);
     case status >= 500:
       return new ServerError(options);
     default:

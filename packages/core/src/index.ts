@@ -1,39 +1,21 @@
 export { composeFetch, type FetchImplementation, type FetchLayer, type FetchLike, type Transport } from "./fetch.js";
 export { createManualClock, systemClock, type Clock, type ManualClock, type ManualClockOptions } from "./clock.js";
+// The error classes (also what every vendor package re-exports), then the helpers that build errors.
+export * from "./error-classes.js";
 export {
-  AbortedError,
-  AuthError,
-  BadRequestError,
-  CdpkitError,
-  ConflictError,
   defineField,
-  HttpError,
-  InvalidInputError,
-  MalformedResponseError,
-  NetworkError,
-  RedirectError,
-  ResponseTooLargeError,
-  NotFoundError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-  UnprocessableEntityError,
-  VendorError,
   excerpt,
   httpErrorFor,
   httpErrorForResult,
+  rateLimitErrorFrom,
   isConnectFailure,
   isNetworkError,
   toNetworkError,
   type CdpkitErrorOptions,
-  type ErrorKind,
-  type FieldIssue,
   type HttpErrorInit,
   type HttpErrorOptions,
   type InvalidInputErrorOptions,
-  type InvalidInputIssue,
   type NetworkErrorOptions,
-  type NetworkPhase,
   type RedirectErrorOptions,
   type ResponseTooLargeErrorOptions,
   type RateLimitErrorOptions,
@@ -131,7 +113,9 @@ export {
   type TokenCacheStats,
 } from "./token.js";
 export {
+  assertClientOptions,
   assertOptions,
+  noAuthConfigured,
   baseOptionIssues,
   createVendorClient,
   type ClientFilledPaths,
@@ -140,3 +124,22 @@ export {
   type VendorDefinition,
   type VendorRateLimitOptions,
 } from "./vendor-client.js";
+export {
+  DEFAULT_MAX_FIELD_BYTES,
+  parseCsv,
+  parseCsvRecords,
+  type CsvParseErrorOptions,
+  type CsvParseOptions,
+  type CsvRecord,
+  type CsvSource,
+} from "./csv.js";
+export {
+  cellTypes,
+  csvRows,
+  readCell,
+  type CellContext,
+  type CellType,
+  type CellValue,
+  type CsvRowErrorOptions,
+  type CsvRowOptions,
+} from "./csv-rows.js";

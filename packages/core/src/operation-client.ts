@@ -124,7 +124,16 @@ export function createOperationFetch<O extends OperationMeta>(options: Operation
 }
 
 /** The part of an openapi-fetch call's `init` this module reads. */
-export type OperationInit = Record<string, unknown> & { fetch?: unknown };
+export type OperationInit = Record<string, unknown> & { fetch?: unknown; safeToRepeat?: unknown };
+
+/**
+ * What a call may add to openapi-fetch's `init`. `safeToRepeat`: the caller vouches that sending this
+ * request twice does no harm (its body carries the vendor's own dedup key, e.g. Synerise events with an
+ * `eventSalt`), so retries treat it as idempotent whatever the spec says; `false` forbids repeating it.
+ */
+export interface CallOptions {
+  safeToRepeat?: boolean;
+}
 /** The part of an openapi-fetch result this module reads. */
 export interface OperationResult {
   data?: unknown;
@@ -137,7 +146,7 @@ export interface BindOperationsOptions {
   readonly vendor: string;
   /** The factory users call, named in the per-call `fetch` error, e.g. `createDfineryClient`. */
   readonly factory: string;
-  readonly fetchFor: (method: string, path: string) => FetchLike | undefined;
+  readonly fetchFor: (method: string, path: string, facts?: { safeToRepeat?: boolean }) => FetchLike | undefined;
   /** The facts of the operation (request body shape, success body), for checks before and after. */
   readonly operationFor?: (method: string, path: string) => OperationMeta | undefined;
   /** Scrubs the `error` body handed back when a call does not throw (it may echo a credential). */
@@ -195,7 +204,15 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
         issues: [{ path: "fetch", message: `pass it to ${options.factory}` }],
       });
     }
-    const opFetch = options.fetchFor(method, path);
+    const safeToRepeat = init?.safeToRepeat;
+    if (safeToRepeat !== undefined && typeof safeToRepeat !== "boolean") {
+      throw new InvalidInputError({
+        vendor,
+        message: `${method} ${path}: safeToRepeat must be a boolean`,
+        issues: [{ path: "safeToRepeat", message: "must be a boolean" }],
+      });
+    }
+    const opFetch = options.fetchFor(method, path, safeToRepeat === undefined ? undefined : { safeToRepeat });
     // A call outside the spec would skip auth rules, retry rules, limits and timeouts: refused.
     if (!opFetch) {
       throw new InvalidInputError({
@@ -208,6 +225,9 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     // The caller's own init is never modified: copy unless `prepare` already made a new object.
     const given = options.prepare ? options.prepare(init, method, path, op) : init;
     const prepared: OperationInit = given === undefined || given === init ? { ...init } : given;
+    delete prepared.safeToRepeat;
+    // A string body is the caller's own serialisation (checkBody lets it through): sent as given.
+    if (typeof prepared.body === "string" && prepared.bodySerializer === undefined) prepared.bodySerializer = (text: string) => text;
     prepared.fetch = opFetch;
     // Redirects are the policy fetch's to follow (withRedirects), never fetch's own.
     prepared.redirect = "manual";

@@ -42,7 +42,7 @@ export interface OperationMeta {
   /** How the operation pages (`x-cdpkit-pagination`), for `paginate`. */
   readonly pagination?: Pagination;
   /** Parameters the client fills from its options (`x-cdpkit-client-fills`), e.g. DFINERY `service_id`. */
-  readonly fills?: readonly { readonly in: string; readonly name: string; readonly option: string }[];
+  readonly fills?: readonly { readonly in: string; readonly name: string; readonly option: string; readonly required?: boolean }[];
   /** The operation takes many items per request (`x-cdpkit-batch`), for `sendBatch`. */
   readonly batch?: BatchFacts;
 }

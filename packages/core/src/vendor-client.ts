@@ -128,6 +128,20 @@ export function baseOptionIssues(options: ClientBaseOptions & { baseUrl?: unknow
 }
 
 /** Throws one InvalidInputError naming every issue, as `<factory>: a ...; b ...`. */
+/**
+ * Checks a vendor client's options: one InvalidInputError naming every bad one, the vendor's own first (what a
+ * caller sets first), then those every client shares.
+ */
+export function assertClientOptions(
+  vendor: string,
+  factory: string,
+  options: (ClientBaseOptions & { baseUrl?: unknown; throwOnError?: unknown }) | undefined,
+  ownIssues: readonly InvalidInputIssue[],
+): void {
+  assertOptions(vendor, factory, [...ownIssues, ...baseOptionIssues(options ?? {})]);
+}
+
+/** Throws one InvalidInputError listing `issues`, if there are any. */
 export function assertOptions(vendor: string, factory: string, issues: readonly InvalidInputIssue[]): void {
   if (issues.length === 0) return;
   throw new InvalidInputError({
@@ -180,11 +194,20 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
     const wanted = op?.fills;
     if (!wanted) return init;
     const params = { ...((init?.params ?? {}) as Record<string, Record<string, unknown> | undefined>) };
-    for (const { in: where, name, option } of wanted) {
+    const missing: InvalidInputIssue[] = [];
+    for (const { in: where, name, option, required } of wanted) {
+      if (params[where]?.[name] !== undefined) continue;
       const value = fills[option];
-      if (value === undefined || params[where]?.[name] !== undefined) continue;
-      params[where] = { [name]: value, ...params[where] };
+      if (value !== undefined) params[where] = { [name]: value, ...params[where] };
+      else if (required)
+        missing.push({ path: `params.${where}.${name}`, message: `is required (pass it here or as \`${option}\` to ${factory})` });
     }
+    if (missing.length > 0)
+      throw new InvalidInputError({
+        vendor,
+        message: `${op.method} ${op.path}: ${missing.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+        issues: missing,
+      });
     return { ...init, params };
   };
   const throwOnError = options.throwOnError ?? false;
@@ -237,6 +260,13 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
     errorFor,
     withCredentials: (credentials) => build(credentials).api,
   };
+}
+
+/** What `client.auth.token()` answers when the client was created without a login or token flow. */
+export function noAuthConfigured(vendor: string, factory: string): Promise<never> {
+  return Promise.reject(
+    new InvalidInputError({ vendor, message: `${factory}: no auth configured`, issues: [{ path: "auth", message: "missing" }] }),
+  );
 }
 
 /**

@@ -1,6 +1,5 @@
 import {
-  assertOptions,
-  baseOptionIssues,
+  assertClientOptions,
   createVendorClient,
   credentialIssue,
   type ClientBaseOptions,
@@ -64,9 +63,7 @@ function validateOptions(options: DfineryClientOptions): void {
   if (options && options.importToken === undefined && options.exportToken === undefined) {
     issues.push({ path: "importToken", message: "give importToken, exportToken or both" });
   }
-  // The options every client shares come last: the vendor's own are what a caller sets first.
-  issues.push(...baseOptionIssues(options ?? {}));
-  assertOptions(VENDOR, "createDfineryClient", issues);
+  assertClientOptions(VENDOR, "createDfineryClient", options, issues);
 }
 
 /**

@@ -1,14 +1,4 @@
-import {
-  AuthError,
-  CdpkitError,
-  httpErrorFor,
-  MalformedResponseError,
-  parseRateLimitHeaders,
-  parseRetryAfter,
-  RateLimitError,
-  VendorError,
-  type Redactor,
-} from "@cdpkit/core";
+import { AuthError, CdpkitError, httpErrorFor, MalformedResponseError, rateLimitErrorFrom, VendorError, type Redactor } from "@cdpkit/core";
 
 const VENDOR = "dfinery";
 
@@ -80,16 +70,7 @@ export function checkEnvelope(body: unknown, response: Response, method: string,
     body,
     message: `DFINERY rejected ${method} ${new URL(response.url).pathname}: ${code} ${name ?? ""}`.trim(),
   };
-  if (code === 40401) {
-    const now = Date.now();
-    const limits = parseRateLimitHeaders(response.headers, now);
-    const retryAfterMs = parseRetryAfter(response.headers, now);
-    throw new RateLimitError({
-      ...init,
-      ...(limits.resetAt !== undefined ? { resetAt: limits.resetAt } : {}),
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    });
-  }
+  if (code === 40401) throw rateLimitErrorFrom(init, response.headers);
   if (code === 40201) throw new AuthError(init);
   throw new VendorError(init);
 }

@@ -183,11 +183,7 @@ export async function sendEvents(
       const body = `{"common":${common},"events":[${batch.entries.map((e) => e.text).join(",")}]}`;
       // The body is the JSON the engine measured: sent as is. Envelope failures (HTTP 200 with
       // "status": false) are thrown by the client.
-      const { error, response } = await ctx.api.POST("/api/v1/events", {
-        body: body as never,
-        bodySerializer: ((text: string) => text) as never,
-        signal,
-      });
+      const { error, response } = await ctx.api.POST("/api/v1/events", { body: body as never, signal });
       if (error !== undefined || !response.ok) throw errorForResponse(response, error, "POST", ctx.redactor);
     },
   };

@@ -60,18 +60,7 @@ export {
   type ExportRowOptions,
   type UserProfileExportRow,
 } from "./export-rows.js";
-export { CsvParseError, parseCsv } from "./csv.js";
 export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
 export { operations } from "./generated/operations.js";
-export {
-  AuthError,
-  BadRequestError,
-  CdpkitError,
-  HttpError,
-  InvalidInputError,
-  NetworkError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-  VendorError,
-} from "@cdpkit/core";
+export * from "@cdpkit/core/errors";
+export { parseCsv } from "@cdpkit/core";

@@ -3,7 +3,7 @@
 import { inspect } from "node:util";
 import { CdpkitError, MalformedResponseError, Redactor, VendorError } from "@cdpkit/core";
 import { describe, expect, it } from "vitest";
-import { CsvParseError, parseCsv } from "../src/csv.js";
+import { CsvParseError, parseCsv } from "@cdpkit/core";
 import { ExportParseError, convertCell, rowsFromCsv } from "../src/export-rows.js";
 
 const enc = new TextEncoder();
@@ -27,7 +27,8 @@ async function failureOf(iterable: AsyncIterable<unknown>): Promise<unknown> {
 
 describe("CsvParseError in the core hierarchy", () => {
   it("is a MalformedResponseError / VendorError / CdpkitError with its own name, line and column", async () => {
-    const err = await failureOf(parseCsv(chunksOf(['a,b\n"x"y,2\n'])));
+    // The export reader names DFINERY as the source (core's parseCsv alone says "csv").
+    const err = await failureOf(rowsFromCsv(chunksOf(['a,b\n"x"y,2\n'])));
     expect(err).toBeInstanceOf(CsvParseError);
     expect(err).toBeInstanceOf(MalformedResponseError);
     expect(err).toBeInstanceOf(VendorError);
@@ -73,12 +74,14 @@ describe("ExportParseError in the core hierarchy", () => {
     expect(err).toBeInstanceOf(VendorError);
     expect(err).toBeInstanceOf(CdpkitError);
     const e = err as ExportParseError;
-    expect(e.name).toBe("ExportParseError");
+    // ExportParseError is core's CsvRowError under its old name.
+    expect(e.name).toBe("CsvRowError");
     expect(e.kind).toBe("vendor");
+    expect(e.vendor).toBe("dfinery");
     expect(e.line).toBe(3);
     expect(e.column).toBe("df_price");
     expect(e.value).toBe("abc");
-    expect(e.toJSON()).toMatchObject({ name: "ExportParseError", kind: "vendor", line: 3, column: "df_price", value: "abc" });
+    expect(e.toJSON()).toMatchObject({ name: "CsvRowError", kind: "vendor", line: 3, column: "df_price", value: "abc" });
   });
 
   it("ragged rows and duplicate headers are CdpkitErrors too", async () => {

@@ -1,7 +1,7 @@
 import {
-  assertOptions,
+  assertClientOptions,
+  noAuthConfigured,
   AuthError,
-  baseOptionIssues,
   clientCredentials,
   createVendorClient,
   credentialIssue,
@@ -12,7 +12,6 @@ import {
   type InvalidInputIssue,
   type ItemSource,
   type OperationInit,
-  type OperationMeta,
   type OperationResult,
   type VendorClient,
   type VendorRateLimitOptions,
@@ -84,11 +83,6 @@ export interface KameleoonClient extends KameleoonApi {
   readonly auth: { token(): Promise<string>; readonly stats: { readonly requested: number; readonly invalidated: number } };
 }
 
-/** The operations whose `siteCode` the spec requires (`x-cdpkit-client-fills: siteCode`). */
-const SITE_CODE_OPERATIONS = new Set(
-  (operations as readonly OperationMeta[]).filter((o) => o.fills?.some((f) => f.name === "siteCode")).map((o) => `${o.method} ${o.path}`),
-);
-
 const MAX_KEY_CHARS = 100;
 const MAX_FIELD_NAME_CHARS = 1024;
 const MAX_MAP_KEYS = 100;
@@ -100,9 +94,6 @@ const MAX_MAP_KEYS = 100;
 function checkCall(method: string, path: string, query: Record<string, unknown>, body: unknown): void {
   const issues: InvalidInputIssue[] = [];
   const op = `${method} ${path}`;
-  if (SITE_CODE_OPERATIONS.has(op) && (typeof query.siteCode !== "string" || query.siteCode === "")) {
-    issues.push({ path: "params.query.siteCode", message: "is required (pass it here or as `siteCode` to createKameleoonClient)" });
-  }
   if (op === "GET /visit/visitor" && !query.visitorCode && !query.mappingValue) {
     issues.push({ path: "params.query.visitorCode", message: "or mappingValue is required" });
   }
@@ -153,19 +144,12 @@ function validate(options: KameleoonClientOptions): void {
     if (options.auth?.tokenUrl !== undefined && !URL.canParse(options.auth.tokenUrl))
       issues.push({ path: "auth.tokenUrl", message: "must be an absolute URL" });
   }
-  if (options?.region !== undefined && !(options.region in KAMELEOON_SERVERS && options.region !== ("default" as never))) {
-    issues.push({
-      path: "region",
-      message: `must be one of ${Object.keys(KAMELEOON_SERVERS)
-        .filter((k) => k !== "default")
-        .join(", ")}`,
-    });
-  }
+  const regions = Object.keys(KAMELEOON_SERVERS).filter((k) => k !== "default");
+  if (options?.region !== undefined && !regions.includes(options.region))
+    issues.push({ path: "region", message: `must be one of ${regions.join(", ")}` });
   if (options?.userAgent !== undefined && !str(options.userAgent))
     issues.push({ path: "userAgent", message: "must be a non-empty string" });
-  // The options every client shares come last: the vendor's own are what a caller sets first.
-  issues.push(...baseOptionIssues(options ?? {}));
-  assertOptions(VENDOR, FACTORY, issues);
+  assertClientOptions(VENDOR, FACTORY, options, issues);
 }
 
 export function createKameleoonClient(options: KameleoonClientOptions = {}): KameleoonClient {
@@ -212,7 +196,7 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
         // Line-format and visitor-list bodies are plain text: sent as given, not JSON-encoded.
         const headers = new Headers(init.headers as HeadersInit | undefined);
         if (!headers.has("content-type")) headers.set("content-type", "text/plain; charset=utf-8");
-        return { ...init, headers, bodySerializer: (b: unknown) => b };
+        return { ...init, headers };
       },
     },
   );
@@ -241,16 +225,7 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
     sendProductEvents: (events: ItemSource<ProductEvent>, opts: SendEventsOptions & { ean?: string } = {}) =>
       sendEventChunks(events, opts, eventsContext("/product/events", "ean", opts.ean)),
     auth: {
-      token: () =>
-        tokens
-          ? tokens.token()
-          : Promise.reject(
-              new InvalidInputError({
-                vendor: VENDOR,
-                message: `${FACTORY}: no auth configured`,
-                issues: [{ path: "auth", message: "missing" }],
-              }),
-            ),
+      token: () => (tokens ? tokens.token() : noAuthConfigured(VENDOR, FACTORY)),
       get stats() {
         const s = tokens?.stats;
         return { requested: s?.obtained ?? 0, invalidated: s?.invalidated ?? 0 };

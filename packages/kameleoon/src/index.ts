@@ -11,13 +11,4 @@ export {
 } from "./events.js";
 export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
 export { operations } from "./generated/operations.js";
-export {
-  AuthError,
-  CdpkitError,
-  HttpError,
-  InvalidInputError,
-  NetworkError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-} from "@cdpkit/core";
+export * from "@cdpkit/core/errors";

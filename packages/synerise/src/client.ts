@@ -1,10 +1,8 @@
 import {
-  assertOptions,
+  assertClientOptions,
+  noAuthConfigured,
   AuthError,
-  baseOptionIssues,
-  checkSuccess,
   createVendorClient,
-  InvalidInputError,
   type ClientBaseOptions,
   type ClientFilledPaths,
   type InvalidInputIssue,
@@ -86,9 +84,7 @@ function validateOptions(options: SyneriseClientOptions): void {
   }
   if (options?.server !== undefined && !(options.server in SYNERISE_SERVERS))
     issues.push({ path: "server", message: `must be one of ${Object.keys(SYNERISE_SERVERS).join(", ")}` });
-  // The options every client shares come last: the vendor's own are what a caller sets first.
-  issues.push(...baseOptionIssues(options ?? {}));
-  assertOptions(VENDOR, FACTORY, issues);
+  assertClientOptions(VENDOR, FACTORY, options, issues);
 }
 
 export function createSyneriseClient(options: SyneriseClientOptions): SyneriseClient {
@@ -141,28 +137,11 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
     errorFor,
   });
 
-  // A batch whose events all carry an eventSalt is safe to send again (the salt makes it overwrite):
-  // its requests go through a fetch that says so, whatever the spec says of the operation.
-  const batchFetch = (safe: boolean) => client.transport.fetchFor("POST", "/v4/events/batch", { safeToRepeat: safe });
-  const batchOp = client.transport.operationFor("POST", "/v4/events/batch");
-  const postBatch = async (body: string, safe: boolean, signal?: AbortSignal): Promise<OperationResult> => {
-    const fetch = batchFetch(safe);
-    if (!fetch) throw new InvalidInputError({ vendor: VENDOR, message: "the spec has no POST /v4/events/batch", issues: [] });
-    // The raw client, so this one request gets that fetch; the success check is the bound client's.
-    const call = () =>
-      client.raw.POST(
-        "/v4/events/batch" as never,
-        {
-          body,
-          // The engine hands over the JSON it measured: sent as is, not serialised again.
-          bodySerializer: (text: string) => text,
-          redirect: "manual",
-          ...(signal ? { signal } : {}),
-          fetch,
-        } as never,
-      ) as Promise<OperationResult>;
-    return checkSuccess(call, { op: batchOp, method: "POST", path: "/v4/events/batch", vendor: VENDOR, redactor: client.redactor });
-  };
+  // A batch whose events all carry an eventSalt is safe to send again (the salt makes it overwrite),
+  // whatever the spec says of the operation. The body is the JSON the engine measured: sent as is.
+  const post = client.api.POST as unknown as (path: string, init: Record<string, unknown>) => Promise<OperationResult>;
+  const postBatch = (body: string, safeToRepeat: boolean, signal?: AbortSignal): Promise<OperationResult> =>
+    post("/v4/events/batch", { body, safeToRepeat, ...(signal ? { signal } : {}) });
 
   return Object.assign(client.api as SyneriseClient, {
     sendEvents: (events: ItemSource<SyneriseEvent>, sendOptions?: SendEventsOptions) =>
@@ -173,17 +152,7 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
         ...(options.clock ? { clock: options.clock } : {}),
       }),
     auth: {
-      token: () => {
-        if (!jwt)
-          return Promise.reject(
-            new InvalidInputError({
-              vendor: VENDOR,
-              message: `${FACTORY}: no auth configured`,
-              issues: [{ path: "auth", message: "missing" }],
-            }),
-          );
-        return jwt.token();
-      },
+      token: () => (jwt ? jwt.token() : noAuthConfigured(VENDOR, FACTORY)),
       get stats() {
         return jwt?.stats ?? { logins: 0, invalidated: 0 };
       },

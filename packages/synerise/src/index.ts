@@ -5,18 +5,4 @@ export { parseErrorBody, type SyneriseErrorDetails } from "./errors.js";
 export { MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH, type SendEventsOptions, type SendEventsReport, type SyneriseEvent } from "./events.js";
 export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
 export { operations } from "./generated/operations.js";
-export {
-  AuthError,
-  BadRequestError,
-  CdpkitError,
-  ConflictError,
-  HttpError,
-  InvalidInputError,
-  NetworkError,
-  NotFoundError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-  VendorError,
-  type FieldIssue,
-} from "@cdpkit/core";
+export * from "@cdpkit/core/errors";

@@ -323,6 +323,77 @@ export interface components {
          *     user. Empty cells and the literal `null` both mean "no value"; list values are JSON arrays in quoted cells.
          */
         CsvExport: string;
+        /** @description One cell of a typed export row, after the reading rules of `x-cdpkit-column-type` (empty cell or `null` -> null). */
+        ExportCell: string | number | boolean | null | string[] | number[];
+        /** @description A row of `export/event` (the CSV's header names the columns). The system columns (`df_unified_id` ... `df_source_type`) are always exported; the standard event and item property columns (`df_order_id` onwards, items flattened as `df_items_<item property>`) only when the request selects them. Custom properties are further columns of any name. */
+        EventExportRow: {
+            df_unified_id: string | null;
+            df_api_version: string | null;
+            df_event_name: string | null;
+            df_event_datetime: string | null;
+            df_server_datetime: string | null;
+            df_correction_datetime: string | null;
+            df_event_log_id: string | null;
+            df_event_detail_log_id: string | null;
+            df_service_id: string | null;
+            df_source_type: string | null;
+            df_order_id: string | null;
+            df_payment_method: string | null;
+            df_sharing_channel: string | null;
+            df_sign_channel: string | null;
+            df_keyword: string | null;
+            df_delivery_charge: number | null;
+            df_discount: number | null;
+            df_total_purchase_amount: number | null;
+            df_total_refund_amount: number | null;
+            df_items_df_item_id: string | null;
+            df_items_df_item_name: string | null;
+            df_items_df_category1: string | null;
+            df_items_df_category2: string | null;
+            df_items_df_category3: string | null;
+            df_items_df_category4: string | null;
+            df_items_df_category5: string | null;
+            df_items_df_price: number | null;
+            df_items_df_discount: number | null;
+            df_items_df_quantity: number | null;
+        } & {
+            [key: string]: components["schemas"]["ExportCell"];
+        };
+        /** @description A row of `export/userprofile`. `df_unified_id` is always exported; the standard user properties and identities when the request selects them (`properties` / `identities`). `df_birth` is a Date `yyyy-MM-dd`, kept as text. */
+        UserProfileExportRow: {
+            df_unified_id: string | null;
+            df_name: string | null;
+            df_gender: string | null;
+            df_birth: string | null;
+            df_membership: string | null;
+            df_push_optin: boolean | null;
+            df_push_ads_optin: boolean | null;
+            df_push_night_ads_optin: boolean | null;
+            df_sms_ads_optin: boolean | null;
+            df_kakao_ads_optin: boolean | null;
+            df_external_id: string | null;
+            df_email: string | null;
+            df_phone_no: string | null;
+            df_kakao_user_id: string | null;
+            df_line_user_id: string | null;
+        } & {
+            [key: string]: components["schemas"]["ExportCell"];
+        };
+        /** @description Standard item properties under their own names and `event_name`: not in the docs' export samples, but a column of one of these names is read with the standard property's type should an export carry it. */
+        ExportItemColumns: {
+            event_name?: string | null;
+            df_item_id?: string | null;
+            df_item_name?: string | null;
+            df_category1?: string | null;
+            df_category2?: string | null;
+            df_category3?: string | null;
+            df_category4?: string | null;
+            df_category5?: string | null;
+            df_price?: number | null;
+            df_quantity?: number | null;
+        } & {
+            [key: string]: components["schemas"]["ExportCell"];
+        };
         /** @description The Export API error body. */
         ExportError: {
             /**

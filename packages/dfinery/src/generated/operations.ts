@@ -50,7 +50,8 @@ export const operations = [
       {
         "in": "query",
         "name": "service_id",
-        "option": "serviceId"
+        "option": "serviceId",
+        "required": true
       }
     ]
   },
@@ -84,7 +85,8 @@ export const operations = [
       {
         "in": "query",
         "name": "service_id",
-        "option": "serviceId"
+        "option": "serviceId",
+        "required": true
       }
     ]
   },
@@ -118,7 +120,8 @@ export const operations = [
       {
         "in": "query",
         "name": "service_id",
-        "option": "serviceId"
+        "option": "serviceId",
+        "required": true
       }
     ]
   },
@@ -153,7 +156,8 @@ export const operations = [
       {
         "in": "query",
         "name": "service_id",
-        "option": "serviceId"
+        "option": "serviceId",
+        "required": true
       }
     ]
   },
@@ -189,7 +193,8 @@ export const operations = [
       {
         "in": "query",
         "name": "service_id",
-        "option": "serviceId"
+        "option": "serviceId",
+        "required": true
       }
     ]
   },
@@ -220,13 +225,76 @@ export const operations = [
       {
         "in": "query",
         "name": "service_id",
-        "option": "serviceId"
+        "option": "serviceId",
+        "required": true
       }
     ]
   }
 ] as const;
 
 export type OperationInfo = (typeof operations)[number];
+
+/** Column types of the CSV answers (`contentSchema` rows, `x-cdpkit-column-type`), by operationId. */
+export const csvColumns = {
+  "exportEvents": {
+    "df_unified_id": "string",
+    "df_api_version": "string",
+    "df_event_name": "string",
+    "df_event_datetime": "datetime",
+    "df_server_datetime": "datetime",
+    "df_correction_datetime": "datetime",
+    "df_event_log_id": "string",
+    "df_event_detail_log_id": "string",
+    "df_service_id": "string",
+    "df_source_type": "string",
+    "df_order_id": "string",
+    "df_payment_method": "string",
+    "df_sharing_channel": "string",
+    "df_sign_channel": "string",
+    "df_keyword": "string",
+    "df_delivery_charge": "double",
+    "df_discount": "double",
+    "df_total_purchase_amount": "double",
+    "df_total_refund_amount": "double",
+    "df_items_df_item_id": "string",
+    "df_items_df_item_name": "string",
+    "df_items_df_category1": "string",
+    "df_items_df_category2": "string",
+    "df_items_df_category3": "string",
+    "df_items_df_category4": "string",
+    "df_items_df_category5": "string",
+    "df_items_df_price": "double",
+    "df_items_df_discount": "double",
+    "df_items_df_quantity": "long",
+    "event_name": "string",
+    "df_item_id": "string",
+    "df_item_name": "string",
+    "df_category1": "string",
+    "df_category2": "string",
+    "df_category3": "string",
+    "df_category4": "string",
+    "df_category5": "string",
+    "df_price": "double",
+    "df_quantity": "long"
+  },
+  "exportUserProfiles": {
+    "df_unified_id": "string",
+    "df_name": "string",
+    "df_gender": "string",
+    "df_birth": "string",
+    "df_membership": "string",
+    "df_push_optin": "boolean",
+    "df_push_ads_optin": "boolean",
+    "df_push_night_ads_optin": "boolean",
+    "df_sms_ads_optin": "boolean",
+    "df_kakao_ads_optin": "boolean",
+    "df_external_id": "string",
+    "df_email": "string",
+    "df_phone_no": "string",
+    "df_kakao_user_id": "string",
+    "df_line_user_id": "string"
+  }
+} as const;
 
 /** Parameters the client fills in (from its options, or a value the spec fixes): optional to callers. */
 export interface ClientFilledParameters {

@@ -46,7 +46,8 @@ export const operations = [
       {
         "in": "query",
         "name": "siteCode",
-        "option": "siteCode"
+        "option": "siteCode",
+        "required": true
       }
     ]
   },
@@ -76,7 +77,8 @@ export const operations = [
       {
         "in": "query",
         "name": "siteCode",
-        "option": "siteCode"
+        "option": "siteCode",
+        "required": true
       }
     ]
   },
@@ -109,7 +111,8 @@ export const operations = [
       {
         "in": "query",
         "name": "siteCode",
-        "option": "siteCode"
+        "option": "siteCode",
+        "required": true
       }
     ]
   },
@@ -142,7 +145,8 @@ export const operations = [
       {
         "in": "query",
         "name": "siteCode",
-        "option": "siteCode"
+        "option": "siteCode",
+        "required": true
       }
     ]
   },
@@ -222,7 +226,8 @@ export const operations = [
       {
         "in": "query",
         "name": "siteCode",
-        "option": "siteCode"
+        "option": "siteCode",
+        "required": true
       }
     ]
   },
@@ -254,7 +259,8 @@ export const operations = [
       {
         "in": "query",
         "name": "siteCode",
-        "option": "siteCode"
+        "option": "siteCode",
+        "required": true
       }
     ]
   },
@@ -287,7 +293,8 @@ export const operations = [
       {
         "in": "query",
         "name": "siteCode",
-        "option": "siteCode"
+        "option": "siteCode",
+        "required": true
       }
     ]
   }

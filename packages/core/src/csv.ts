@@ -15,7 +15,8 @@
  * export-rows.test.ts (two of them by hanging).
  */
 /**
- * Streaming RFC 4180 CSV parser used for DFINERY `export/*` responses (`text/csv`).
+ * Streaming RFC 4180 CSV parser: vendors' CSV answers (DFINERY `export/*`) and the files the `cdpkit` command
+ * imports. It lives in core because both read CSV with the same contract below.
  *
  * - Never buffers the whole input: memory is bounded by one chunk plus the record being parsed.
  * - Chunk boundaries may fall anywhere: inside quoted fields, between the two quotes of an escaped `""`,
@@ -31,9 +32,12 @@
  *   `ReadableStream` readers are cancelled and released, async iterators get `return()`.
  */
 
-import { defineField, MalformedResponseError, type Redactor } from "@cdpkit/core";
+import { defineField, MalformedResponseError } from "./errors.js";
+import type { Redactor } from "./redact.js";
 
 export interface CsvParseOptions {
+  /** Who produced the CSV, named in errors (`CsvParseError.vendor`), e.g. `dfinery`. Default `csv`. */
+  source?: string;
   /** Maximum size of one field in UTF-8 bytes (default 1 MiB). Exceeding it throws {@link CsvParseError}. */
   maxFieldBytes?: number;
   /**
@@ -44,14 +48,16 @@ export interface CsvParseOptions {
 }
 
 export interface CsvParseErrorOptions {
+  /** Who produced the CSV (default `csv`). */
+  source?: string | undefined;
   cause?: unknown;
   /** Scrubs the message and cause before they are stored; never kept on the error. */
-  redactor?: Redactor;
+  redactor?: Redactor | undefined;
 }
 
 /**
- * The export body is not valid CSV (unterminated quote, text after a closing quote, invalid UTF-8, a field over
- * `maxFieldBytes`). A malformed vendor answer, so a {@link MalformedResponseError} (a `VendorError`, `kind: 'vendor'`)
+ * The input is not valid CSV (unterminated quote, text after a closing quote, invalid UTF-8, a field over
+ * `maxFieldBytes`). Usually a vendor's answer, so a {@link MalformedResponseError} (a `VendorError`, `kind: 'vendor'`)
  * and a `CdpkitError`: one `instanceof CdpkitError` check covers it, and its message passes the redactor.
  */
 export class CsvParseError extends MalformedResponseError {
@@ -62,7 +68,7 @@ export class CsvParseError extends MalformedResponseError {
   declare readonly column?: number;
 
   constructor(message: string, line: number, column?: number, options: CsvParseErrorOptions = {}) {
-    super({ vendor: "dfinery", message, cause: options.cause, redactor: options.redactor });
+    super({ vendor: options.source ?? "csv", message, cause: options.cause, redactor: options.redactor });
     defineField(this, "line", line);
     if (column !== undefined) defineField(this, "column", column);
   }
@@ -82,12 +88,12 @@ export const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
 
 /** Parses CSV from a byte/string stream, yielding each record as an array of raw field strings. */
 export function parseCsv(source: CsvSource, options?: CsvParseOptions): AsyncGenerator<string[]> {
-  return parseWith(source, resolveMaxFieldBytes(options), options?.redactor, toFields);
+  return parseWith(source, resolveMaxFieldBytes(options), { source: options?.source, redactor: options?.redactor }, toFields);
 }
 
 /** Like {@link parseCsv}, but each record also carries the line it starts on (for error reporting downstream). */
 export function parseCsvRecords(source: CsvSource, options?: CsvParseOptions): AsyncGenerator<CsvRecord> {
-  return parseWith(source, resolveMaxFieldBytes(options), options?.redactor, toRecord);
+  return parseWith(source, resolveMaxFieldBytes(options), { source: options?.source, redactor: options?.redactor }, toRecord);
 }
 
 const toFields = (fields: string[]): string[] => fields;
@@ -123,11 +129,14 @@ class CsvTokenizer<T> {
   private skipLF = false;
   private bomChecked = false;
   private readonly sizeCheckThreshold: number;
+  /** Where the next `"` / CR of the text being fed is (Infinity: none left); below the position: not searched yet. */
+  private nextQuote = -1;
+  private nextCR = -1;
 
   constructor(
     private readonly maxFieldBytes: number,
     private readonly wrap: (fields: string[], line: number) => T,
-    private readonly redactor: Redactor | undefined,
+    private readonly errorOptions: CsvParseErrorOptions,
   ) {
     // A UTF-16 code unit encodes to at most 3 UTF-8 bytes, so shorter fields never need measuring.
     this.sizeCheckThreshold = Math.floor(maxFieldBytes / 3);
@@ -139,6 +148,8 @@ class CsvTokenizer<T> {
 
   feed(text: string, out: T[]): void {
     const n = text.length;
+    this.nextQuote = -1;
+    this.nextCR = -1;
     let i = 0;
     if (!this.bomChecked) {
       if (n === 0) return;
@@ -156,7 +167,14 @@ class CsvTokenizer<T> {
               break;
             }
           }
-          if (this.row.length === 0) this.recordLine = this.line;
+          if (this.row.length === 0) {
+            this.recordLine = this.line;
+            const next = this.wholeLine(text, i, out);
+            if (next !== -1) {
+              i = next;
+              break;
+            }
+          }
           this.fieldLine = this.line;
           if (c === QUOTE) {
             this.state = S_QUOTED;
@@ -228,13 +246,30 @@ class CsvTokenizer<T> {
               `Unexpected character ${JSON.stringify(text.charAt(i))} after closing quote on line ${this.line}, field ${this.row.length + 1}`,
               this.line,
               this.row.length + 1,
-              { redactor: this.redactor },
+              this.errorOptions,
             );
           }
           break;
         }
       }
     }
+  }
+
+  /**
+   * The fast path for the common record: a whole line ahead, ending in LF, without quotes or CR, split in one
+   * native call. Answers the index after the line, or -1 to leave the line to the state machine.
+   */
+  private wholeLine(text: string, from: number, out: T[]): number {
+    const end = text.indexOf("\n", from);
+    // An empty line (yielded as ['']), or one long enough to need the field-size check: the state machine's.
+    if (end <= from || end - from > this.sizeCheckThreshold) return -1;
+    // The next quote and CR of this text are remembered, so each is searched for once per text, not per line.
+    if (this.nextQuote < from) this.nextQuote = indexOrInfinity(text, '"', from);
+    if (this.nextCR < from) this.nextCR = indexOrInfinity(text, "\r", from);
+    if (this.nextQuote < end || this.nextCR < end) return -1;
+    this.row = text.slice(from, end).split(",");
+    this.endRecord(out, LF);
+    return end + 1;
   }
 
   /** Signals end of input; flushes the last record. */
@@ -245,7 +280,7 @@ class CsvTokenizer<T> {
           `Unterminated quoted field starting on line ${this.fieldLine}, field ${this.row.length + 1} (end of input inside quotes)`,
           this.fieldLine,
           this.row.length + 1,
-          { redactor: this.redactor },
+          this.errorOptions,
         );
       case S_UNQUOTED:
       case S_QUOTED_QUOTE: {
@@ -292,7 +327,7 @@ class CsvTokenizer<T> {
         `Field ${this.row.length + 1} starting on line ${this.fieldLine} exceeds maxFieldBytes (${this.maxFieldBytes} bytes)`,
         this.fieldLine,
         this.row.length + 1,
-        { redactor: this.redactor },
+        this.errorOptions,
       );
     }
   }
@@ -304,6 +339,11 @@ class CsvTokenizer<T> {
       k = text.indexOf("\n", k + 1);
     }
   }
+}
+
+function indexOrInfinity(text: string, char: string, from: number): number {
+  const at = text.indexOf(char, from);
+  return at === -1 ? Number.POSITIVE_INFINITY : at;
 }
 
 function utf8Length(s: string): number {
@@ -356,10 +396,10 @@ function openSource(source: CsvSource): ChunkPuller {
 async function* parseWith<T>(
   source: CsvSource,
   maxFieldBytes: number,
-  redactor: Redactor | undefined,
+  errorOptions: CsvParseErrorOptions,
   wrap: (fields: string[], line: number) => T,
 ): AsyncGenerator<T> {
-  const tokenizer = new CsvTokenizer<T>(maxFieldBytes, wrap, redactor);
+  const tokenizer = new CsvTokenizer<T>(maxFieldBytes, wrap, errorOptions);
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const puller = openSource(source);
   const out: T[] = [];
@@ -380,8 +420,8 @@ async function* parseWith<T>(
         else text = decoder.decode(chunk, { stream: true });
       } catch (e) {
         throw new CsvParseError(`Invalid UTF-8 in input near line ${tokenizer.currentLine}`, tokenizer.currentLine, undefined, {
+          ...errorOptions,
           cause: e,
-          redactor,
         });
       }
       tokenizer.feed(text, out);
