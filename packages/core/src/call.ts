@@ -33,8 +33,12 @@ export interface Deadline {
   readonly ms: number;
 }
 
-/** Bodies that can be sent any number of times without buffering a stream. */
-export type ReplayableBody = string | ArrayBuffer | ArrayBufferView<ArrayBuffer> | URLSearchParams | Blob;
+/**
+ * Bodies that can be sent any number of times without buffering a stream. The view is spelled as an
+ * intersection rather than `ArrayBufferView<ArrayBuffer>` because the generic form exists only from
+ * TypeScript 5.7, and these declarations are consumed from TypeScript 5.4 on.
+ */
+export type ReplayableBody = string | ArrayBuffer | (ArrayBufferView & { readonly buffer: ArrayBuffer }) | URLSearchParams | Blob;
 
 function isReplayable(body: unknown): body is ReplayableBody {
   return (
@@ -53,7 +57,8 @@ function isReplayable(body: unknown): body is ReplayableBody {
  */
 export class ReplayableRequest extends Request {
   readonly replayableBody: ReplayableBody | undefined;
-  constructor(input: RequestInfo | URL, init?: RequestInit) {
+  // Spelled out rather than `RequestInfo`, a DOM-only name that a Node project typed by @types/node lacks.
+  constructor(input: Request | string | URL, init?: RequestInit) {
     super(input, init);
     const body = init?.body;
     this.replayableBody = body !== undefined && body !== null && isReplayable(body) ? body : undefined;
