@@ -63,7 +63,9 @@ export {
   type ClientBaseOptions,
   type PolicyOperationFacts,
   type PolicyOptions,
+  type TransportOption,
 } from "./policy.js";
+export type { NodeDispatcher } from "#node-transport";
 export { withRedirects, type RedirectOptions } from "./redirect.js";
 export { DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES } from "./body.js";
 export { redactingLogger, type Logger } from "./logger.js";
