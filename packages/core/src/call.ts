@@ -147,20 +147,24 @@ export class LightRequest {
   get bodyUsed(): boolean {
     return this.#stream?.locked ?? false;
   }
+  // The readers read the kept body afresh each time (reading does not use it up), never the native copy.
+  #asResponse(): Response {
+    return new Response(this.replayableBody ?? null, { headers: this.headers });
+  }
   text(): Promise<string> {
-    return this.toRequest().text();
+    return typeof this.replayableBody === "string" ? Promise.resolve(this.replayableBody) : this.#asResponse().text();
   }
   json(): Promise<unknown> {
-    return this.toRequest().json();
+    return this.text().then((text) => JSON.parse(text) as unknown);
   }
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.toRequest().arrayBuffer();
+    return this.#asResponse().arrayBuffer();
   }
   blob(): Promise<Blob> {
-    return this.toRequest().blob();
+    return this.#asResponse().blob();
   }
   formData(): Promise<FormData> {
-    return this.toRequest().formData();
+    return this.#asResponse().formData();
   }
   clone(): LightRequest {
     return new LightRequest(this.url, {
