@@ -89,7 +89,7 @@ export {
   type BatchFacts,
 } from "./operations.js";
 export { Semaphore } from "./semaphore.js";
-export { createCall, ReplayableRequest, type Call, type Deadline, type ReplayableBody } from "./call.js";
+export { createCall, LightRequest, ReplayableRequest, type Call, type Deadline, type ReplayableBody } from "./call.js";
 export {
   HTTP_VERBS,
   bindOperations,

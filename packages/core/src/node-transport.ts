@@ -133,15 +133,29 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     if (this.#settled) return;
     this.#settled = true;
     const noBody = this.request.method === "HEAD" || NO_BODY_STATUSES.has(status);
-    const encodings = noBody ? [] : contentEncodings(headers["content-encoding"]);
-    if (!noBody) this.#source = new NodeBodySource(controller, encodings, () => this.#done());
-    else this.#done();
-    this.resolve(
-      sourcedResponse(
-        { status, statusText: statusText ?? "", headers: headersInit(headers), url: this.request.url, redirected: false, type: "basic" },
-        this.#source,
-      ),
-    );
+    const head = {
+      status,
+      statusText: statusText ?? "",
+      headers: headersInit(headers),
+      url: this.request.url,
+      redirected: false,
+      type: "basic",
+    } as const;
+    const source = noBody ? undefined : new NodeBodySource(controller, contentEncodings(headers["content-encoding"]), () => this.#done());
+    let response: Response;
+    try {
+      response = sourcedResponse(head, source);
+    } catch (err) {
+      // What a Response cannot be built from (a status outside 200-599, a reason phrase with control
+      // characters) is a broken answer, as fetch reports it: never an exception thrown into undici.
+      this.#done();
+      this.reject(new TypeError("the server's answer is not a valid HTTP response", { cause: err }));
+      controller.abort(err as Error);
+      return;
+    }
+    this.#source = source;
+    if (noBody) this.#done();
+    this.resolve(response);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Uint8Array): void {
@@ -182,7 +196,7 @@ function headersInit(headers: Record<string, string | string[] | undefined>): He
   return pairs;
 }
 
-/** The codings to undo, in the order they were applied; undefined when one is not known (the body stays as sent, as fetch leaves it). */
+/** The codings to undo, in the order they were applied; none when one is not known (the body stays as sent, as fetch leaves it). */
 function contentEncodings(header: string | string[] | undefined): string[] {
   if (header === undefined) return [];
   const codings = String(header)
