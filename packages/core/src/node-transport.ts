@@ -68,7 +68,7 @@ function exchange(dispatcher: NodeDispatcher, request: Request, call: Call, body
   request.headers.forEach((value, name) => headers.push(name, value));
   for (const [name, value] of DEFAULT_HEADERS) if (!request.headers.has(name)) headers.push(name, value);
   return new Promise<Response>((resolve, reject) => {
-    const handler = new ExchangeHandler(request, signal, resolve, reject);
+    const handler = new ExchangeHandler(request, origin + path, signal, resolve, reject);
     dispatcher.dispatch(
       {
         origin,
@@ -96,6 +96,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
 
   constructor(
     readonly request: Request,
+    /** The URL the answer is for (a Response's, without the fragment). */
+    readonly url: string,
     readonly signal: AbortSignal,
     readonly resolve: (response: Response) => void,
     readonly reject: (err: unknown) => void,
@@ -137,7 +139,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       status,
       statusText: statusText ?? "",
       headers: headersInit(headers),
-      url: this.request.url,
+      url: this.url,
       redirected: false,
       type: "basic",
     } as const;

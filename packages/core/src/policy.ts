@@ -184,7 +184,9 @@ function fetchTransport(userFetch: FetchImplementation | undefined): Transport {
   return (request, call = createCall(request)) => {
     const init: RequestInit & { duplex?: "half" } = {
       method: request.method,
-      headers: request.headers,
+      // The runtime's own fetch takes its Headers as they are; another implementation (npm undici's
+      // fetch) would walk a Headers object of a foreign class entry by entry: a plain record is cheaper.
+      headers: userFetch === undefined ? request.headers : headerRecord(request.headers),
       signal: call.signal,
       redirect: "manual",
     };
@@ -195,6 +197,13 @@ function fetchTransport(userFetch: FetchImplementation | undefined): Transport {
     }
     return (userFetch ?? globalThis.fetch)(request.url, init);
   };
+}
+
+/** `headers` as a plain record (a repeated header is already one comma-joined value in a Headers). */
+function headerRecord(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => (record[name] = value));
+  return record;
 }
 
 /**
