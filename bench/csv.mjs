@@ -19,11 +19,11 @@
 //
 //   node bench/csv.mjs [--rows=200000] [--rounds=7] [--chunk=65536]   (needs a built @cdpkit/core: pnpm build)
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import os from "node:os";
 import { Readable } from "node:stream";
 import { parseCsv } from "@cdpkit/core";
 import { parse as csvParseNode } from "csv-parse";
+import { buildInput, HEADER, hashRow, makeRowAgain } from "./csv-input.mjs";
 import { parse as csvParseWeb } from "csv-parse/stream";
 import { inferSchema, initParser } from "udsv";
 
@@ -33,78 +33,9 @@ const ROUNDS = Number(args.get("rounds") ?? 7);
 const CHUNK = Number(args.get("chunk") ?? 64 * 1024);
 const TARGET = 0.9;
 
-// ---- input: the docs' event export shape ------------------------------------------------------------------------
+// ---- input: the docs' event export shape (bench/csv-input.mjs) ---------------------------------------------------
 
-function docsEventLines() {
-  const file = new URL("../packages/dfinery/test/docs-csv.ts", import.meta.url);
-  const text = readFileSync(file, "utf8");
-  const m = /DOCS_EVENT_CSV_LINES: readonly string\[\] = (\[[\s\S]*?\n\]);/.exec(text);
-  if (!m) throw new Error(`cannot find DOCS_EVENT_CSV_LINES in ${file.pathname}`);
-  const lines = JSON.parse(m[1]);
-  // The docs' event rows carry no quoted cell, so a plain split is exact for them.
-  if (lines.some((l) => l.includes('"'))) throw new Error("docs event sample changed: quoted cells, update the generator");
-  return lines.map((l) => l.split(","));
-}
-
-const [HEADER, ...SAMPLES] = docsEventLines();
-const col = Object.fromEntries(HEADER.map((name, i) => [name, i]));
-for (const name of ["df_event_log_id", "df_items_df_item_name", "custom_event_p_string_list", "df_keyword", "df_unified_id"]) {
-  if (col[name] === undefined) throw new Error(`docs header lacks ${name}`);
-}
-
-let seed = 0x2545f491;
-const rand = () => (seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
-const hex = (n) => Array.from({ length: n }, () => "0123456789abcdef"[(rand() * 16) | 0]).join("");
-const ITEMS = ["반팔 티셔츠, 화이트", 'Shirt 15" "slim"', "운동화", "Mug", 'Gift card "10,000 KRW"'];
-
-/** The cells of data row i: a docs row with fresh ids, every 4th a purchase with quoted, multi-line, listy cells. */
-function makeRow(i) {
-  const cells = [...SAMPLES[i % SAMPLES.length]];
-  const ts = 1736127307268 + i * 37;
-  const id = `${ts}:${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
-  cells[col.df_event_log_id] = id;
-  cells[col.df_event_detail_log_id] = id;
-  cells[col.df_unified_id] = hex(7);
-  if (i % 4 === 0) {
-    cells[col.df_event_name] = "df_purchase";
-    cells[col.df_order_id] = `ORD-${i}`;
-    cells[col.df_payment_method] = "card";
-    cells[col.df_items_df_item_id] = `SKU-${i % 997}`;
-    cells[col.df_items_df_item_name] = ITEMS[i % ITEMS.length];
-    cells[col.df_items_df_category1] = "의류";
-    cells[col.df_items_df_price] = String(1000 + (i % 50) * 100);
-    cells[col.df_items_df_quantity] = String(1 + (i % 3));
-    cells[col.df_total_purchase_amount] = String((1000 + (i % 50) * 100) * (1 + (i % 3)));
-    cells[col.custom_event_p_string_list] = JSON.stringify(["a", `b, ${i % 10}`]);
-    cells[col.custom_event_p_long_list] = JSON.stringify([i % 7, i % 11]);
-    cells[col.df_items_custom_item_string_list] = JSON.stringify(['x"y']);
-    if (i % 8 === 0) cells[col.df_keyword] = `gift wrap\nmessage: "축하해요, ${i}"`;
-  }
-  return cells;
-}
-
-const quote = (cell) => (/[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
-
-function buildInput() {
-  const hash = createHash("sha256");
-  const parts = [];
-  const header = HEADER.map(quote).join(",");
-  parts.push(header, "\n");
-  hashRow(hash, HEADER);
-  for (let i = 0; i < ROWS; i++) {
-    const cells = makeRow(i);
-    hashRow(hash, cells);
-    parts.push(cells.map(quote).join(","), "\n");
-  }
-  return { bytes: Buffer.from(parts.join(""), "utf8"), rows: ROWS + 1, digest: hash.digest("hex") };
-}
-
-function hashRow(hash, cells) {
-  hash.update(JSON.stringify(cells));
-  hash.update("\n");
-}
-
-const input = buildInput();
+const input = buildInput(ROWS);
 
 /** A fresh ReadableStream of the input in CHUNK-byte pieces, pulled like an HTTP body. */
 function bodyStream() {
@@ -165,7 +96,7 @@ const variants = {
   "csv-parse (stream.Transform)": (stream) => Readable.fromWeb(stream).pipe(csvParseNode(CSV_PARSE_OPTIONS)),
   "csv-parse/stream (TransformStream)": (stream) => stream.pipeThrough(csvParseWeb(CSV_PARSE_OPTIONS)),
 };
-const OURS = "@cdpkit/dfinery parseCsv";
+const OURS = "@cdpkit/core parseCsv";
 
 // ---- correctness: identical cells, before any timing ---------------------------------------------------------------
 
@@ -188,16 +119,6 @@ async function check(name, make) {
     i++;
   }
   throw new Error(`${name}: ${rows} rows (expected ${input.rows}), digest ${digest} (expected ${input.digest})`);
-}
-
-/** Regenerates row i (the generator is seeded: replays it from the start, only on a failed check). */
-function makeRowAgain(i) {
-  const saved = seed;
-  seed = 0x2545f491;
-  let row;
-  for (let k = 0; k <= i; k++) row = makeRow(k);
-  seed = saved;
-  return row;
 }
 
 for (const [name, make] of Object.entries(variants)) await check(name, make);

@@ -4,7 +4,7 @@
 // the redocly.yaml entry and a changeset. It never overwrites: an existing file is an error.
 //
 //   pnpm new-vendor <vendor> --server <documented API host> [--title "Display Name"]
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,16 @@ export const PINS = {
   typescript: "5.9.3",
   vitest: "4.1.12",
 };
+
+/** Where every package's metadata points (an assumed home: the project has no public repository yet). */
+export const REPOSITORY = "https://github.com/cdpkit/cdpkit";
+
+/** The codegen inputs of a vendor's turbo tasks: the tool's own files, not its node_modules or turbo logs. */
+const CODEGEN_INPUTS = [
+  "$TURBO_ROOT$/tools/codegen/**",
+  "!$TURBO_ROOT$/tools/codegen/node_modules/**",
+  "!$TURBO_ROOT$/tools/codegen/.turbo/**",
+];
 
 export class ScaffoldError extends Error {
   name = "ScaffoldError";
@@ -59,8 +69,8 @@ info:
   version: 0.0.0
   summary: ${name}'s HTTP API as cdpkit describes it.
   description: |
-    Written by the cdpkit project from ${name}'s public documentation (see ../shared/seeds/README.md for
-    the source file). Add each operation with its docs' examples; never invent one the docs do not show.
+    Written by the cdpkit project from ${name}'s public documentation. Add each operation with its docs'
+    examples; never invent one the docs do not show.
     Vendor extensions: \`x-cdpkit-evidence\` (where a statement comes from), \`x-cdpkit-note\` (a decision
     taken where the docs are unclear, with the passage it rests on), \`x-cdpkit-rate-limit\` (the
     documented limit of an operation: scope, limit, intervalMs) and \`x-cdpkit-idempotent\` (safe to repeat).
@@ -80,16 +90,22 @@ components:
   files[`${pkg}/package.json`] = json({
     name: `@cdpkit/${vendor}`,
     version: "0.0.0",
-    description: `Typed client for the ${name} API, generated from an OpenAPI spec.`,
+    description: `Typed client for the ${/\bAPI$/.test(name) ? name : `${name} API`}, generated from an OpenAPI spec.`,
+    keywords: ["cdpkit", "typescript", "openapi", "api-client", "fetch", vendor],
+    homepage: `${REPOSITORY}/tree/main/${pkg}#readme`,
+    bugs: { url: `${REPOSITORY}/issues` },
+    repository: { type: "git", url: `git+${REPOSITORY}.git`, directory: pkg },
     license: "MIT",
     type: "module",
     main: "./dist/index.js",
     types: "./dist/index.d.ts",
-    exports: { ".": { types: "./dist/index.d.ts", import: "./dist/index.js" } },
-    files: ["dist", "README.md"],
+    // types first; "default" lets both import and require (Node >= 20.19) load the ES module.
+    exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" }, "./package.json": "./package.json" },
+    // src ships so the source and declaration maps resolve; the bundled spec is for the mock only.
+    files: ["dist", "src", "!src/generated/openapi.bundled.yaml", "README.md", "CHANGELOG.md", "LICENSE"],
     sideEffects: false,
-    engines: { node: ">=20" },
-    publishConfig: { access: "public" },
+    engines: { node: ">=20.19.0" },
+    publishConfig: { access: "public", provenance: true },
     scripts: {
       "lint:spec": `redocly lint ${vendor} --config ../../redocly.yaml --format stylish`,
       generate: `cdpkit-codegen ${vendor}`,
@@ -108,6 +124,7 @@ components:
     },
   });
 
+  files[`${pkg}/LICENSE`] = readFileSync(join(repoRoot, "LICENSE"), "utf8");
   files[`${pkg}/tsconfig.json`] = json({
     extends: "../../tsconfig.base.json",
     compilerOptions: { noEmit: true, types: ["node"] },
@@ -123,10 +140,8 @@ components:
     extends: ["//"],
     tasks: {
       "lint:spec": { inputs: ["$TURBO_ROOT$/redocly.yaml", `$TURBO_ROOT$/specs/${vendor}/**`] },
-      generate: { inputs: ["$TURBO_ROOT$/tools/codegen/**", `$TURBO_ROOT$/specs/${vendor}/**`] },
-      "check:generated": {
-        inputs: ["$TURBO_ROOT$/tools/codegen/**", `$TURBO_ROOT$/specs/${vendor}/**`, "src/generated/**"],
-      },
+      generate: { inputs: [...CODEGEN_INPUTS, `$TURBO_ROOT$/specs/${vendor}/**`] },
+      "check:generated": { inputs: [...CODEGEN_INPUTS, `$TURBO_ROOT$/specs/${vendor}/**`, "src/generated/**"] },
     },
   });
 
@@ -269,7 +284,7 @@ describe("create${n.pascal}Client", () => {
 
   files[`${pkg}/README.md`] = `# @cdpkit/${vendor}
 
-Typed client for the ${name} API: types generated from [\`specs/${vendor}\`](../../specs/${vendor}/openapi.yaml)
+Typed client for the ${name} API: types generated from [\`specs/${vendor}\`](${REPOSITORY}/blob/main/specs/${vendor}/openapi.yaml)
 by openapi-typescript, the openapi-fetch client, and \`@cdpkit/core\`'s retries, rate limits, timeouts,
 typed errors and secret redaction.
 

@@ -1,3 +1,4 @@
+import { hasBody, ReplayableRequest, replayableBodyOf } from "./call.js";
 import { InvalidInputError } from "./errors.js";
 
 /**
@@ -101,9 +102,9 @@ export async function applySecurity(request: Request, options: ApplySecurityOpti
       else if (scheme.in === "query") {
         const url = new URL(result.url);
         url.searchParams.set(scheme.name, value);
-        // `new Request(url, request)` would turn the body into a stream (chunked, no length): copy it.
-        const body = result.body ? await result.arrayBuffer() : undefined;
-        result = new Request(url, {
+        // `new Request(url, request)` would turn the body into a stream (chunked, no length): keep it as bytes.
+        const body = replayableBodyOf(result) ?? (hasBody(result) ? await result.arrayBuffer() : undefined);
+        result = new ReplayableRequest(url, {
           method: result.method,
           headers: result.headers,
           body,

@@ -31,35 +31,74 @@ export interface BodyGuardOptions {
 const decoder = new TextDecoder();
 
 /**
- * The response the policies hand up: the original's status, headers, url, and a body read through
- * the guard. Built without a body of its own (no stream is re-wrapped, which costs ~15% of loopback
- * throughput): the readers and `body` read the original's body under the guard's signal and caps.
+ * Where a response's bytes come from: fetch's web stream (`webBodySource`), or the Node transport's
+ * socket. The response the policies hand up reads through it, so neither transport's body is wrapped
+ * in a second stream.
+ */
+export interface BodySource {
+  /**
+   * The whole body. Past `limit` bytes: the first `limit` bytes when `truncate`, otherwise undefined
+   * (the rest is cancelled).
+   */
+  readAll(limit: number, truncate: boolean): Promise<Uint8Array | undefined>;
+  /** The body piece by piece, as it arrives: never buffered whole. */
+  stream(): ReadableStream<Uint8Array>;
+  /** Stops reading and frees the connection; later reads fail with `reason`. */
+  cancel(reason?: unknown): Promise<void>;
+  /** Reading has begun (`bodyUsed`). */
+  readonly disturbed: boolean;
+}
+
+/** What a response is besides its body (a `Response` is one). */
+export interface ResponseHead {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: HeadersInit;
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly type: ResponseType;
+}
+
+/**
+ * The response the policies hand up: a head, and a body read through its source and, once guarded,
+ * within the guard's signal and caps. Built without a body of its own (no stream is re-wrapped, which
+ * costs ~15% of loopback throughput): the readers and `body` read the source.
  */
 class GuardedResponse extends Response {
-  readonly #original: Response;
-  readonly #guard: BodyGuardOptions;
-  readonly #source: ReadableStream<Uint8Array>;
+  readonly #head: ResponseHead;
+  /** Undefined: the answer has no body (HEAD, 204, 304). */
+  readonly #source: BodySource | undefined;
+  #guard: BodyGuardOptions | undefined;
   #bytes: Uint8Array | undefined;
   #reading: Promise<Uint8Array> | undefined;
   #stream: ReadableStream<Uint8Array> | undefined;
 
-  constructor(original: Response, source: ReadableStream<Uint8Array>, guard: BodyGuardOptions) {
-    super(null, { status: original.status, statusText: original.statusText, headers: original.headers });
-    this.#original = original;
+  constructor(head: ResponseHead, source: BodySource | undefined, guard: BodyGuardOptions | undefined) {
+    super(null, { status: head.status, statusText: head.statusText, headers: head.headers });
+    this.#head = head;
     this.#source = source;
     this.#guard = guard;
   }
 
+  /** Puts an unguarded response (the Node transport's) under `guard`; false when it already has one. */
+  guard(guard: BodyGuardOptions): boolean {
+    if (this.#guard !== undefined || this.#reading !== undefined || this.#stream !== undefined) return false;
+    this.#guard = guard;
+    if (this.#source === undefined) guard.finish();
+    return true;
+  }
+
   override get url(): string {
-    return this.#original.url;
+    return this.#head.url;
   }
   override get redirected(): boolean {
-    return this.#original.redirected;
+    return this.#head.redirected;
   }
   override get type(): ResponseType {
-    return this.#original.type;
+    return this.#head.type;
   }
-  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    if (this.#source === undefined) return null;
     const bytes = this.#bytes;
     if (bytes) {
       return (this.#stream ??= new ReadableStream<Uint8Array>({
@@ -72,7 +111,7 @@ class GuardedResponse extends Response {
     return (this.#stream ??= guardStream(this.#source, this.#guard)) as ReadableStream<Uint8Array<ArrayBuffer>>;
   }
   override get bodyUsed(): boolean {
-    return this.#reading !== undefined || this.#source.locked;
+    return this.#reading !== undefined || (this.#source?.disturbed ?? false);
   }
 
   /** Reads the whole body once, within the caps and the signal; later reads get the same bytes. */
@@ -80,17 +119,28 @@ class GuardedResponse extends Response {
     return (this.#reading ??= this.#readOnce());
   }
 
+  /** Frees the connection of a response nobody will read (a redirect, a retried answer). */
+  discard(): Promise<void> {
+    if (this.#reading !== undefined || this.#stream !== undefined) return this.#stream?.cancel().catch(() => {}) ?? Promise.resolve();
+    this.#guard?.finish();
+    return this.#source?.cancel() ?? Promise.resolve();
+  }
+
   #readOnce(): Promise<Uint8Array> {
-    const { signal, finish, explain } = this.#guard;
+    const source = this.#source;
+    if (source === undefined) return Promise.resolve((this.#bytes = new Uint8Array(0)));
+    const guard = this.#guard;
+    if (guard === undefined) return source.readAll(Infinity, false).then((bytes) => (this.#bytes = bytes!));
+    const { signal, finish, explain } = guard;
     return new Promise<Uint8Array>((resolve, reject) => {
       const onAbort = (): void => {
         finish();
         reject(explain(signal!.reason));
-        this.#source.cancel(signal!.reason).catch(() => {});
+        source.cancel(signal!.reason).catch(() => {});
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
-      readCapped(this.#original, this.#source, this.#guard).then(
+      readCapped(this, source, guard).then(
         (bytes) => {
           signal?.removeEventListener("abort", onAbort);
           finish();
@@ -126,8 +176,10 @@ class GuardedResponse extends Response {
   }
   override clone(): Response {
     // A clone shares the bytes once read; before that, both sides would race for one stream.
-    if (!this.#bytes) throw new TypeError("clone() of a cdpkit response is possible once its body has been read");
-    return new Response(this.#bytes as Uint8Array<ArrayBuffer>, {
+    if (this.#source !== undefined && !this.#bytes) {
+      throw new TypeError("clone() of a cdpkit response is possible once its body has been read");
+    }
+    return new Response(this.#source === undefined ? null : (this.#bytes as Uint8Array<ArrayBuffer>), {
       status: this.status,
       statusText: this.statusText,
       headers: this.headers,
@@ -135,48 +187,82 @@ class GuardedResponse extends Response {
   }
 }
 
+/** A response read through `source` (a transport's own answer), put under a guard later by guardBody. */
+export function sourcedResponse(head: ResponseHead, source: BodySource | undefined): Response {
+  return new GuardedResponse(head, source, undefined);
+}
+
+/** Frees a response's connection without reading it: cheaper than `body.cancel()` on a transport's own answer. */
+export function discardBody(response: Response): Promise<void> {
+  if (response instanceof GuardedResponse) return response.discard();
+  return response.body?.cancel().catch(() => {}) ?? Promise.resolve();
+}
+
+/** A fetch `Response`'s body as a BodySource. */
+export function webBodySource(response: Response, body: ReadableStream<Uint8Array>): BodySource {
+  return {
+    get disturbed() {
+      return body.locked;
+    },
+    stream: () => body,
+    cancel: (reason) => body.cancel(reason).catch(() => {}),
+    async readAll(limit, truncate) {
+      // The server said how long the body is and it fits: the native reader is the fastest way in.
+      const declared = Number(response.headers.get("content-length") ?? NaN);
+      if (declared <= limit) return new Uint8Array(await response.arrayBuffer());
+      const reader = body.getReader();
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (size + value.byteLength > limit) {
+            reader.cancel().catch(() => {});
+            if (!truncate) return undefined;
+            chunks.push(value.subarray(0, limit - size));
+            size = limit;
+            break;
+          }
+          chunks.push(value);
+          size += value.byteLength;
+        }
+      } finally {
+        reader.releaseLock();
+      }
+      return concat(chunks, size);
+    },
+  };
+}
+
+/** One array of `size` bytes from `chunks` (the first chunk itself when it is all there is). */
+export function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0]!.byteLength === size) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    const part = chunk.byteLength > size - at ? chunk.subarray(0, size - at) : chunk;
+    out.set(part, at);
+    at += part.byteLength;
+    if (at === size) break;
+  }
+  return out;
+}
+
 /**
  * Reads the whole body within the caps: a 2xx longer than `maxResponseBytes` fails with
  * ResponseTooLargeError; an error answer is cut to MAX_ERROR_BODY_BYTES (its excerpt is all an error
  * keeps). A declared length is checked before reading a byte.
  */
-async function readCapped(response: Response, source: ReadableStream<Uint8Array>, guard: BodyGuardOptions): Promise<Uint8Array> {
+async function readCapped(response: Response, source: BodySource, guard: BodyGuardOptions): Promise<Uint8Array> {
   const limit = response.ok ? guard.maxResponseBytes : MAX_ERROR_BODY_BYTES;
-  const declared = Number(response.headers.get("content-length") ?? NaN);
-  if (response.ok && declared > limit) {
+  if (response.ok && Number(response.headers.get("content-length") ?? NaN) > limit) {
     source.cancel().catch(() => {});
     throw tooLarge(guard);
   }
-  // The server said how long the body is and it fits: the native reader is the fastest way in.
-  if (declared <= limit) return new Uint8Array(await response.arrayBuffer());
-  const reader = source.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (size + value.byteLength > limit) {
-        reader.cancel().catch(() => {});
-        if (response.ok) throw tooLarge(guard);
-        chunks.push(value.subarray(0, limit - size));
-        size = limit;
-        break;
-      }
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  const bytes = await source.readAll(limit, !response.ok);
+  if (bytes === undefined) throw tooLarge(guard);
+  return bytes;
 }
 
 function tooLarge(guard: BodyGuardOptions): ResponseTooLargeError {
@@ -213,12 +299,13 @@ export function bodyErrorExplainer(
  * status a Response cannot be built with, such as an opaque redirect) is returned as it is.
  */
 export function guardBody(response: Response, options: BodyGuardOptions): Response {
-  const source = response.body;
-  if (source === null || response.status < 200 || response.status > 599) {
+  if (response instanceof GuardedResponse && response.guard(options)) return response;
+  const body = response.body;
+  if (body === null || response.status < 200 || response.status > 599) {
     options.finish();
     return response;
   }
-  return new GuardedResponse(response, source, options);
+  return new GuardedResponse(response, webBodySource(response, body), options);
 }
 
 /**
@@ -230,10 +317,11 @@ export async function preloadBody(response: Response): Promise<void> {
 }
 
 /** A stream that ends with the signal: errors with the explained reason. Streams are not capped. */
-function guardStream(body: ReadableStream<Uint8Array>, guard: BodyGuardOptions): ReadableStream<Uint8Array> {
+function guardStream(source: BodySource, guard: BodyGuardOptions | undefined): ReadableStream<Uint8Array> {
+  if (guard === undefined) return source.stream();
   const { signal, finish, explain } = guard;
-  // The reader is taken on first pull so that touching `response.body` alone does not lock
-  // the original stream (json() keeps working, as on a plain Response).
+  // The reader is taken on first pull so that touching `response.body` alone does not start reading
+  // the source (json() keeps working, as on a plain Response).
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let streamController: ReadableStreamDefaultController<Uint8Array> | undefined;
   let done = false;
@@ -243,7 +331,7 @@ function guardStream(body: ReadableStream<Uint8Array>, guard: BodyGuardOptions):
     finish();
     signal?.removeEventListener("abort", onAbort);
     streamController?.error(explain(reason));
-    (reader ? reader.cancel(reason) : body.cancel(reason)).catch(() => {});
+    (reader ? reader.cancel(reason) : source.cancel(reason)).catch(() => {});
   };
   const onAbort = (): void => fail(signal!.reason);
   return new ReadableStream<Uint8Array>(
@@ -255,7 +343,7 @@ function guardStream(body: ReadableStream<Uint8Array>, guard: BodyGuardOptions):
         if (!reader) {
           if (signal?.aborted) return fail(signal.reason);
           signal?.addEventListener("abort", onAbort, { once: true });
-          reader = body.getReader();
+          reader = source.stream().getReader();
         }
         try {
           const chunk = await reader.read();
@@ -276,7 +364,7 @@ function guardStream(body: ReadableStream<Uint8Array>, guard: BodyGuardOptions):
         done = true;
         finish();
         signal?.removeEventListener("abort", onAbort);
-        return reader ? reader.cancel(reason) : body.cancel(reason);
+        return reader ? reader.cancel(reason) : source.cancel(reason);
       },
     },
     { highWaterMark: 0 },

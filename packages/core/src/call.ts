@@ -33,8 +33,12 @@ export interface Deadline {
   readonly ms: number;
 }
 
-/** Bodies that can be sent any number of times without buffering a stream. */
-export type ReplayableBody = string | ArrayBuffer | ArrayBufferView<ArrayBuffer> | URLSearchParams | Blob;
+/**
+ * Bodies that can be sent any number of times without buffering a stream. The view is spelled as an
+ * intersection rather than `ArrayBufferView<ArrayBuffer>` because the generic form exists only from
+ * TypeScript 5.7, and these declarations are consumed from TypeScript 5.4 on.
+ */
+export type ReplayableBody = string | ArrayBuffer | (ArrayBufferView & { readonly buffer: ArrayBuffer }) | URLSearchParams | Blob;
 
 function isReplayable(body: unknown): body is ReplayableBody {
   return (
@@ -53,16 +57,163 @@ function isReplayable(body: unknown): body is ReplayableBody {
  */
 export class ReplayableRequest extends Request {
   readonly replayableBody: ReplayableBody | undefined;
-  constructor(input: RequestInfo | URL, init?: RequestInit) {
+  // Spelled out rather than `RequestInfo`, a DOM-only name that a Node project typed by @types/node lacks.
+  constructor(input: Request | string | URL, init?: RequestInit) {
     super(input, init);
     const body = init?.body;
     this.replayableBody = body !== undefined && body !== null && isReplayable(body) ? body : undefined;
   }
 }
 
-/** The body `request` can be sent again with, if it was built as a ReplayableRequest. */
+function defaultContentType(body: ReplayableBody): string | undefined {
+  if (typeof body === "string") return "text/plain;charset=UTF-8";
+  if (body instanceof URLSearchParams) return "application/x-www-form-urlencoded;charset=UTF-8";
+  if (body instanceof Blob && body.type !== "") return body.type;
+  return undefined;
+}
+
+/** Methods a Request takes as they are (after upper-casing); any other goes to the native constructor. */
+const PLAIN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+/** The signal of a light request made without one (see neverAborted). */
+export const NEVER_ABORTED: AbortSignal = neverAborted();
+
+/**
+ * A signal that never aborts, shared by every call made without a signal. A listener on it could never
+ * run, so none is kept: adding one costs nothing, and many calls at once do not trip the
+ * max-listeners warning.
+ */
+function neverAborted(): AbortSignal {
+  const signal = new AbortController().signal;
+  const ignore = (): void => {};
+  Object.defineProperties(signal, { addEventListener: { value: ignore }, removeEventListener: { value: ignore } });
+  return signal;
+}
+
+/**
+ * The Request the typed verbs hand openapi-fetch when no middleware will see it: url, method, headers,
+ * signal, redirect and a kept body as plain fields. The native constructor costs more than everything
+ * else cdpkit does per call (URL and header validation, an AbortSignal of its own, often a
+ * FinalizationRegistry entry); the transports need none of it. It passes `instanceof Request`, every
+ * other Request field and method is answered by a native Request built on first use (`toRequest()`),
+ * and the headers object it is given becomes its own (openapi-fetch builds a new one per call).
+ *
+ * A native API that checks for a real Request (`fetch(request)`, `new Request(request)`) does not
+ * take it: hand those `toRequest()`. That is why a client with openapi-fetch middleware (which may
+ * do either) gets ReplayableRequest instead. Anything it cannot carry (a stream or form body, an
+ * unusual method, a Request as input) is built as a ReplayableRequest.
+ */
+export class LightRequest {
+  // Own fields (defined, not assigned: Request.prototype has getter-only accessors of these names).
+  readonly url!: string;
+  readonly method!: string;
+  readonly headers!: Headers;
+  readonly signal!: AbortSignal;
+  readonly redirect!: RequestRedirect;
+  readonly replayableBody: ReplayableBody | undefined;
+  readonly #init!: RequestInit;
+  #native: Request | undefined;
+  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
+
+  constructor(input: string | URL, init: RequestInit = {}) {
+    const method = init.method === undefined ? "GET" : init.method.toUpperCase();
+    const body = init.body ?? undefined;
+    const plain =
+      (typeof input === "string" || input instanceof URL) && PLAIN_METHODS.has(method) && (body === undefined || isReplayable(body));
+    if (!plain) return new ReplayableRequest(input, init) as unknown as LightRequest;
+    if (body !== undefined && (method === "GET" || method === "HEAD"))
+      throw new TypeError("Request with GET/HEAD method cannot have body.");
+    this.#init = init;
+    this.url = new URL(input).href;
+    this.method = method;
+    this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+    this.signal = init.signal ?? NEVER_ABORTED;
+    this.redirect = init.redirect ?? "follow";
+    this.replayableBody = body as ReplayableBody | undefined;
+    const type = body === undefined ? undefined : defaultContentType(body as ReplayableBody);
+    if (type && !this.headers.has("content-type")) this.headers.set("content-type", type);
+  }
+
+  /** The same request as a native Request (built once), for an API that accepts nothing else. */
+  toRequest(): Request {
+    return (this.#native ??= new ReplayableRequest(this.url, {
+      ...this.#init,
+      method: this.method,
+      headers: this.headers,
+      signal: this.signal,
+      redirect: this.redirect,
+      body: this.replayableBody ?? null,
+    }));
+  }
+
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    if (this.replayableBody === undefined) return null;
+    return (this.#stream ??= new Response(this.replayableBody).body!);
+  }
+  get bodyUsed(): boolean {
+    return this.#stream?.locked ?? false;
+  }
+  // The readers read the kept body afresh each time (reading does not use it up), never the native copy.
+  #asResponse(): Response {
+    return new Response(this.replayableBody ?? null, { headers: this.headers });
+  }
+  text(): Promise<string> {
+    return typeof this.replayableBody === "string" ? Promise.resolve(this.replayableBody) : this.#asResponse().text();
+  }
+  json(): Promise<unknown> {
+    return this.text().then((text) => JSON.parse(text) as unknown);
+  }
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#asResponse().arrayBuffer();
+  }
+  blob(): Promise<Blob> {
+    return this.#asResponse().blob();
+  }
+  formData(): Promise<FormData> {
+    return this.#asResponse().formData();
+  }
+  clone(): LightRequest {
+    return new LightRequest(this.url, {
+      ...this.#init,
+      method: this.method,
+      headers: new Headers(this.headers),
+      signal: this.signal,
+      redirect: this.redirect,
+      body: this.replayableBody ?? null,
+    });
+  }
+}
+// `instanceof Request` holds, and every Request member not defined above is the native one's.
+Object.setPrototypeOf(LightRequest.prototype, Request.prototype);
+for (const name of Object.getOwnPropertyNames(Request.prototype)) {
+  if (name === "constructor" || Object.hasOwn(LightRequest.prototype, name)) continue;
+  const member = Object.getOwnPropertyDescriptor(Request.prototype, name)!;
+  const native = (self: LightRequest): Record<string, unknown> => self.toRequest() as unknown as Record<string, unknown>;
+  if (member.get) {
+    Object.defineProperty(LightRequest.prototype, name, {
+      configurable: true,
+      get(this: LightRequest) {
+        return native(this)[name];
+      },
+    });
+  } else if (typeof member.value === "function") {
+    Object.defineProperty(LightRequest.prototype, name, {
+      configurable: true,
+      writable: true,
+      value(this: LightRequest, ...args: unknown[]) {
+        return (native(this)[name] as (...a: unknown[]) => unknown)(...args);
+      },
+    });
+  }
+}
+
+/** Whether `request` carries a body, without making a stream of a kept one. */
+export function hasBody(request: Request): boolean {
+  return replayableBodyOf(request) !== undefined || request.body !== null;
+}
+
+/** The body `request` can be sent again with, if it was built as a ReplayableRequest or LightRequest. */
 export function replayableBodyOf(request: Request): ReplayableBody | undefined {
-  return request instanceof ReplayableRequest ? request.replayableBody : undefined;
+  return request instanceof ReplayableRequest || request instanceof LightRequest ? request.replayableBody : undefined;
 }
 
 /** A call for `request`; the operation fetch fills in what it knows, a layer used alone gets the defaults. */
@@ -84,5 +235,6 @@ export function createCall(request: Request, facts: { operation?: OperationMeta;
  * would take over the original's body stream): for a fetch that reads only the Request.
  */
 export function rebuildRequest(request: Request, call: Call, init: RequestInit): Request {
-  return new Request(request, call.body === undefined ? init : { ...init, body: call.body });
+  const source = request instanceof LightRequest ? request.toRequest() : request;
+  return new ReplayableRequest(source, call.body === undefined ? init : { ...init, body: call.body });
 }

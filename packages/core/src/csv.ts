@@ -129,6 +129,9 @@ class CsvTokenizer<T> {
   private skipLF = false;
   private bomChecked = false;
   private readonly sizeCheckThreshold: number;
+  /** Where the next `"` / CR of the text being fed is (Infinity: none left); below the position: not searched yet. */
+  private nextQuote = -1;
+  private nextCR = -1;
 
   constructor(
     private readonly maxFieldBytes: number,
@@ -145,6 +148,8 @@ class CsvTokenizer<T> {
 
   feed(text: string, out: T[]): void {
     const n = text.length;
+    this.nextQuote = -1;
+    this.nextCR = -1;
     let i = 0;
     if (!this.bomChecked) {
       if (n === 0) return;
@@ -162,7 +167,14 @@ class CsvTokenizer<T> {
               break;
             }
           }
-          if (this.row.length === 0) this.recordLine = this.line;
+          if (this.row.length === 0) {
+            this.recordLine = this.line;
+            const next = this.wholeLine(text, i, out);
+            if (next !== -1) {
+              i = next;
+              break;
+            }
+          }
           this.fieldLine = this.line;
           if (c === QUOTE) {
             this.state = S_QUOTED;
@@ -243,6 +255,23 @@ class CsvTokenizer<T> {
     }
   }
 
+  /**
+   * The fast path for the common record: a whole line ahead, ending in LF, without quotes or CR, split in one
+   * native call. Answers the index after the line, or -1 to leave the line to the state machine.
+   */
+  private wholeLine(text: string, from: number, out: T[]): number {
+    const end = text.indexOf("\n", from);
+    // An empty line (yielded as ['']), or one long enough to need the field-size check: the state machine's.
+    if (end <= from || end - from > this.sizeCheckThreshold) return -1;
+    // The next quote and CR of this text are remembered, so each is searched for once per text, not per line.
+    if (this.nextQuote < from) this.nextQuote = indexOrInfinity(text, '"', from);
+    if (this.nextCR < from) this.nextCR = indexOrInfinity(text, "\r", from);
+    if (this.nextQuote < end || this.nextCR < end) return -1;
+    this.row = text.slice(from, end).split(",");
+    this.endRecord(out, LF);
+    return end + 1;
+  }
+
   /** Signals end of input; flushes the last record. */
   end(out: T[]): void {
     switch (this.state) {
@@ -310,6 +339,11 @@ class CsvTokenizer<T> {
       k = text.indexOf("\n", k + 1);
     }
   }
+}
+
+function indexOrInfinity(text: string, char: string, from: number): number {
+  const at = text.indexOf(char, from);
+  return at === -1 ? Number.POSITIVE_INFINITY : at;
 }
 
 function utf8Length(s: string): number {

@@ -45,7 +45,9 @@ export {
   type ClientBaseOptions,
   type PolicyOperationFacts,
   type PolicyOptions,
+  type TransportOption,
 } from "./policy.js";
+export type { NodeDispatcher } from "#node-transport";
 export { withRedirects, type RedirectOptions } from "./redirect.js";
 export { DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES } from "./body.js";
 export { redactingLogger, type Logger } from "./logger.js";
@@ -69,7 +71,7 @@ export {
   type BatchFacts,
 } from "./operations.js";
 export { Semaphore } from "./semaphore.js";
-export { createCall, ReplayableRequest, type Call, type Deadline, type ReplayableBody } from "./call.js";
+export { createCall, LightRequest, ReplayableRequest, type Call, type Deadline, type ReplayableBody } from "./call.js";
 export {
   HTTP_VERBS,
   bindOperations,

@@ -2,10 +2,11 @@ import { applySecurity, type AppliedCredential, type Credential, type SecuritySc
 import { httpErrorForResult, InvalidInputError, MalformedResponseError, type CdpkitError } from "./errors.js";
 import { paginateItems, paginatePages, type Page, type PaginateOptions, type Paginator } from "./paginate.js";
 import { runBatches, type BatchOutcome, type BatchReport, type BatchRunOptions, type ItemSource } from "./batch.js";
+import { discardBody } from "./body.js";
 import { utf8Bytes, valueAt } from "./json.js";
 import type { Redactor } from "./redact.js";
 import type { FetchLike, Transport } from "./fetch.js";
-import { createCall, rebuildRequest } from "./call.js";
+import { createCall, hasBody, LightRequest, rebuildRequest } from "./call.js";
 import { createOperationIndex, type OperationIndex, type OperationMeta } from "./operations.js";
 
 /**
@@ -92,10 +93,10 @@ export function createOperationFetch<O extends OperationMeta>(options: Operation
     const outgoing = await authorize(request, op, label, call.credentials);
     const response = await options.fetch(outgoing, call);
     // Replayed only with a body we can send again (kept by ReplayableRequest) or none at all.
-    const replayable = request.body === null || call.body !== undefined;
+    const replayable = !hasBody(request) || call.body !== undefined;
     if (response.status !== 401 || !replayable || call.credentials.length === 0) return response;
     if (!(await onUnauthorized({ request: outgoing, response, operation: op, applied: call.credentials }))) return response;
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response);
     // A fetch other than the global one reads the Request's own body: rebuild it from the kept bytes.
     const again = request.bodyUsed ? rebuildRequest(request, call, {}) : request;
     const replay = createCall(again, callFacts);
@@ -155,6 +156,12 @@ export interface BindOperationsOptions {
   readonly errorFor?: (result: OperationResult, method: string, path: string) => Error;
   /** The vendor's word on one item of a batch answer (`x-cdpkit-batch` `results`): its error, or undefined when taken. */
   readonly itemRejection?: (result: unknown, method: string, path: string) => CdpkitError | undefined;
+  /**
+   * Build each request as a LightRequest while no openapi-fetch middleware is registered: set it when
+   * every operation fetch only reads the request's fields and never hands it to a native API
+   * (`fetch(request)`, `new Request(request)`), as createPolicyFetch does. Default false.
+   */
+  readonly lightRequests?: boolean;
   /** Body fields the client fills in itself (e.g. a token), so they are not required of the caller. */
   readonly clientFilledBodyFields?: readonly string[];
   /** Fills vendor defaults into each call's init (e.g. a service id query parameter). It must not
@@ -196,6 +203,8 @@ type RequestVerb = (method: string, path: string, init?: OperationInit) => Promi
 export function bindOperations<C extends object>(client: C, options: BindOperationsOptions): C {
   const { vendor, redactor } = options;
   const filled = new Set(options.clientFilledBodyFields ?? []);
+  // The middleware registered with `use`, mirrored so `route` knows whether any is there.
+  const middleware = new Set<unknown>();
   const route = (method: string, path: string, init: OperationInit | undefined, op: OperationMeta | undefined): OperationInit => {
     if (init?.fetch !== undefined) {
       throw new InvalidInputError({
@@ -231,6 +240,16 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     prepared.fetch = opFetch;
     // Redirects are the policy fetch's to follow (withRedirects), never fetch's own.
     prepared.redirect = "manual";
+    // No middleware will see the request (it might hand it to `fetch` or `new Request`): the light one.
+    const perCall = prepared.middleware;
+    if (
+      options.lightRequests &&
+      middleware.size === 0 &&
+      !(Array.isArray(perCall) && perCall.length > 0) &&
+      prepared.Request === undefined
+    ) {
+      prepared.Request = LightRequest;
+    }
     return prepared;
   };
   const userFinish = options.finish ?? ((call) => call());
@@ -269,7 +288,11 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
   }
   for (const name of ["use", "eject"] as const) {
     const fn = raw[name];
-    if (typeof fn === "function") bound[name] = fn.bind(client);
+    if (typeof fn !== "function") continue;
+    bound[name] = (...given: unknown[]) => {
+      fn.apply(client, given);
+      for (const m of given) if (m) name === "use" ? middleware.add(m) : middleware.delete(m);
+    };
   }
   const errorFor =
     options.errorFor ?? ((result: OperationResult, method: string) => httpErrorForResult(result, { vendor, method, redactor }));

@@ -1,5 +1,5 @@
 import type { Clock } from "./clock.js";
-import { toNetworkError, isNetworkError } from "./errors.js";
+import { InvalidInputError, isNetworkError, toNetworkError, type InvalidInputIssue } from "./errors.js";
 import { composeFetch, type FetchImplementation, type FetchLayer, type Transport } from "./fetch.js";
 import { redactingLogger, type Logger } from "./logger.js";
 import { withRateLimit, type RateLimitOptions } from "./rate-limit.js";
@@ -9,16 +9,28 @@ import { attemptDeadline, totalDeadline } from "./timeout.js";
 import { withRedirects } from "./redirect.js";
 import type { OnRateLimit } from "./rate-limit.js";
 import { createCall, type Call } from "./call.js";
+import { createNodeTransport, nodeTransportAvailable, type NodeDispatcher } from "#node-transport";
+
+/**
+ * What carries the requests under the policies. `"auto"` (default): on Node, the Node transport
+ * (undici's dispatcher, no `fetch`), unless a `fetch` is given; `fetch` everywhere else (Bun, Deno,
+ * browsers, edge). `"fetch"`: always `fetch` (the `fetch` option, else `globalThis.fetch`). `"node"`:
+ * the Node transport (an error off Node). `{ dispatcher }`: the Node transport over a caller's undici
+ * 7 Dispatcher (a ProxyAgent, a Pool with its own limits, a MockAgent).
+ */
+export type TransportOption = "auto" | "fetch" | "node" | { readonly dispatcher: NodeDispatcher };
 
 export interface PolicyOptions {
   /** Named in errors and logs. */
   vendor: string;
   /**
    * Base fetch, called as `fetch(url, { method, headers, body, signal, redirect: "manual" })`, so any
-   * implementation works (an undici fetch with its own Agent, a browser's). Default globalThis.fetch,
-   * looked up per call.
+   * implementation works (an undici fetch with its own Agent, a browser's). Giving one selects the fetch
+   * transport. Default globalThis.fetch, looked up per call, where fetch is the transport.
    */
   fetch?: FetchImplementation | typeof globalThis.fetch;
+  /** Default `"auto"`: the Node transport on Node unless `fetch` is given, else fetch (see TransportOption). */
+  transport?: TransportOption;
   /** Default: withRetry defaults. `false` disables. */
   retry?: RetryOptions | false;
   /** Default: no client-side limit. */
@@ -63,25 +75,7 @@ export function createPolicyFetch(options: PolicyOptions): Transport {
   const { vendor } = options;
   const redactor = options.redactor ?? new Redactor();
   const log = redactingLogger(options.logger, redactor);
-  const userFetch = options.fetch as FetchImplementation | undefined;
-  // One path for every fetch, the global one or a caller's (an undici fetch with its own Agent, a
-  // browser's): called with the URL and a plain init, since another implementation may not accept
-  // this runtime's Request objects. The replayable body goes as bytes, so the Request's own body stream
-  // stays unread and the same object can be sent again; redirects are left to withRedirects.
-  const base: Transport = (request, call = createCall(request)) => {
-    const init: RequestInit & { duplex?: "half" } = {
-      method: request.method,
-      headers: request.headers,
-      signal: call.signal,
-      redirect: "manual",
-    };
-    if (call.body !== undefined) init.body = call.body;
-    else if (request.body !== null) {
-      init.body = request.body;
-      init.duplex = "half";
-    }
-    return (userFetch ?? globalThis.fetch)(request.url, init);
-  };
+  const base = baseTransport(options);
 
   const layers: FetchLayer[] = [];
   const totalTimeoutMs = options.totalTimeoutMs ?? 120_000;
@@ -152,6 +146,66 @@ export function createPolicyFetch(options: PolicyOptions): Transport {
   return composeFetch(base, ...layers);
 }
 
+/** The transport under the policies, as `transport` and `fetch` select it (see TransportOption). */
+function baseTransport(options: PolicyOptions): Transport {
+  const issue = transportIssue(options);
+  if (issue) throw new InvalidInputError({ vendor: options.vendor, message: `${issue.path} ${issue.message}`, issues: [issue] });
+  const transport = options.transport ?? "auto";
+  if (transport === "fetch" || (transport === "auto" && (options.fetch !== undefined || !nodeTransportAvailable))) {
+    return fetchTransport(options.fetch as FetchImplementation | undefined);
+  }
+  return createNodeTransport(typeof transport === "object" ? transport.dispatcher : undefined);
+}
+
+/** What is wrong with the `transport` / `fetch` pair, if anything (checked before a client exists). */
+export function transportIssue(options: { transport?: unknown; fetch?: unknown }): InvalidInputIssue | undefined {
+  const { transport } = options;
+  if (transport === undefined || transport === "auto" || transport === "fetch") return undefined;
+  const custom = typeof transport === "object" && transport !== null;
+  if (
+    transport !== "node" &&
+    !(custom && typeof (transport as { dispatcher?: { dispatch?: unknown } }).dispatcher?.dispatch === "function")
+  ) {
+    return { path: "transport", message: 'must be "auto", "fetch", "node" or { dispatcher } (an undici Dispatcher)' };
+  }
+  if (!nodeTransportAvailable) return { path: "transport", message: 'the Node transport is only available on Node.js; use "fetch"' };
+  if (options.fetch !== undefined)
+    return { path: "transport", message: 'the Node transport does not use `fetch`: drop one, or set transport "fetch"' };
+  return undefined;
+}
+
+/**
+ * The fetch transport: any fetch, the global one or a caller's (an undici fetch with its own Agent, a
+ * browser's), called with the URL and a plain init, since another implementation may not accept this
+ * runtime's Request objects. The replayable body goes as bytes, so the Request's own body stream stays
+ * unread and the same object can be sent again; redirects are left to withRedirects.
+ */
+function fetchTransport(userFetch: FetchImplementation | undefined): Transport {
+  return (request, call = createCall(request)) => {
+    const init: RequestInit & { duplex?: "half" } = {
+      method: request.method,
+      // The runtime's own fetch takes its Headers as they are; another implementation (npm undici's
+      // fetch) would walk a Headers object of a foreign class entry by entry: a plain record is cheaper.
+      headers: userFetch === undefined ? request.headers : headerRecord(request.headers),
+      signal: call.signal,
+      redirect: "manual",
+    };
+    if (call.body !== undefined) init.body = call.body;
+    else if (request.body !== null) {
+      init.body = request.body;
+      init.duplex = "half";
+    }
+    return (userFetch ?? globalThis.fetch)(request.url, init);
+  };
+}
+
+/** `headers` as a plain record (a repeated header is already one comma-joined value in a Headers). */
+function headerRecord(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => (record[name] = value));
+  return record;
+}
+
 /**
  * Turns transport failures of the base fetch into NetworkError (cause kept) so callers see
  * one error type whatever fetch implementation runs underneath. Aborts pass through as is.
@@ -173,8 +227,13 @@ export function withNetworkErrors(context: { vendor?: string; redactor?: Redacto
  * options extend this; `sharedPolicyOptions` hands the transport part to createPolicyFetch.
  */
 export interface ClientBaseOptions {
-  /** The fetch every policy wraps. Default `globalThis.fetch`. */
+  /**
+   * A fetch for the policies to wrap (an undici fetch with its own Agent, a browser's): giving one
+   * selects the fetch transport. Where fetch is the transport, default `globalThis.fetch`.
+   */
   fetch?: FetchImplementation | typeof globalThis.fetch;
+  /** Default `"auto"`: on Node, undici's dispatcher without fetch (unless `fetch` is given); elsewhere fetch. */
+  transport?: TransportOption;
   /** Retries of what is safe to repeat (see the package README). `false` turns them off. */
   retry?: RetryOptions | false;
   /** Per attempt, covering headers and body. Default 30 s; 0 disables. */
@@ -195,7 +254,7 @@ export interface ClientBaseOptions {
 
 type SharedPolicyOptions = Pick<
   PolicyOptions,
-  "fetch" | "timeoutMs" | "totalTimeoutMs" | "maxResponseBytes" | "maxRedirects" | "onRateLimit" | "logger" | "clock"
+  "fetch" | "transport" | "timeoutMs" | "totalTimeoutMs" | "maxResponseBytes" | "maxRedirects" | "onRateLimit" | "logger" | "clock"
 >;
 
 /** The part of a client's options that goes to createPolicyFetch unchanged. */
@@ -203,6 +262,7 @@ export function sharedPolicyOptions(options: ClientBaseOptions): SharedPolicyOpt
   const out: SharedPolicyOptions = {};
   for (const key of [
     "fetch",
+    "transport",
     "timeoutMs",
     "totalTimeoutMs",
     "maxResponseBytes",

@@ -1,6 +1,7 @@
+import { discardBody } from "./body.js";
 import { RedirectError } from "./errors.js";
 import type { FetchLayer } from "./fetch.js";
-import { createCall, type Call } from "./call.js";
+import { createCall, hasBody, ReplayableRequest, type Call } from "./call.js";
 import { defaultRedactor, type Redactor } from "./redact.js";
 
 export interface RedirectOptions {
@@ -55,7 +56,7 @@ export function withRedirects(options: RedirectOptions): FetchLayer {
             message: `${options.vendor ? `${options.vendor} ` : ""}${request.method} ${redactor.redactUrl(request.url)} was answered ${status} to ${redactor.redactUrl(location)}: ${why}`,
             ...(options.vendor === undefined ? {} : { vendor: options.vendor }),
           });
-        await response.body?.cancel().catch(() => {});
+        await discardBody(response);
         if (hops >= max) throw fail(`more than ${max} redirects; not followed`);
         let target: URL;
         try {
@@ -69,10 +70,10 @@ export function withRedirects(options: RedirectOptions): FetchLayer {
         if (asGet && !options.followsAsGet?.(request, call)) {
           throw fail(`the ${method} did not complete here (a redirect that turns it into a GET is not its success); not followed`);
         }
-        const hasBody = !asGet && current.body !== null;
-        if (hasBody && !options.isSafeToRepeat(request, call)) throw fail(`the ${method} is not safe to send again; not re-sent`);
+        const withBody = !asGet && hasBody(current);
+        if (withBody && !options.isSafeToRepeat(request, call)) throw fail(`the ${method} is not safe to send again; not re-sent`);
         const crossOrigin = target.origin !== origin;
-        if (crossOrigin && hasBody) throw fail("a request with a body is not sent to another origin (it may carry a credential)");
+        if (crossOrigin && withBody) throw fail("a request with a body is not sent to another origin (it may carry a credential)");
 
         let headers: Headers;
         if (crossOrigin) {
@@ -87,11 +88,11 @@ export function withRedirects(options: RedirectOptions): FetchLayer {
           if (asGet) for (const name of ["content-type", "content-length"]) headers.delete(name);
         }
         const init: RequestInit = { method: asGet ? "GET" : method, headers, signal: current.signal, redirect: "manual" };
-        if (hasBody) {
+        if (withBody) {
           if (hopCall.body === undefined) throw fail("the body was a stream and cannot be sent again; not re-sent");
           init.body = hopCall.body;
         }
-        current = new Request(target, init);
+        current = new ReplayableRequest(target, init);
         // The call goes along (signal, deadline); a hop turned into a GET carries no body.
         hopCall = asGet ? { ...hopCall, body: undefined } : hopCall;
         response = await next(current, hopCall);

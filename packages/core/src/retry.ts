@@ -1,8 +1,8 @@
 import { systemClock, type Clock } from "./clock.js";
-import { createCall, type Call } from "./call.js";
+import { createCall, hasBody, type Call } from "./call.js";
 import { timeoutErrorFor } from "./timeout.js";
 import { isNetworkError, NetworkError, TimeoutError, toNetworkError } from "./errors.js";
-import { preloadBody } from "./body.js";
+import { discardBody, preloadBody } from "./body.js";
 import type { OnRateLimit } from "./rate-limit.js";
 import type { FetchLayer } from "./fetch.js";
 import { parseRateLimitHeaders, parseRetryAfter } from "./headers.js";
@@ -89,18 +89,18 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
       // A request that is not safe to repeat is still sent again when the server refused it (429)
       // or when no connection was made: in both cases nothing was applied.
       const safe = call.safeToRepeat ?? isSafe(request);
-      if (!safe && request.body !== null && call.body === undefined) return next(request, call);
+      if (!safe && hasBody(request) && call.body === undefined) return next(request, call);
       const buffer = safe && bufferResponse(request, call);
 
       const signal = call.callerSignal;
-      const hasBody = request.body !== null;
+      const withBody = hasBody(request);
       let waited = 0;
       for (let attempt = 1; ; attempt++) {
         const last = attempt >= maxAttempts;
         // A body stream can be read once; tee it for every attempt that may be followed by
         // another, and send the original on the last one. A replayable body needs no copy.
         call.attempt = attempt;
-        const attemptRequest = hasBody && !last && call.body === undefined ? request.clone() : request;
+        const attemptRequest = withBody && !last && call.body === undefined ? request.clone() : request;
         let delay: number;
         let reason: string;
         try {
@@ -131,7 +131,7 @@ export function withRetry(options: RetryOptions = {}): FetchLayer {
           if ((waited + delay > maxTotalWaitMs && decision !== true) || pastDeadline(call, delay)) return response;
           reason = `HTTP ${response.status}`;
           // Free the connection; this response is being replaced.
-          await response.body?.cancel().catch(() => {});
+          await discardBody(response);
         } catch (err) {
           if (signal.aborted) throw signal.reason;
           const network = isNetworkError(err);

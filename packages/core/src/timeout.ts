@@ -2,7 +2,7 @@ import { TimeoutError } from "./errors.js";
 import { createCall, rebuildRequest, type Call } from "./call.js";
 import type { FetchLayer, Transport } from "./fetch.js";
 import type { Redactor } from "./redact.js";
-import { bodyErrorExplainer, DEFAULT_MAX_RESPONSE_BYTES, guardBody } from "./body.js";
+import { bodyErrorExplainer, DEFAULT_MAX_RESPONSE_BYTES, discardBody, guardBody } from "./body.js";
 
 export interface TimeoutOptions {
   /** One attempt: waiting for headers AND reading the body. Put this layer inside retry. */
@@ -151,7 +151,7 @@ async function runWithin(
     finish();
     // If the deadline won the race, free whatever the fetch eventually returns.
     pending.then(
-      (late) => late.body?.cancel().catch(() => {}),
+      (late) => discardBody(late),
       () => {},
     );
     if (caller.aborted) throw caller.reason;

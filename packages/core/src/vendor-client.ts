@@ -13,7 +13,7 @@ import {
   type OperationResult,
 } from "./operation-client.js";
 import { createOperationIndex, idempotentRetry, rateLimitRulesFrom, type OperationIndex, type OperationMeta } from "./operations.js";
-import { createPolicyFetch, sharedPolicyOptions, type ClientBaseOptions } from "./policy.js";
+import { createPolicyFetch, sharedPolicyOptions, transportIssue, type ClientBaseOptions } from "./policy.js";
 import type { RateLimitRule, RateLimitStore } from "./rate-limit.js";
 import { Redactor } from "./redact.js";
 
@@ -122,6 +122,8 @@ export function baseOptionIssues(options: ClientBaseOptions & { baseUrl?: unknow
     }
   }
   if (options.fetch !== undefined && typeof options.fetch !== "function") issues.push({ path: "fetch", message: "must be a function" });
+  const transport = transportIssue(options);
+  if (transport) issues.push(transport);
   if (options.throwOnError !== undefined && typeof options.throwOnError !== "boolean")
     issues.push({ path: "throwOnError", message: "must be a boolean" });
   return issues;
@@ -233,6 +235,8 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
       factory,
       fetchFor: transport.fetchFor,
       operationFor: transport.operationFor,
+      // The policy fetch reads only the request's fields (the fetch transport too: it calls fetch(url, init)).
+      lightRequests: true,
       redactor,
       errorFor,
       ...(setup.itemRejection ? { itemRejection: setup.itemRejection } : {}),

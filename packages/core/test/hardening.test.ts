@@ -28,7 +28,7 @@ import { MemoryRateLimitStore } from "../src/rate-limit.js";
 import { Redactor } from "../src/redact.js";
 import { TokenCache } from "../src/token.js";
 import { startFaultServer, type FaultServer } from "./fault-server.js";
-import { START } from "./helpers.js";
+import { START, TRANSPORTS } from "./helpers.js";
 
 let server: FaultServer;
 let other: FaultServer;
@@ -43,7 +43,7 @@ afterAll(async () => {
 
 const fastRetry = { baseDelayMs: 1, maxDelayMs: 2 };
 
-describe("defect 1: a short 429 blocks only as long as it says", () => {
+describe.each(TRANSPORTS)("defect 1: a short 429 blocks only as long as it says (%s transport)", (transport) => {
   it("the store lets requests through once the 429 Retry-After is over, whatever window earlier 200s announced", async () => {
     const store = new MemoryRateLimitStore();
     const rule = { limit: 100_000, intervalMs: 60_000 };
@@ -58,14 +58,15 @@ describe("defect 1: a short 429 blocks only as long as it says", () => {
     const clock = createManualClock(START, { autoAdvance: true });
     const f = createPolicyFetch({
       vendor: "acme",
+      transport,
       clock,
       retry: false,
       rateLimit: { rules: { all: { limit: 100_000, intervalMs: 60_000 } }, scopeFor: () => "all", maxWaitMs: 5_000 },
     });
-    await f(new Request(`${server.url}/budget?remaining=99999&resetIn=3600000&t=d1`));
-    expect((await f(new Request(`${server.url}/retry-after/1?t=d1`))).status).toBe(429);
+    await f(new Request(`${server.url}/budget?remaining=99999&resetIn=3600000&t=d1-${transport}`));
+    expect((await f(new Request(`${server.url}/retry-after/1?t=d1-${transport}`))).status).toBe(429);
     const started = clock.now();
-    const after = await f(new Request(`${server.url}/budget?remaining=99998&resetIn=3600000&t=d1b`));
+    const after = await f(new Request(`${server.url}/budget?remaining=99998&resetIn=3600000&t=d1b-${transport}`));
     expect(after.status).toBe(200);
     // It waited out the 429's second, not the hour.
     expect(clock.now() - started).toBeLessThanOrEqual(1000);
@@ -77,6 +78,7 @@ describe("defect 1: a short 429 blocks only as long as it says", () => {
     let answer = false;
     const f = createPolicyFetch({
       vendor: "acme",
+      transport,
       clock,
       retry: false,
       rateLimit: { rules: { all: { limit: 1, intervalMs: 10_000 } }, scopeFor: () => "all", maxWaitMs: 1 },
@@ -86,10 +88,10 @@ describe("defect 1: a short 429 blocks only as long as it says", () => {
         return answer;
       },
     });
-    await f(new Request(`${server.url}/ok?t=orl`));
-    await expect(f(new Request(`${server.url}/ok?t=orl`))).rejects.toBeInstanceOf(RateLimitError);
+    await f(new Request(`${server.url}/ok?t=orl-${transport}`));
+    await expect(f(new Request(`${server.url}/ok?t=orl-${transport}`))).rejects.toBeInstanceOf(RateLimitError);
     answer = true;
-    expect((await f(new Request(`${server.url}/ok?t=orl`))).status).toBe(200);
+    expect((await f(new Request(`${server.url}/ok?t=orl-${transport}`))).status).toBe(200);
     expect(decisions).toEqual([false, true]);
   });
 });
@@ -148,8 +150,8 @@ describe("defect 3: every error field and cause is redacted", () => {
   });
 });
 
-describe("defect 4: redirects are followed only where safe", () => {
-  const policy = () => createPolicyFetch({ vendor: "acme", retry: fastRetry });
+describe.each(TRANSPORTS)("defect 4: redirects are followed only where safe (%s transport)", (transport) => {
+  const policy = () => createPolicyFetch({ vendor: "acme", transport, retry: fastRetry });
 
   it("a same-origin 307 on a GET is followed with its credentials", async () => {
     const res = await policy()(new Request(`${server.url}/redirect/307?to=/inspect/same`, { headers: { authorization: "Bearer abc" } }));
@@ -173,13 +175,13 @@ describe("defect 4: redirects are followed only where safe", () => {
     const err = await policy()(post()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RedirectError);
     expect((err as RedirectError).location).toBe("/inspect/result");
-    const download = createPolicyFetch({ vendor: "acme", retry: fastRetry, operationFor: () => ({ followsAsGet: true }) });
+    const download = createPolicyFetch({ vendor: "acme", transport, retry: fastRetry, operationFor: () => ({ followsAsGet: true }) });
     const seen = (await (await download(post())).json()) as { method: string; url: string };
     expect(seen).toMatchObject({ method: "GET", url: "/inspect/result" });
   });
 
   it("a 307 on a write that is not safe to repeat is not re-sent", async () => {
-    const err = await policy()(new Request(`${server.url}/redirect/307?to=/echo&t=w307`, { method: "POST", body: "x" })).catch(
+    const err = await policy()(new Request(`${server.url}/redirect/307?to=/echo&t=w307-${transport}`, { method: "POST", body: "x" })).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(RedirectError);
@@ -195,26 +197,30 @@ describe("defect 4: redirects are followed only where safe", () => {
   });
 });
 
-describe("defect 6: failures while reading the body are typed and retried when safe", () => {
+describe.each(TRANSPORTS)("defect 6: failures while reading the body are typed and retried when safe (%s transport)", (transport) => {
   it("a GET whose body drops mid-way is retried and succeeds", async () => {
-    const f = createPolicyFetch({ vendor: "acme", retry: fastRetry });
-    const res = await f(new Request(`${server.url}/mid-body-reset/1?t=get`));
+    const f = createPolicyFetch({ vendor: "acme", transport, retry: fastRetry });
+    const res = await f(new Request(`${server.url}/mid-body-reset/1?t=get-${transport}`));
     expect(await res.json()).toMatchObject({ ok: true, hit: 2 });
   });
 
   it('a POST whose body drops is a NetworkError of phase "body", sent once', async () => {
-    const f = createPolicyFetch({ vendor: "acme", retry: fastRetry });
-    const res = await f(new Request(`${server.url}/mid-body-reset/9?t=post`, { method: "POST", body: "x" }));
+    const f = createPolicyFetch({ vendor: "acme", transport, retry: fastRetry });
+    const res = await f(new Request(`${server.url}/mid-body-reset/9?t=post-${transport}`, { method: "POST", body: "x" }));
     const err = await res.json().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
     expect((err as NetworkError).phase).toBe("body");
-    expect(server.hits("/mid-body-reset/9?t=post")).toBe(1);
+    expect(server.hits(`/mid-body-reset/9?t=post-${transport}`)).toBe(1);
   });
 
   it('connection refused is phase "connect", and even a write is tried again (nothing was sent)', async () => {
     const port = await closedPort();
     const retries: number[] = [];
-    const f = createPolicyFetch({ vendor: "acme", retry: { ...fastRetry, maxAttempts: 3, onRetry: (i) => retries.push(i.attempt) } });
+    const f = createPolicyFetch({
+      vendor: "acme",
+      transport,
+      retry: { ...fastRetry, maxAttempts: 3, onRetry: (i) => retries.push(i.attempt) },
+    });
     const err = await f(new ReplayableRequest(`http://127.0.0.1:${port}/x`, { method: "POST", body: "x" })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
     expect((err as NetworkError).phase).toBe("connect");
@@ -222,8 +228,8 @@ describe("defect 6: failures while reading the body are typed and retried when s
   });
 });
 
-describe("defect 10: response bodies are capped", () => {
-  const f = createPolicyFetch({ vendor: "acme", retry: false, maxResponseBytes: 1024 * 1024 });
+describe.each(TRANSPORTS)("defect 10: response bodies are capped (%s transport)", (transport) => {
+  const f = createPolicyFetch({ vendor: "acme", transport, retry: false, maxResponseBytes: 1024 * 1024 });
 
   it("a 2 MB JSON answer without a length fails with ResponseTooLargeError", async () => {
     const err = await (await f(new Request(`${server.url}/big/2000000`))).json().catch((e: unknown) => e);
@@ -261,7 +267,7 @@ describe("defect 7: a caller waiting on a login stops at its abort", () => {
   });
 });
 
-describe("defects 5 and 9: operations outside the spec and malformed successes", () => {
+describe.each(TRANSPORTS)("defects 5 and 9: operations outside the spec and malformed successes (%s transport)", (transport) => {
   const operations = [
     {
       method: "POST",
@@ -279,20 +285,20 @@ describe("defects 5 and 9: operations outside the spec and malformed successes",
   const build = () => {
     const baseUrl = server.url;
     const redactor = new Redactor({ secrets: [secret] });
-    const transport = createOperationFetch({
+    const operationFetch = createOperationFetch({
       index: createOperationIndex(operations, baseUrl),
       operations,
       baseUrl,
       schemes: {},
       credentials: {},
-      fetch: createPolicyFetch({ vendor: "acme", retry: false, redactor }),
+      fetch: createPolicyFetch({ vendor: "acme", transport, retry: false, redactor }),
     });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return bindOperations(createClient<any>({ baseUrl }), {
       vendor: "acme",
       factory: "createAcmeClient",
-      fetchFor: transport.fetchFor,
-      operationFor: transport.operationFor,
+      fetchFor: operationFetch.fetchFor,
+      operationFor: operationFetch.operationFor,
       redactor,
     });
   };

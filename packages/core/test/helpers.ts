@@ -13,3 +13,6 @@ export async function waitFor(condition: () => boolean, timeoutMs = 2000): Promi
 export const realFetch: FetchLike = (request) => fetch(request);
 
 export const START = 1_700_000_000_000;
+
+/** The transports every behaviour must hold on: the Node transport (the default on Node) and fetch. */
+export const TRANSPORTS = ["node", "fetch"] as const;

@@ -5,7 +5,7 @@ import { composeFetch, type FetchLayer } from "../src/fetch.js";
 import { createPolicyFetch } from "../src/policy.js";
 import { Redactor } from "../src/redact.js";
 import { startFaultServer, type FaultServer } from "./fault-server.js";
-import { START } from "./helpers.js";
+import { START, TRANSPORTS } from "./helpers.js";
 
 let server: FaultServer;
 let clock = createManualClock(START, { autoAdvance: true });
@@ -14,63 +14,65 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe("createPolicyFetch", () => {
+describe.each(TRANSPORTS)("createPolicyFetch (%s transport)", (transport) => {
   it("retries with defaults and returns the final response", async () => {
     clock = createManualClock(START, { autoAdvance: true });
-    const f = createPolicyFetch({ vendor: "acme", clock, retry: { random: () => 0.5 } });
-    const res = await f(new Request(`${server.url}/flaky/1/503?t=p1`));
+    const f = createPolicyFetch({ vendor: "acme", transport, clock, retry: { random: () => 0.5 } });
+    const res = await f(new Request(`${server.url}/flaky/1/503?t=p1-${transport}`));
     expect(await res.json()).toEqual({ ok: true, hit: 2 });
     expect(clock.sleeps).toEqual([100]);
   });
 
   it("throws NetworkError with the vendor name after retries on connection resets", async () => {
     clock = createManualClock(START, { autoAdvance: true });
-    const f = createPolicyFetch({ vendor: "acme", clock, retry: { maxAttempts: 2 } });
-    const err = await f(new Request(`${server.url}/reset-conn/99?t=p2`)).catch((e: unknown) => e);
+    const f = createPolicyFetch({ vendor: "acme", transport, clock, retry: { maxAttempts: 2 } });
+    const err = await f(new Request(`${server.url}/reset-conn/99?t=p2-${transport}`)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
     expect(err).toMatchObject({ vendor: "acme", method: "GET", kind: "network" });
-    expect(server.hits("/reset-conn/99?t=p2")).toBe(2);
+    expect(server.hits(`/reset-conn/99?t=p2-${transport}`)).toBe(2);
   });
 
   it("throws NetworkError without retry too", async () => {
-    const f = createPolicyFetch({ vendor: "acme", retry: false });
-    await expect(f(new Request(`${server.url}/reset-conn/99?t=p3`))).rejects.toBeInstanceOf(NetworkError);
+    const f = createPolicyFetch({ vendor: "acme", transport, retry: false });
+    await expect(f(new Request(`${server.url}/reset-conn/99?t=p3-${transport}`))).rejects.toBeInstanceOf(NetworkError);
   });
 
   it("applies the per-attempt timeout to every attempt, then surfaces TimeoutError", async () => {
     clock = createManualClock(START, { autoAdvance: true });
     // 150 ms per attempt: long enough for each attempt to reach the server on a loaded machine.
-    const f = createPolicyFetch({ vendor: "acme", clock, timeoutMs: 150, retry: { maxAttempts: 2 } });
-    const err = await f(new Request(`${server.url}/slow-headers/2000?t=p4`)).catch((e: unknown) => e);
+    const f = createPolicyFetch({ vendor: "acme", transport, clock, timeoutMs: 150, retry: { maxAttempts: 2 } });
+    const err = await f(new Request(`${server.url}/slow-headers/2000?t=p4-${transport}`)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err).toMatchObject({ scope: "request", vendor: "acme" });
-    expect(server.hits("/slow-headers/2000?t=p4")).toBe(2);
+    expect(server.hits(`/slow-headers/2000?t=p4-${transport}`)).toBe(2);
   });
 
   it("bounds the whole call with totalTimeoutMs (scope total) and lets the caller abort win", async () => {
     const f = createPolicyFetch({
       vendor: "acme",
+      transport,
       clock: systemClock,
       timeoutMs: 30,
       totalTimeoutMs: 120,
       retry: { baseDelayMs: 10, maxAttempts: 50 },
     });
-    const err = await f(new Request(`${server.url}/slow-headers/1000?t=p8`)).catch((e: unknown) => e);
+    const err = await f(new Request(`${server.url}/slow-headers/1000?t=p8-${transport}`)).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "TimeoutError", scope: "total", timeoutMs: 120, vendor: "acme" });
     const controller = new AbortController();
     const reason = new Error("mine");
     setTimeout(() => controller.abort(reason), 20);
-    await expect(f(new Request(`${server.url}/slow-headers/1000?t=p9`, { signal: controller.signal }))).rejects.toBe(reason);
+    await expect(f(new Request(`${server.url}/slow-headers/1000?t=p9-${transport}`, { signal: controller.signal }))).rejects.toBe(reason);
   });
 
   it("rate limits inside retry: a server 429 blocks the key and the retry waits it out", async () => {
     clock = createManualClock(START, { autoAdvance: true });
     const f = createPolicyFetch({
       vendor: "acme",
+      transport,
       clock,
       rateLimit: { rules: { all: { limit: 100, intervalMs: 1000 } }, scopeFor: () => "all" },
     });
-    const res = await f(new Request(`${server.url}/reset-ms/3000?t=p5`));
+    const res = await f(new Request(`${server.url}/reset-ms/3000?t=p5-${transport}`));
     expect(res.status).toBe(200);
     // retry sleeps 3000 for the reset; the limiter finds the key free again by then
     expect(clock.sleeps).toEqual([3000]);
@@ -82,11 +84,14 @@ describe("createPolicyFetch", () => {
     const lines: string[] = [];
     const f = createPolicyFetch({
       vendor: "acme",
+      transport,
       clock,
       redactor: new Redactor({ secrets: [secret] }),
       logger: { warn: (msg, fields) => lines.push(msg + JSON.stringify(fields)) },
     });
-    await f(new Request(`${server.url}/flaky/1/500?t=p6&access_token=${secret}`, { headers: { authorization: `Bearer ${secret}` } }));
+    await f(
+      new Request(`${server.url}/flaky/1/500?t=p6-${transport}&access_token=${secret}`, { headers: { authorization: `Bearer ${secret}` } }),
+    );
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain("retrying GET");
     expect(lines.join("\n")).not.toContain(secret);
@@ -94,7 +99,7 @@ describe("createPolicyFetch", () => {
 
   it("accepts globalThis.fetch-shaped functions", async () => {
     const f = createPolicyFetch({ vendor: "acme", fetch: globalThis.fetch, retry: false, timeoutMs: 0, totalTimeoutMs: 0 });
-    const res = await f(new Request(`${server.url}/malformed-json?t=p7`));
+    const res = await f(new Request(`${server.url}/malformed-json?t=p7-${transport}`));
     expect(res.status).toBe(200);
     await expect(res.json()).rejects.toBeInstanceOf(SyntaxError);
   });

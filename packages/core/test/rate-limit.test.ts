@@ -5,7 +5,7 @@ import { composeFetch, type FetchLike } from "../src/fetch.js";
 import { MemoryRateLimitStore, withRateLimit, type RateLimitOptions, type RateLimitStore } from "../src/rate-limit.js";
 import { startFaultServer, type FaultServer } from "./fault-server.js";
 import { START, waitFor } from "./helpers.js";
-import { rateLimitStoreCases } from "@cdpkit/testkit";
+import { inFlightCounter, rateLimitStoreCases } from "@cdpkit/testkit";
 
 let server: FaultServer;
 let clock = createManualClock(START, { autoAdvance: true });
@@ -54,39 +54,21 @@ describe("withRateLimit", () => {
   });
 
   it("limits requests in flight with maxConcurrent", async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const base: FetchLike = async (request) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      try {
-        return await fetch(request);
-      } finally {
-        inFlight--;
-      }
-    };
+    const counter = inFlightCounter();
+    const base: FetchLike = counter.fetch;
     const f = composeFetch(
       base,
       withRateLimit({ rules: { s: { limit: 100, intervalMs: 1000, maxConcurrent: 2 } }, scopeFor: () => "s", clock: systemClock }),
     );
     const responses = await Promise.all(Array.from({ length: 6 }, () => f(new Request(`${server.url}/slow-headers/20?t=conc`))));
     expect(responses.every((r) => r.status === 200)).toBe(true);
-    expect(peak).toBe(2);
+    expect(counter.peak()).toBe(2);
     expect(server.hits("/slow-headers/20?t=conc")).toBe(6);
   });
 
   it("shares maxConcurrent between limiters through a store that leases slots", async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const base: FetchLike = async (request) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      try {
-        return await fetch(request);
-      } finally {
-        inFlight--;
-      }
-    };
+    const counter = inFlightCounter();
+    const base: FetchLike = counter.fetch;
     // Two "processes" (two limiters) with one store whose leases are counted across both.
     const leased = new Set<number>();
     let seq = 0;
@@ -108,7 +90,7 @@ describe("withRateLimit", () => {
     );
     expect(responses.every((r) => r.status === 200)).toBe(true);
     // each limiter alone would allow 2 in flight: 4 together without the shared slots
-    expect(peak).toBe(2);
+    expect(counter.peak()).toBe(2);
     expect(leased.size).toBe(0);
   });
 

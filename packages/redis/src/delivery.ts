@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { CdpkitError, InvalidInputError, InvalidItem, type BatchFailure, type BatchReport } from "@cdpkit/core";
 import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
@@ -95,8 +94,10 @@ function connectionFor(connection: DeliveryConnection, worker: boolean): Connect
   return typeof connection === "string" ? new Redis(connection, defaults) : { ...connection, ...defaults };
 }
 
-function hashIds(ids: readonly string[]): string {
-  return createHash("sha256").update(ids.join("\n")).digest("hex").slice(0, 32);
+/** A job id made of its items' ids (Web Crypto: the package imports no Node built-in of its own). */
+async function hashIds(ids: readonly string[]): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(ids.join("\n")));
+  return Array.from(new Uint8Array(digest).subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export function deadLetterQueueName(name: string): string {
@@ -157,7 +158,7 @@ export class DeliveryQueue<Input, Item, Context = undefined> {
     const jobs = [];
     for (let i = 0; i < items.length; i += this.#itemsPerJob) {
       const chunk = items.slice(i, i + this.#itemsPerJob);
-      const jobId = hashIds(chunk.map((item) => this.#target.idOf(item)));
+      const jobId = await hashIds(chunk.map((item) => this.#target.idOf(item)));
       jobs.push({ name: this.#target.itemName, data: { context, items: chunk }, opts: { ...this.#jobOptions, jobId } });
     }
     const added = jobs.length > 0 ? await this.queue.addBulk(jobs) : [];
@@ -294,7 +295,7 @@ export class DeliveryWorker<Input, Item, Context = undefined> {
     if (dead.length > 0) {
       const entries = dead.map((f) => ({ item: f.item as Item, reason: reasonOf(f.error, attempt) }));
       // Derived from the job and the items: a redelivery of this job adds no second dead letter for them.
-      const jobId = `${job.id}-${hashIds(entries.map((e) => this.#target.idOf(e.item)))}`;
+      const jobId = `${job.id}-${await hashIds(entries.map((e) => this.#target.idOf(e.item)))}`;
       await this.#deadLetters.add(
         "dead",
         { jobId: String(job.id), context, entries },

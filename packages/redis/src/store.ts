@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   MemoryRateLimitStore,
   defaultRedactor,
@@ -142,7 +141,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       "acquireSlot",
       async () => {
         const { slots } = this.#keys(key);
-        const holder = randomUUID();
+        const holder = globalThis.crypto.randomUUID();
         const [granted, waitMs] = await this.#redis.cdpkitAcquireSlot(
           slots,
           now,

@@ -2,7 +2,7 @@ import { createDfineryClient, InvalidInputError, type DfineryEvent, type Dfinery
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeliveryQueue, DeliveryWorker, RedisRateLimitStore } from "../src/index.js";
 import { dfineryEvents } from "../src/targets/dfinery.js";
-import { startRedisServer, type RedisServer } from "../src/testing.js";
+import { startRedisServer, type RedisServer } from "../scripts/redis-server.mjs";
 import { startEventsServer, type EventsServer } from "./events-server.js";
 
 let redis: RedisServer;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { DfineryEvent, DfineryEventInput, DfineryIdentity } from "@cdpkit/dfinery";
 import { DeliveryQueue } from "../src/index.js";
 import { dfineryEvents } from "../src/targets/dfinery.js";
-import { startRedisServer, type RedisServer } from "../src/testing.js";
+import { startRedisServer, type RedisServer } from "../scripts/redis-server.mjs";
 import { startEventsServer, type EventsServer } from "./events-server.js";
 
 /**

@@ -1,8 +1,8 @@
 import { composeFetch, MemoryRateLimitStore, systemClock, withRateLimit, type FetchLike } from "@cdpkit/core";
-import { createTestServer, json, rateLimitStoreCases, closedPortUrl, type TestServer } from "@cdpkit/testkit";
+import { closedPortUrl, createTestServer, inFlightCounter, json, rateLimitStoreCases, type TestServer } from "@cdpkit/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisRateLimitStore, RedisUnavailableError } from "../src/index.js";
-import { startRedisServer, type RedisServer } from "../src/testing.js";
+import { startRedisServer, type RedisServer } from "../scripts/redis-server.mjs";
 
 let redis: RedisServer;
 let http: TestServer;
@@ -114,16 +114,8 @@ describe("RedisRateLimitStore", () => {
   });
 
   it("holds maxConcurrent across two limiters through the store's leases", async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const base: FetchLike = async (request) => {
-      peak = Math.max(peak, ++inFlight);
-      try {
-        return await fetch(request);
-      } finally {
-        inFlight--;
-      }
-    };
+    const counter = inFlightCounter();
+    const base: FetchLike = counter.fetch;
     const prefix = `conc${prefixes++}:`;
     const rules = { s: { limit: 1000, intervalMs: 1000, maxConcurrent: 3 } };
     const [a, b] = [0, 1].map(() =>
@@ -131,7 +123,7 @@ describe("RedisRateLimitStore", () => {
     );
     const responses = await Promise.all(Array.from({ length: 18 }, (_, i) => (i % 2 ? a! : b!)(new Request(`${http.url}/slow`))));
     expect(responses.every((r) => r.status === 200)).toBe(true);
-    expect(peak).toBe(3);
+    expect(counter.peak()).toBe(3);
   });
 
   it("throws RedisUnavailableError when Redis does not answer, naming no URL", async () => {

@@ -10,4 +10,4 @@ export {
 } from "./server.js";
 export { prismGlobalSetup } from "./prism.js";
 export { makeJwt } from "./jwt.js";
-export { rateLimitStoreCases } from "./rate-limit-store-cases.js";
+export { inFlightCounter, rateLimitStoreCases } from "./rate-limit-store-cases.js";

@@ -81,3 +81,20 @@ export function rateLimitStoreCases(makeStore: () => StoreUnderTest | Promise<St
     expect(await store.take("a", rule, 0)).toEqual({ granted: false, waitMs: 1000 });
   });
 }
+
+/** globalThis.fetch that records the most requests it ever had in flight at once (concurrency limits). */
+export function inFlightCounter(): { fetch: (request: Request) => Promise<Response>; peak: () => number } {
+  let inFlight = 0;
+  let peak = 0;
+  return {
+    peak: () => peak,
+    fetch: async (request) => {
+      peak = Math.max(peak, ++inFlight);
+      try {
+        return await fetch(request);
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+}

@@ -108,6 +108,12 @@ describe("vendor packages bundle for the browser", () => {
         "bundle includes @cdpkit/core",
       ).toBe(true);
       expect(forbiddenReferences(text, inputs), `@cdpkit/${v.vendor} bundle references`).toEqual([]);
+      // The Node transport (package.json `imports`, condition `node`) stays out: fetch is the browser's transport.
+      expect(
+        inputs.filter((i) => /node_modules\/undici\/|\/node-transport\.[jt]s$/.test(i)),
+        "Node transport modules in the bundle",
+      ).toEqual([]);
+      expect(inputs.some((i) => i.endsWith("/node-transport-unavailable.js"))).toBe(true);
 
       const min = await build({ ...entryFor(v), minify: true });
       expect(min.errors).toEqual([]);
@@ -141,7 +147,26 @@ describe("vendor packages bundle for the browser", () => {
   });
 });
 
-/** Every .ts file under packages/<pkg>/src, generated code excluded. */
+interface Manifest {
+  private?: boolean;
+  imports?: Record<string, string | Record<string, string>>;
+}
+
+/**
+ * The Node-only modules of a package: the `node` targets of its package.json `imports` whose other
+ * runtimes (`default`) get a different module, as source paths (`./dist/x.js` -> `src/x.ts`). They may
+ * use Node built-ins; a browser bundle never reaches them (checked by the bundle tests above).
+ */
+function nodeOnlySources(pkgDir: string, manifest: Manifest): Set<string> {
+  const files = new Set<string>();
+  for (const target of Object.values(manifest.imports ?? {})) {
+    if (typeof target !== "object" || !target.node || target.node === target.default) continue;
+    files.add(join(pkgDir, target.node.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")));
+  }
+  return files;
+}
+
+/** Every .ts file under packages/<pkg>/src, generated code and Node-only modules excluded. */
 function sourceFiles(): string[] {
   const files: string[] = [];
   const walk = (dir: string) => {
@@ -158,9 +183,10 @@ function sourceFiles(): string[] {
   for (const pkg of readdirSync(packages)) {
     const src = join(packages, pkg, "src");
     // Published packages only: a private one (the test kit) is never bundled for a browser.
-    const manifest = JSON.parse(readFileSync(join(packages, pkg, "package.json"), "utf8")) as { private?: boolean };
+    const manifest = JSON.parse(readFileSync(join(packages, pkg, "package.json"), "utf8")) as Manifest;
     if (manifest.private) continue;
     if (statSync(src, { throwIfNoEntry: false })?.isDirectory()) walk(src);
+    for (const nodeOnly of nodeOnlySources(join(packages, pkg), manifest)) files.splice(files.indexOf(nodeOnly), 1);
   }
   return files;
 }

@@ -20,7 +20,18 @@ import { WriteOutcomeUnknownError } from "@cdpkit/altcraft";
 import { describe, expect as globalExpect, it } from "vitest";
 import { closedPortUrl } from "@cdpkit/testkit";
 import { F, startFaultServer, type Fault, type FaultServer } from "./fault-server.js";
-import { HARNESSES, describeError, describeOutcome, dfinery, type Harness, type Knobs, type Op, type Outcome } from "./harness.js";
+import {
+  HARNESSES,
+  TRANSPORTS,
+  describeError,
+  describeOutcome,
+  dfinery,
+  type Harness,
+  type Knobs,
+  type Op,
+  type Outcome,
+  type Transport,
+} from "./harness.js";
 
 type Expect = typeof globalExpect;
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -442,9 +453,9 @@ const ROWS: Row[] = [
   },
 ];
 
-async function play(row: Row, harness: Harness, op: Op): Promise<RowRun> {
+async function play(row: Row, harness: Harness, op: Op, transport: Transport): Promise<RowRun> {
   const retries: RetryInfo[] = [];
-  const knobs: Knobs = { ...row.knobs, onRetry: (info) => retries.push(info) };
+  const knobs: Knobs = { ...row.knobs, transport, onRetry: (info) => retries.push(info) };
   const servers: FaultServer[] = [];
   try {
     let server: FaultServer | undefined;
@@ -472,22 +483,25 @@ async function play(row: Row, harness: Harness, op: Op): Promise<RowRun> {
   }
 }
 
-for (const harness of HARNESSES) {
-  describe.concurrent(`fault matrix: ${harness.vendor}`, () => {
-    for (const op of harness.ops) {
-      for (const row of ROWS) {
-        if (!row.applies(op)) continue;
-        it(`${op.label} | ${row.name}`, async ({ expect }) => {
-          const run = await play(row, harness, op);
-          row.check(expect, run);
-          expect(run.elapsedMs, "the call finishes quickly").toBeLessThan(ROW_BUDGET_MS);
-        });
+// Every row on both transports: what the policies promise must not depend on what carries the bytes.
+for (const transport of TRANSPORTS) {
+  for (const harness of HARNESSES) {
+    describe.concurrent(`fault matrix (${transport}): ${harness.vendor}`, () => {
+      for (const op of harness.ops) {
+        for (const row of ROWS) {
+          if (!row.applies(op)) continue;
+          it(`${op.label} | ${row.name}`, async ({ expect }) => {
+            const run = await play(row, harness, op, transport);
+            row.check(expect, run);
+            expect(run.elapsedMs, "the call finishes quickly").toBeLessThan(ROW_BUDGET_MS);
+          });
+        }
       }
-    }
-  });
+    });
+  }
 }
 
-describe("fault matrix: a short 429 never blocks a client for long", () => {
+describe.each(TRANSPORTS)("fault matrix (%s): a short 429 never blocks a client for long", (transport) => {
   it("DFINERY: after 200s with x-ratelimit-remaining 99999 / reset +1 h and one 429 Retry-After: 1, the next calls succeed within seconds", async () => {
     const server = await startFaultServer({ vendor: "dfinery" });
     try {
@@ -503,7 +517,7 @@ describe("fault matrix: a short 429 never blocks a client for long", () => {
         F.retryAfterSeconds(1),
         ...F.times(6, F.ok(budget)),
       ]);
-      const client = dfinery.makeClient(server.url);
+      const client = dfinery.makeClient(server.url, { transport });
       const op = dfinery.ops[0]!;
       for (let i = 0; i < 3; i++) {
         const outcome = await op.invoke(client);

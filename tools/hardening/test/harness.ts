@@ -38,7 +38,13 @@ export interface Knobs {
   /** Kameleoon only: where the OAuth2 token comes from (default: the client's base URL + /oauth/token). */
   tokenUrl?: string;
   rateLimit?: false;
+  /** What carries the requests (ClientBaseOptions.transport); default the client's own choice (on Node: "node"). */
+  transport?: Transport;
 }
+
+/** The transports every behaviour must hold on: the Node transport (the default on Node) and fetch. */
+export const TRANSPORTS = ["node", "fetch"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 
 /** What a call came to, whatever the vendor's shape. */
 export type Outcome =
@@ -92,6 +98,7 @@ function common(baseUrl: string, knobs: Knobs): Record<string, unknown> {
     ...(knobs.maxResponseBytes !== undefined ? { maxResponseBytes: knobs.maxResponseBytes } : {}),
     ...(knobs.logger ? { logger: knobs.logger } : {}),
     ...(knobs.rateLimit === false ? { rateLimit: false } : {}),
+    ...(knobs.transport ? { transport: knobs.transport } : {}),
     throwOnError: knobs.throwOnError ?? true,
   };
 }

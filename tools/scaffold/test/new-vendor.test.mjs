@@ -67,6 +67,18 @@ describe("names and inputs", () => {
     for (const [name, version] of Object.entries(PINS)) expect(used[name], name).toBe(version);
   });
 
+  it("gives the package the publication metadata and licence of the packages already in the repo", () => {
+    const dfinery = JSON.parse(readFileSync(join(repoRoot, "packages/dfinery/package.json"), "utf8"));
+    const files = filesFor({ vendor: "acme", server: "https://api.acme.com" });
+    const acme = JSON.parse(files["packages/acme/package.json"]);
+    for (const field of ["license", "type", "main", "types", "exports", "files", "sideEffects", "engines", "publishConfig", "bugs"]) {
+      expect(acme[field], field).toEqual(dfinery[field]);
+    }
+    expect(acme.repository).toEqual({ ...dfinery.repository, directory: "packages/acme" });
+    expect(acme.homepage).toBe(dfinery.homepage.replace("packages/dfinery", "packages/acme"));
+    expect(files["packages/acme/LICENSE"]).toBe(readFileSync(join(repoRoot, "LICENSE"), "utf8"));
+  });
+
   it("adds the redocly.yaml entry after the existing ones, keeping comments, and refuses a duplicate", () => {
     const text = "# keep me\nextends:\n  - recommended-strict\napis:\n  dfinery:\n    root: specs/dfinery/openapi.yaml\n";
     const next = withRedoclyEntry(text, "acme");

@@ -1,0 +1,135 @@
+// CSV export bench (issue target 3): DFINERY `rowsFromCsv` typed rows against a raw line split of the same stream,
+// and the reader's memory on a 50 MB and a 200 MB export.
+//
+// Input: the docs' event-export shape (bench/csv-input.mjs), fed as a ReadableStream of 64 KiB byte chunks, as an
+// HTTP body arrives. Baseline: decode the same chunks and split them into lines (no cells, no types) — the least
+// any reader must do. Rounds interleave the two variants, order rotated; the ratio is the median of per-round
+// ratios. Memory: each size is read in a fresh process (peak RSS and heap sampled while reading); the target is
+// flat memory: the 200 MB run within 1.2x of the 50 MB run.
+//
+//   node bench/csv-rows.mjs [--rows=200000] [--rounds=5]      (needs a built @cdpkit/dfinery: pnpm build)
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { rowsFromCsv } from "@cdpkit/dfinery";
+import { buildInput } from "./csv-input.mjs";
+
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
+const CHUNK = 64 * 1024;
+
+/** A ReadableStream of `bytes` in CHUNK-byte pieces, `repeat` times over (the header only once). */
+function bodyStream(bytes, repeat = 1, headerBytes = 0) {
+  let offset = 0;
+  let pass = 0;
+  return new ReadableStream(
+    {
+      pull(controller) {
+        if (offset >= bytes.length) {
+          pass++;
+          if (pass >= repeat) return controller.close();
+          offset = headerBytes;
+        }
+        const end = Math.min(offset + CHUNK, bytes.length);
+        controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset + offset, end - offset));
+        offset = end;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+async function rawLines(stream) {
+  const decoder = new TextDecoder();
+  let lines = 0;
+  let tail = "";
+  for await (const chunk of stream) {
+    const parts = (tail + decoder.decode(chunk, { stream: true })).split("\n");
+    tail = parts.pop();
+    lines += parts.length;
+  }
+  return lines;
+}
+
+async function typedRows(stream) {
+  let rows = 0;
+  for await (const row of rowsFromCsv(stream)) if (row.df_event_name !== undefined) rows++;
+  return rows;
+}
+
+if (process.argv.includes("--memory-child")) {
+  // One size in its own process: read `repeat` passes of the input, sampling peak memory.
+  const repeat = Number(args.get("repeat"));
+  const input = buildInput(50_000);
+  const headerBytes = input.bytes.indexOf(0x0a) + 1;
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  };
+  const timer = setInterval(sample, 20);
+  global.gc?.();
+  const rows = await typedRows(bodyStream(input.bytes, repeat, headerBytes));
+  clearInterval(timer);
+  sample();
+  process.send({ rows, mib: (input.bytes.length * repeat) / 2 ** 20, peakRss, peakHeap });
+  process.exit(0);
+}
+
+const ROWS = Number(args.get("rows") ?? 200_000);
+const ROUNDS = Number(args.get("rounds") ?? 5);
+const input = buildInput(ROWS);
+const mib = input.bytes.length / 2 ** 20;
+const variants = { "raw line split": rawLines, "rowsFromCsv typed rows": typedRows };
+const rates = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+const ratios = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const names = Object.keys(variants);
+  if (round % 2 === 1) names.reverse();
+  const perRound = {};
+  for (const name of names) {
+    const start = process.hrtime.bigint();
+    const counted = await variants[name](bodyStream(input.bytes));
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (counted < ROWS) throw new Error(`${name}: read ${counted} rows of ${ROWS}`);
+    perRound[name] = ROWS / seconds;
+    rates[name].push(perRound[name]);
+  }
+  ratios.push(perRound["rowsFromCsv typed rows"] / perRound["raw line split"]);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const memory = {};
+for (const [label, repeat] of [
+  ["~50 MB", 4],
+  ["~200 MB", 16],
+]) {
+  const child = fork(fileURLToPath(import.meta.url), ["--memory-child", `--repeat=${repeat}`], { execArgv: ["--expose-gc"] });
+  memory[label] = await new Promise((resolve, reject) => {
+    child.once("message", resolve);
+    child.once("exit", (code) => code !== 0 && reject(new Error(`memory child exited ${code}`)));
+  });
+}
+
+console.log(`\nCSV export: ${ROWS.toLocaleString("en")} rows x 47 columns (${mib.toFixed(1)} MiB), ${ROUNDS} rounds, 64 KiB chunks`);
+console.log("variant                       rows/s");
+for (const [name, xs] of Object.entries(rates)) console.log(`${name.padEnd(28)}${Math.round(median(xs)).toString().padStart(9)}`);
+const ratio = median(ratios);
+const small = memory["~50 MB"];
+const large = memory["~200 MB"];
+const rssRatio = large.peakRss / small.peakRss;
+const heapRatio = large.peakHeap / small.peakHeap;
+for (const [label, m] of Object.entries(memory)) {
+  console.log(
+    `memory ${label.padEnd(8)} ${m.mib.toFixed(0)} MiB read: peak RSS ${(m.peakRss / 2 ** 20).toFixed(0)} MiB, heap ${(m.peakHeap / 2 ** 20).toFixed(0)} MiB`,
+  );
+}
+const verdicts = [
+  [`typed rows / raw line split ${ratio.toFixed(2)}x (target >= 0.50x)`, ratio >= 0.5],
+  [
+    `memory 200 MB / 50 MB: RSS ${rssRatio.toFixed(2)}x, heap ${heapRatio.toFixed(2)}x (target flat: <= 1.20x)`,
+    rssRatio <= 1.2 && heapRatio <= 1.2,
+  ],
+];
+for (const [text, ok] of verdicts) console.log(`${ok ? "MET   " : "MISSED"} ${text}`);
+process.exitCode = verdicts.every(([, ok]) => ok) ? 0 : 1;
