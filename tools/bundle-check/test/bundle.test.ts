@@ -149,6 +149,7 @@ describe("vendor packages bundle for the browser", () => {
 
 interface Manifest {
   private?: boolean;
+  bin?: unknown;
   imports?: Record<string, string | Record<string, string>>;
 }
 
@@ -182,9 +183,10 @@ function sourceFiles(): string[] {
   const packages = join(root, "packages");
   for (const pkg of readdirSync(packages)) {
     const src = join(packages, pkg, "src");
-    // Published packages only: a private one (the test kit) is never bundled for a browser.
+    // Published packages only: a private one (the test kit) is never bundled for a browser, nor is a
+    // command (a package with a `bin`, @cdpkit/cli), which runs on Node by definition.
     const manifest = JSON.parse(readFileSync(join(packages, pkg, "package.json"), "utf8")) as Manifest;
-    if (manifest.private) continue;
+    if (manifest.private || manifest.bin !== undefined) continue;
     if (statSync(src, { throwIfNoEntry: false })?.isDirectory()) walk(src);
     for (const nodeOnly of nodeOnlySources(join(packages, pkg), manifest)) files.splice(files.indexOf(nodeOnly), 1);
   }
