@@ -91,6 +91,13 @@ describe("on Node (the running one, >= 20.19)", () => {
     expect(JSON.parse(stdout)).toEqual(expected("import"));
   });
 
+  it("`npx cdpkit --help` runs the command line from its packed tarball", async () => {
+    const npx = join(dirname(process.execPath), "npx");
+    const { code, stdout } = await outcome(npx, ["--no-install", "cdpkit", "--help"]);
+    expect(code).toBe(0);
+    for (const command of ["import", "export", "ops", "call", "mock"]) expect(stdout).toContain(command);
+  });
+
   it("a CommonJS module requires every package and makes a call", async () => {
     const { code, stdout, stderr } = await outcome(process.execPath, ["require.cjs"]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
