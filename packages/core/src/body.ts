@@ -1,6 +1,13 @@
 import { isNetworkError, ResponseTooLargeError, TimeoutError, toNetworkError } from "./errors.js";
 import type { Redactor } from "./redact.js";
 
+// Spelled through the runtime's own types so the declarations read the same on TypeScript 5.4 (no generic
+// typed arrays) and without the DOM lib (a Node project typed by @types/node alone): on 5.7+ `Bytes` is
+// `Uint8Array<ArrayBuffer>`, as Response's members are typed there.
+type Bytes = ReturnType<Uint8Array["slice"]>;
+type HeadersLike = ConstructorParameters<typeof Headers>[0];
+type ResponseKind = Response["type"];
+
 /**
  * Everything that can go wrong after the response head arrived: the body trickles past the
  * deadline, the connection drops mid-body, the body is far larger than anything the operation
@@ -53,10 +60,10 @@ export interface BodySource {
 export interface ResponseHead {
   readonly status: number;
   readonly statusText: string;
-  readonly headers: HeadersInit;
+  readonly headers: HeadersLike;
   readonly url: string;
   readonly redirected: boolean;
-  readonly type: ResponseType;
+  readonly type: ResponseKind;
 }
 
 /**
@@ -94,10 +101,10 @@ class GuardedResponse extends Response {
   override get redirected(): boolean {
     return this.#head.redirected;
   }
-  override get type(): ResponseType {
+  override get type(): ResponseKind {
     return this.#head.type;
   }
-  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+  override get body(): ReadableStream<Bytes> | null {
     if (this.#source === undefined) return null;
     const bytes = this.#bytes;
     if (bytes) {
@@ -106,9 +113,9 @@ class GuardedResponse extends Response {
           if (bytes.byteLength > 0) controller.enqueue(bytes);
           controller.close();
         },
-      })) as ReadableStream<Uint8Array<ArrayBuffer>>;
+      })) as ReadableStream<Bytes>;
     }
-    return (this.#stream ??= guardStream(this.#source, this.#guard)) as ReadableStream<Uint8Array<ArrayBuffer>>;
+    return (this.#stream ??= guardStream(this.#source, this.#guard)) as ReadableStream<Bytes>;
   }
   override get bodyUsed(): boolean {
     return this.#reading !== undefined || (this.#source?.disturbed ?? false);
@@ -159,8 +166,8 @@ class GuardedResponse extends Response {
   override arrayBuffer(): Promise<ArrayBuffer> {
     return this.read().then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
   }
-  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.read() as Promise<Uint8Array<ArrayBuffer>>;
+  override bytes(): Promise<Bytes> {
+    return this.read() as Promise<Bytes>;
   }
   override text(): Promise<string> {
     return this.read().then((b) => decoder.decode(b));
@@ -169,17 +176,17 @@ class GuardedResponse extends Response {
     return this.text().then((t) => JSON.parse(t) as unknown);
   }
   override blob(): Promise<Blob> {
-    return this.read().then((b) => new Blob([b as Uint8Array<ArrayBuffer>], { type: this.headers.get("content-type") ?? "" }));
+    return this.read().then((b) => new Blob([b as Bytes], { type: this.headers.get("content-type") ?? "" }));
   }
   override formData(): Promise<FormData> {
-    return this.read().then((b) => new Response(b as Uint8Array<ArrayBuffer>, { headers: this.headers }).formData());
+    return this.read().then((b) => new Response(b as Bytes, { headers: this.headers }).formData());
   }
   override clone(): Response {
     // A clone shares the bytes once read; before that, both sides would race for one stream.
     if (this.#source !== undefined && !this.#bytes) {
       throw new TypeError("clone() of a cdpkit response is possible once its body has been read");
     }
-    return new Response(this.#source === undefined ? null : (this.#bytes as Uint8Array<ArrayBuffer>), {
+    return new Response(this.#source === undefined ? null : (this.#bytes as Bytes), {
       status: this.status,
       statusText: this.statusText,
       headers: this.headers,

@@ -1,6 +1,12 @@
 import type { AppliedCredential } from "./auth.js";
 import type { OperationMeta } from "./operations.js";
 
+// Spelled through the runtime's own types so the declarations read the same on TypeScript 5.4 (no generic
+// typed arrays) and without the DOM lib (a Node project typed by @types/node alone): on 5.7+ `Bytes` is
+// `Uint8Array<ArrayBuffer>`, as Response's members are typed there.
+type Bytes = ReturnType<Uint8Array["slice"]>;
+type RedirectMode = NonNullable<RequestInit["redirect"]>;
+
 /**
  * One call's facts, created where the operation is known (the operation fetch) and handed to every
  * policy layer beside the Request: which operation, whether it may be sent again, the replayable
@@ -108,11 +114,11 @@ export class LightRequest {
   readonly method!: string;
   readonly headers!: Headers;
   readonly signal!: AbortSignal;
-  readonly redirect!: RequestRedirect;
+  readonly redirect!: RedirectMode;
   readonly replayableBody: ReplayableBody | undefined;
   readonly #init!: RequestInit;
   #native: Request | undefined;
-  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
+  #stream: ReadableStream<Bytes> | undefined;
 
   constructor(input: string | URL, init: RequestInit = {}) {
     const method = init.method === undefined ? "GET" : init.method.toUpperCase();
@@ -145,7 +151,7 @@ export class LightRequest {
     }));
   }
 
-  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+  get body(): ReadableStream<Bytes> | null {
     if (this.replayableBody === undefined) return null;
     return (this.#stream ??= new Response(this.replayableBody).body!);
   }

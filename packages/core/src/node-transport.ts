@@ -17,6 +17,8 @@ import { concat, sourcedResponse, type BodySource } from "./body.js";
 import { createCall, replayableBodyOf, type Call, type ReplayableBody } from "./call.js";
 import type { Transport } from "./fetch.js";
 
+type HeadersLike = ConstructorParameters<typeof Headers>[0];
+
 /** Buffered before anyone reads, and ahead of a stream's reader: then the socket is paused. */
 const HIGH_WATER_MARK = 64 * 1024;
 /** Sent unless the request sets its own, as Node's fetch does (servers and proxies may expect them). */
@@ -181,7 +183,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
 }
 
 /** undici's parsed headers as a Response takes them: a repeated header (Set-Cookie) stays repeated. */
-function headersInit(headers: Record<string, string | string[] | undefined>): HeadersInit {
+function headersInit(headers: Record<string, string | string[] | undefined>): HeadersLike {
   let pairs: [string, string][] | undefined;
   for (const name in headers) {
     if (Array.isArray(headers[name])) {

@@ -143,12 +143,17 @@ describe("are the types wrong (attw)", () => {
     "$name: the only finding is the CommonJS require of ESM that TypeScript's node16 mode predates",
     async ({ name, directory }) => {
       const { stdout } = await outcome(process.execPath, [attw, tarballs.get(name)!, "--format", "json"]);
-      const { problems: all } = JSON.parse(stdout) as { problems: Record<string, { entrypoint: string; resolutionKind: string }[]> };
+      const { problems: all } = JSON.parse(stdout) as {
+        problems: Record<string, { entrypoint?: string; resolutionKind?: string; resolutionOption?: string }[]>;
+      };
       // TypeScript's old "node" (node10) resolution reads no exports map, so it cannot see a subpath entry such as
       // @cdpkit/core/errors; the packages need Node >= 20.19, whose resolution (node16 / nodenext / bundler) does.
       const problems = Object.fromEntries(
         Object.entries(all)
-          .map(([kind, found]) => [kind, found.filter((problem) => problem.resolutionKind !== "node10")] as const)
+          .map(
+            ([kind, found]) =>
+              [kind, found.filter((problem) => problem.resolutionKind !== "node10" && problem.resolutionOption !== "node10")] as const,
+          )
           .filter(([, found]) => found.length > 0),
       );
       // README "Using the packages": Node >= 20.19 requires them, TypeScript >= 5.8 types it under nodenext.
