@@ -38,7 +38,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 
 const MAX_ATTEMPTS = 3;
 /** Per-attempt timeout where a hang is tested: long enough for a loaded 2-core machine, short enough to keep rows fast. */
-const HANG_TIMEOUT_MS = 600;
+const HANG_TIMEOUT_MS = 1200; // long enough for a loaded 2-core machine to deliver the request first
 /** Where an attempt after the hang must succeed: generous, so a slow but healthy answer never times out. */
 const RECOVERY_TIMEOUT_MS = 1_500;
 /** "Every call with a 2-4 fault script finishes quickly." */
