@@ -142,12 +142,12 @@ function validateOptions(options: ExportRowOptions): void {
   }
 }
 
-/** The export's reading rules as core row options: `options.columns` first, then {@link STANDARD_COLUMNS}. */
-function rowOptions(options: ExportRowOptions) {
+/** The export's reading rules: the cell types for its `utcOffset`, and core row options (`options.columns` first, then {@link STANDARD_COLUMNS}). */
+function readingRules(options: ExportRowOptions) {
   validateOptions(options);
   const types = cellTypesFor(options.utcOffset);
   const { columns } = options;
-  return {
+  const rowOptions = {
     ...options,
     source: "dfinery",
     nullValues: NULL_CELLS,
@@ -161,6 +161,7 @@ function rowOptions(options: ExportRowOptions) {
       return type === undefined ? undefined : types[type];
     },
   };
+  return { types, rowOptions };
 }
 
 /** An empty cell and the literal lower-case `null` are both absent values in DFINERY's exports. */
@@ -176,8 +177,8 @@ export function convertCell(
   ctx: { line: number; column: string; options: ExportRowOptions },
 ): CellValue {
   if (type !== undefined && !COLUMN_TYPES.has(type)) throw new RangeError(`Unknown column type ${JSON.stringify(type)}`);
-  const options = rowOptions(ctx.options);
-  return readCell(raw, type === undefined ? undefined : cellTypesFor(ctx.options.utcOffset)[type], { ...ctx, options });
+  const { types, rowOptions } = readingRules(ctx.options);
+  return readCell(raw, type === undefined ? undefined : types[type], { ...ctx, options: rowOptions });
 }
 
 /**
@@ -189,5 +190,5 @@ export function rowsFromCsv<Row extends Record<string, CellValue> = Record<strin
   source: CsvSource,
   options: ExportRowOptions = {},
 ): AsyncGenerator<Row> {
-  return csvRows<Row>(source, rowOptions(options));
+  return csvRows<Row>(source, readingRules(options).rowOptions);
 }
