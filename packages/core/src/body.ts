@@ -1,5 +1,6 @@
 import { isNetworkError, ResponseTooLargeError, TimeoutError, toNetworkError } from "./errors.js";
 import type { Redactor } from "./redact.js";
+import { onAbort } from "./abort.js";
 
 // Spelled through the runtime's own types so the declarations read the same on TypeScript 5.4 (no generic
 // typed arrays) and without the DOM lib (a Node project typed by @types/node alone): on 5.7+ `Bytes` is
@@ -140,22 +141,22 @@ class GuardedResponse extends Response {
     if (guard === undefined) return source.readAll(Infinity, false).then((bytes) => (this.#bytes = bytes!));
     const { signal, finish, explain } = guard;
     return new Promise<Uint8Array>((resolve, reject) => {
-      const onAbort = (): void => {
+      const abort = (): void => {
         finish();
         reject(explain(signal!.reason));
         source.cancel(signal!.reason).catch(() => {});
       };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort, { once: true });
+      if (signal?.aborted) return abort();
+      const stopWatching = signal && onAbort(signal, abort);
       readCapped(this, source, guard).then(
         (bytes) => {
-          signal?.removeEventListener("abort", onAbort);
+          stopWatching?.();
           finish();
           this.#bytes = bytes;
           resolve(bytes);
         },
         (err: unknown) => {
-          signal?.removeEventListener("abort", onAbort);
+          stopWatching?.();
           finish();
           reject(explain(err));
         },
@@ -332,15 +333,15 @@ function guardStream(source: BodySource, guard: BodyGuardOptions | undefined): R
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let streamController: ReadableStreamDefaultController<Uint8Array> | undefined;
   let done = false;
+  let stopWatching: (() => void) | undefined;
   const fail = (reason: unknown): void => {
     if (done) return;
     done = true;
     finish();
-    signal?.removeEventListener("abort", onAbort);
+    stopWatching?.();
     streamController?.error(explain(reason));
     (reader ? reader.cancel(reason) : source.cancel(reason)).catch(() => {});
   };
-  const onAbort = (): void => fail(signal!.reason);
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -349,7 +350,7 @@ function guardStream(source: BodySource, guard: BodyGuardOptions | undefined): R
       async pull(controller) {
         if (!reader) {
           if (signal?.aborted) return fail(signal.reason);
-          signal?.addEventListener("abort", onAbort, { once: true });
+          stopWatching = signal && onAbort(signal, () => fail(signal.reason));
           reader = source.stream().getReader();
         }
         try {
@@ -358,7 +359,7 @@ function guardStream(source: BodySource, guard: BodyGuardOptions | undefined): R
           if (chunk.done) {
             done = true;
             finish();
-            signal?.removeEventListener("abort", onAbort);
+            stopWatching?.();
             controller.close();
           } else {
             controller.enqueue(chunk.value);
@@ -370,7 +371,7 @@ function guardStream(source: BodySource, guard: BodyGuardOptions | undefined): R
       cancel(reason) {
         done = true;
         finish();
-        signal?.removeEventListener("abort", onAbort);
+        stopWatching?.();
         return reader ? reader.cancel(reason) : source.cancel(reason);
       },
     },

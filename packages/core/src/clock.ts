@@ -2,6 +2,7 @@
  * Time as a dependency: retry and rate-limit waits go through a Clock so tests can run
  * minutes of backoff in milliseconds.
  */
+import { onAbort } from "./abort.js";
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
@@ -17,18 +18,19 @@ export const systemClock: Clock = {
         reject(signal.reason);
         return;
       }
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
       const timer = setTimeout(
         () => {
-          signal?.removeEventListener("abort", onAbort);
+          stopWatching?.();
           resolve();
         },
         Math.max(0, ms),
       );
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const stopWatching =
+        signal &&
+        onAbort(signal, () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        });
     });
   },
 };
@@ -85,16 +87,17 @@ export function createManualClock(start = 0, options: ManualClockOptions = {}): 
           at: now + Math.max(0, ms),
           seq: seq++,
           resolve: () => {
-            signal?.removeEventListener("abort", onAbort);
+            stopWatching?.();
             resolve();
           },
         };
-        const onAbort = (): void => {
-          const i = timers.indexOf(timer);
-          if (i >= 0) timers.splice(i, 1);
-          reject(signal?.reason);
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
+        const stopWatching =
+          signal &&
+          onAbort(signal, () => {
+            const i = timers.indexOf(timer);
+            if (i >= 0) timers.splice(i, 1);
+            reject(signal.reason);
+          });
         timers.push(timer);
       });
     },

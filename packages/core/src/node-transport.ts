@@ -16,6 +16,7 @@ import Agent from "undici/lib/dispatcher/agent.js";
 import { concat, sourcedResponse, type BodySource } from "./body.js";
 import { createCall, replayableBodyOf, type Call, type ReplayableBody } from "./call.js";
 import type { Transport } from "./fetch.js";
+import { onAbort } from "./abort.js";
 
 type HeadersLike = ConstructorParameters<typeof Headers>[0];
 
@@ -94,7 +95,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   /** An abort that came before undici handed over the controller. */
   #abortReason: unknown;
   #settled = false;
-  readonly #onAbort: () => void;
+  readonly #stopWatching: () => void;
 
   constructor(
     readonly request: Request,
@@ -104,8 +105,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     readonly resolve: (response: Response) => void,
     readonly reject: (err: unknown) => void,
   ) {
-    this.#onAbort = () => this.#abort(signal.reason);
-    signal.addEventListener("abort", this.#onAbort, { once: true });
+    this.#stopWatching = onAbort(signal, () => this.#abort(signal.reason));
   }
 
   #abort(reason: unknown): void {
@@ -120,7 +120,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   }
 
   #done(): void {
-    this.signal.removeEventListener("abort", this.#onAbort);
+    this.#stopWatching();
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {

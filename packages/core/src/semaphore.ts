@@ -2,6 +2,7 @@
  * FIFO counting semaphore with abortable waits. Acquiring a free permit is synchronous work
  * (no timer, no allocation beyond the resolved promise) to keep the common path cheap.
  */
+import { onAbort } from "./abort.js";
 export class Semaphore {
   #free: number;
   readonly #queue: Array<{ grant: () => void; fail: (reason: unknown) => void }> = [];
@@ -29,7 +30,7 @@ export class Semaphore {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const entry = {
         grant: () => {
-          signal?.removeEventListener("abort", onAbort);
+          stopWatching?.();
           if (timer !== undefined) clearTimeout(timer);
           resolve(this.#releaser());
         },
@@ -38,12 +39,11 @@ export class Semaphore {
       const leave = (reason: unknown): void => {
         const i = this.#queue.indexOf(entry);
         if (i >= 0) this.#queue.splice(i, 1);
-        signal?.removeEventListener("abort", onAbort);
+        stopWatching?.();
         if (timer !== undefined) clearTimeout(timer);
         reject(reason);
       };
-      const onAbort = (): void => leave(signal?.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const stopWatching = signal && onAbort(signal, () => leave(signal.reason));
       if (timeout !== undefined) timer = setTimeout(() => leave(timeout.error()), timeout.ms);
       this.#queue.push(entry);
     });

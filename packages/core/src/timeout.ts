@@ -3,6 +3,7 @@ import { createCall, rebuildRequest, type Call } from "./call.js";
 import type { FetchLayer, Transport } from "./fetch.js";
 import type { Redactor } from "./redact.js";
 import { bodyErrorExplainer, DEFAULT_MAX_RESPONSE_BYTES, discardBody, guardBody } from "./body.js";
+import { onAbort } from "./abort.js";
 
 export interface TimeoutOptions {
   /** One attempt: waiting for headers AND reading the body. Put this layer inside retry. */
@@ -118,8 +119,7 @@ async function runWithin(
   let timedOut: TimeoutError | undefined;
   let settled = false;
 
-  const onCallerAbort = (): void => controller.abort(caller.reason);
-  caller.addEventListener("abort", onCallerAbort, { once: true });
+  const stopWatchingCaller = onAbort(caller, () => controller.abort(caller.reason));
   const timer = setTimeout(() => {
     timedOut = timeoutErrorFor(request, reportMs, scope, options);
     controller.abort(timedOut);
@@ -128,7 +128,7 @@ async function runWithin(
     if (settled) return;
     settled = true;
     clearTimeout(timer);
-    caller.removeEventListener("abort", onCallerAbort);
+    stopWatchingCaller();
   };
   const explain = bodyErrorExplainer(request, caller, () => timedOut, options);
 

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from "./clock.js";
 import type { TokenSource } from "./auth.js";
 import { ReplayableRequest } from "./call.js";
+import { onAbort } from "./abort.js";
 
 /**
  * Short-lived access tokens (a JWT from a login, an OAuth2 access token): cached until shortly
@@ -115,15 +116,14 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    const stopWatching = onAbort(signal, () => reject(signal.reason));
     promise.then(
       (value) => {
-        signal.removeEventListener("abort", onAbort);
+        stopWatching();
         resolve(value);
       },
       (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
+        stopWatching();
         reject(err);
       },
     );
