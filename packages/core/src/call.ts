@@ -104,8 +104,8 @@ function defaultContentType(body: ReplayableBody): string | undefined {
 
 /** Methods a Request takes as they are (after upper-casing); any other goes to the native constructor. */
 const PLAIN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
-/** The signal of a light request made without one (see neverAborted). */
-export const NEVER_ABORTED: AbortSignal = neverAborted();
+/** The signal of a light request made without one (see neverAborted); made at the first such request. */
+let neverAbortedSignal: AbortSignal | undefined;
 
 /**
  * A signal that never aborts, shared by every call made without a signal. A listener on it could never
@@ -157,7 +157,7 @@ export class LightRequest {
     this.url = new URL(input).href;
     this.method = method;
     this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
-    this.signal = init.signal ?? NEVER_ABORTED;
+    this.signal = init.signal ?? (neverAbortedSignal ??= neverAborted());
     this.redirect = init.redirect ?? "follow";
     this.replayableBody = body as ReplayableBody | undefined;
     const type = body === undefined ? undefined : defaultContentType(body as ReplayableBody);
