@@ -84,20 +84,22 @@ export const syneriseEndpoint: VendorEndpoint = {
   refuse: (res) => json(res, 400, syneriseError(400, "Bad Request", "action poison is not allowed")),
 };
 
-/** Kameleoon: one event per line (URL-encoded), the visitor per line or once in the query; deduplicated by `nonce`. */
-export const kameleoonVisitEndpoint: VendorEndpoint = {
-  route: "POST /visit/events",
-  read: (req) => {
-    const lines = req.body.split("\n").map((line) => new URLSearchParams(line));
-    return {
-      who: req.query.get("visitorCode") ?? lines[0]?.get("visitorCode") ?? "",
-      events: lines.map((l) => ({ id: l.get("nonce") ?? "", seq: Number(l.get("seq") ?? -1), poison: l.get("eventType") === "poison" })),
-    };
-  },
-  accept: (res) => void (res.writeHead(204), res.end()),
-  unavailable: (res) => void (res.writeHead(503), res.end()),
-  refuse: (res) => void (res.writeHead(400, { "content-type": "text/plain" }), res.end("Unknown eventType: poison")),
-};
+/** Kameleoon: one event per line (URL-encoded), the visitor/product per line or once in the query; deduplicated by `nonce`. */
+export function kameleoonEndpoint(path: "/visit/events" | "/product/events", idField: "visitorCode" | "ean"): VendorEndpoint {
+  return {
+    route: `POST ${path}`,
+    read: (req) => {
+      const lines = req.body.split("\n").map((line) => new URLSearchParams(line));
+      return {
+        who: req.query.get(idField) ?? lines[0]?.get(idField) ?? "",
+        events: lines.map((l) => ({ id: l.get("nonce") ?? "", seq: Number(l.get("seq") ?? -1), poison: l.get("eventType") === "poison" })),
+      };
+    },
+    accept: (res) => void (res.writeHead(204), res.end()),
+    unavailable: (res) => void (res.writeHead(503), res.end()),
+    refuse: (res) => void (res.writeHead(400, { "content-type": "text/plain" }), res.end("Unknown eventType: poison")),
+  };
+}
 
 export async function startEventsServer(options: { endpoint?: VendorEndpoint; transientFailureRate?: number } = {}): Promise<EventsServer> {
   const endpoint = options.endpoint ?? dfineryEndpoint;

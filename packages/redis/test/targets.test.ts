@@ -1,12 +1,13 @@
-import { createKameleoonClient, type VisitEvent } from "@cdpkit/kameleoon";
+import { createKameleoonClient, type KameleoonClient, type VisitEvent } from "@cdpkit/kameleoon";
 import { createSyneriseClient, type SyneriseEvent } from "@cdpkit/synerise";
 import { InvalidInputError } from "@cdpkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeliveryQueue, DeliveryWorker, RedisRateLimitStore, type ContextArgument, type DeliveryTarget } from "../src/index.js";
-import { kameleoonVisitEvents, type KameleoonVisitor } from "../src/targets/kameleoon.js";
+import { kameleoonProductEvents, kameleoonVisitEvents, type KameleoonVisitor } from "../src/targets/kameleoon.js";
 import { syneriseEvents } from "../src/targets/synerise.js";
 import { startRedisServer, type RedisServer } from "../scripts/redis-server.mjs";
-import { kameleoonVisitEndpoint, startEventsServer, syneriseEndpoint, type EventsServer, type VendorEndpoint } from "./events-server.js";
+import { kameleoonEndpoint, startEventsServer, syneriseEndpoint, type EventsServer, type VendorEndpoint } from "./events-server.js";
+import { drained, until } from "./wait.js";
 
 /**
  * The Synerise and Kameleoon targets end to end: real Redis, real HTTP to a loopback server that stores
@@ -67,11 +68,13 @@ const synerise: TargetCase<SyneriseEvent, SyneriseEvent, undefined> = {
   badContexts: [],
 };
 
+const kameleoonClient = (url: string): KameleoonClient =>
+  createKameleoonClient({ siteCode: "site-1", baseUrl: url, retry: false, rateLimit: { store } });
+
 const kameleoon: TargetCase<VisitEvent, VisitEvent, KameleoonVisitor> = {
   vendor: "Kameleoon",
-  endpoint: kameleoonVisitEndpoint,
-  target: (url, name) =>
-    kameleoonVisitEvents(createKameleoonClient({ siteCode: "site-1", baseUrl: url, retry: false, rateLimit: { store } }), { name }),
+  endpoint: kameleoonEndpoint("/visit/events", "visitorCode"),
+  target: (url, name) => kameleoonVisitEvents(kameleoonClient(url), { name }),
   event: (seq, _who, poison = false) => ({ eventType: poison ? "poison" : "conversion", goalId: 7, seq }),
   context: (who) => [{ visitorCode: who }],
   idOf: (event) => event.nonce!,
@@ -81,24 +84,6 @@ const kameleoon: TargetCase<VisitEvent, VisitEvent, KameleoonVisitor> = {
   ],
   badContexts: [{ visitorCode: "" }, { visitorCode: "v".repeat(101) }, null, "v1", {}],
 };
-
-async function drained(queue: { counts(): ReturnType<DeliveryQueue<unknown, unknown>["counts"]> }, timeoutMs = 20_000): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    const c = await queue.counts();
-    if (c.waiting + c.active + c.delayed === 0) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`not drained: ${JSON.stringify(c)}`);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function targetSuite<Input, Item, Context>(c: TargetCase<Input, Item, Context>): void {
   describe(`${c.vendor} target`, () => {
@@ -226,11 +211,11 @@ function targetSuite<Input, Item, Context>(c: TargetCase<Input, Item, Context>):
 targetSuite(synerise);
 targetSuite(kameleoon);
 
-describe("Kameleoon target without a common visitor", () => {
-  it("each event carries its own visitorCode, and one without it is refused at enqueue", async () => {
-    const server = await startEventsServer({ endpoint: kameleoonVisitEndpoint });
+describe("Kameleoon targets: an id on each event, product events", () => {
+  it("visit events each carrying their own visitorCode; one without it is refused at enqueue", async () => {
+    const server = await startEventsServer({ endpoint: kameleoonEndpoint("/visit/events", "visitorCode") });
     try {
-      const target = kameleoon.target(server.url, "kameleoon-per-event");
+      const target = kameleoonVisitEvents(kameleoonClient(server.url), { name: "kameleoon-per-event" });
       const queue = new DeliveryQueue({ connection: redis.url, target, itemsPerJob: 10, backoffMs: 20 });
       closers.push(() => queue.close());
       const report = await queue.enqueue([
@@ -246,6 +231,32 @@ describe("Kameleoon target without a common visitor", () => {
       const lines = posts.flatMap((r) => r.body.split("\n").map((l) => new URLSearchParams(l)));
       expect(lines.map((l) => l.get("visitorCode")).sort()).toEqual(Array.from({ length: 15 }, (_, i) => `v-${i}`).sort());
       expect(report.items.every((item, i) => server.idsBySeq.get(50_000 + i)?.has(item.nonce!))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("product events with one ean per job: sent in the query, each stored under the nonce filled at enqueue", async () => {
+    const server = await startEventsServer({ endpoint: kameleoonEndpoint("/product/events", "ean") });
+    try {
+      const target = kameleoonProductEvents(kameleoonClient(server.url), { name: "kameleoon-products" });
+      const queue = new DeliveryQueue({ connection: redis.url, target, itemsPerJob: 100, backoffMs: 20 });
+      closers.push(() => queue.close());
+      const events = (from: number) => Array.from({ length: 150 }, (_, i) => ({ eventType: "PRODUCTBUY" as const, seq: from + i }));
+      const first = await queue.enqueue(events(60_000), { ean: "sku-1" });
+      const second = await queue.enqueue(events(61_000), { ean: "sku-2" });
+      await expect(queue.enqueue(events(62_000))).resolves.toMatchObject({ items: [] });
+      await expect(queue.enqueue(events(62_000), { ean: "" })).rejects.toBeInstanceOf(InvalidInputError);
+      const worker = new DeliveryWorker({ connection: redis.url, target });
+      closers.push(() => worker.stop({ timeoutMs: 1000 }));
+      await drained(queue);
+      const posts = server.server.requests.filter((r) => r.path === "/product/events");
+      expect(new Set(posts.map((r) => r.query.get("ean")))).toEqual(new Set(["sku-1", "sku-2"]));
+      const stored = (report: typeof first, from: number) =>
+        report.items.every((item, i) => server.idsBySeq.get(from + i)?.has(item.nonce!));
+      expect(stored(first, 60_000) && stored(second, 61_000)).toBe(true);
+      expect(server.storedIds.size).toBe(300);
+      expect(await queue.counts()).toMatchObject({ completed: 4, failed: 0, deadLettered: 0 });
     } finally {
       await server.close();
     }
