@@ -18,6 +18,7 @@ import {
 } from "@cdpkit/core";
 import type { Client } from "openapi-fetch";
 import {
+  assertCommonId,
   sendEventChunks,
   type ProductEvent,
   type SendEventsContext,
@@ -220,10 +221,14 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
       }),
   });
   return Object.assign(client.api as KameleoonClient, {
-    sendVisitEvents: (events: ItemSource<VisitEvent>, opts: SendEventsOptions & { visitorCode?: string } = {}) =>
-      sendEventChunks(events, opts, eventsContext("/visit/events", "visitorCode", opts.visitorCode)),
-    sendProductEvents: (events: ItemSource<ProductEvent>, opts: SendEventsOptions & { ean?: string } = {}) =>
-      sendEventChunks(events, opts, eventsContext("/product/events", "ean", opts.ean)),
+    sendVisitEvents: async (events: ItemSource<VisitEvent>, opts: SendEventsOptions & { visitorCode?: string } = {}) => {
+      assertCommonId("visitorCode", opts.visitorCode, "sendVisitEvents");
+      return sendEventChunks(events, opts, eventsContext("/visit/events", "visitorCode", opts.visitorCode));
+    },
+    sendProductEvents: async (events: ItemSource<ProductEvent>, opts: SendEventsOptions & { ean?: string } = {}) => {
+      assertCommonId("ean", opts.ean, "sendProductEvents");
+      return sendEventChunks(events, opts, eventsContext("/product/events", "ean", opts.ean));
+    },
     auth: {
       token: () => (tokens ? tokens.token() : noAuthConfigured(VENDOR, FACTORY)),
       get stats() {

@@ -1,4 +1,5 @@
 import {
+  InvalidInputError,
   InvalidItem,
   jsonIssues,
   runBatches,
@@ -72,17 +73,60 @@ export interface SendEventsContext {
   redactor: Redactor;
 }
 
-function problems(event: Record<string, unknown>, ctx: SendEventsContext): string[] {
+/** Who the events are about: the identifier field, and its value when given once for all events. */
+type EventsIdentity = Pick<SendEventsContext, "idField" | "common">;
+
+const MAX_ID_CHARS = 100;
+
+function problems(event: Record<string, unknown>, who: EventsIdentity): string[] {
   const out: string[] = [];
   if (typeof event.eventType !== "string" || event.eventType === "") out.push("eventType must be a non-empty string");
   if (event.nonce !== undefined && (typeof event.nonce !== "string" || !NONCE.test(event.nonce)))
     out.push("nonce must be 16 hex characters");
-  const id = event[ctx.idField] ?? (ctx.idField === "visitorCode" ? event.mappingValue : undefined);
-  if (ctx.common === undefined && (typeof id !== "string" || id === "")) {
-    out.push(`${ctx.idField} is required (per event, or once for all events)`);
+  const id = event[who.idField] ?? (who.idField === "visitorCode" ? event.mappingValue : undefined);
+  if (who.common === undefined && (typeof id !== "string" || id === "")) {
+    out.push(`${who.idField} is required (per event, or once for all events)`);
   }
-  if (typeof id === "string" && id.length > 100) out.push(`${ctx.idField} must be at most 100 characters`);
+  if (typeof id === "string" && id.length > MAX_ID_CHARS) out.push(`${who.idField} must be at most ${MAX_ID_CHARS} characters`);
   return out;
+}
+
+/**
+ * Throws InvalidInputError for an identifier given once for all events (`visitorCode` / `ean`) that
+ * Kameleoon would refuse: not a string, empty, or longer than 100 characters. `undefined` is fine
+ * (each event then carries its own).
+ */
+export function assertCommonId(idField: "visitorCode" | "ean", value: unknown, where: string): asserts value is string | undefined {
+  if (value === undefined) return;
+  const message =
+    typeof value !== "string" || value === ""
+      ? "must be a non-empty string (or omitted, each event carrying its own)"
+      : value.length > MAX_ID_CHARS
+        ? `must be at most ${MAX_ID_CHARS} characters`
+        : undefined;
+  if (message === undefined) return;
+  throw new InvalidInputError({ vendor: "kameleoon", message: `${where}: ${idField} ${message}`, issues: [{ path: idField, message }] });
+}
+
+function completeEvent<E extends { nonce?: string }>(given: E, position: number, who: EventsIdentity): E | InvalidItem {
+  const raw = given as unknown as Record<string, unknown>;
+  const issues = raw && typeof raw === "object" && !Array.isArray(raw) ? problems(raw, who) : ["must be an object"];
+  if (issues.length > 0) return new InvalidItem(issues.map((message) => ({ path: `events[${position}]`, message })));
+  return { ...given, nonce: given.nonce ?? newNonce() };
+}
+
+/**
+ * Completes one visit event as `sendVisitEvents` does — a `nonce` filled in when missing — or says what
+ * is wrong with it; `visitorCode` is the one given for all events, if any. For a queue that fills the
+ * nonces once, at enqueue time, so every redelivery sends the same nonce and Kameleoon deduplicates it.
+ */
+export function completeVisitEvent(given: VisitEvent, position = 0, visitorCode?: string): VisitEvent | InvalidItem {
+  return completeEvent(given, position, { idField: "visitorCode", ...(visitorCode ? { common: visitorCode } : {}) });
+}
+
+/** As `completeVisitEvent`, for `sendProductEvents` (`ean` per event, or once for all). */
+export function completeProductEvent(given: ProductEvent, position = 0, ean?: string): ProductEvent | InvalidItem {
+  return completeEvent(given, position, { idField: "ean", ...(ean ? { common: ean } : {}) });
 }
 
 /**
@@ -103,12 +147,7 @@ export async function sendEventChunks<E extends { nonce?: string }>(
     redactor: ctx.redactor,
     // Lines are joined by "\n", JSON items by "," inside "[...]": one separator byte each.
     limits: { maxItems: Number.POSITIVE_INFINITY, maxBytes, overheadBytes: format === "json" ? 2 : 0, separatorBytes: 1 },
-    prepare: (given, position) => {
-      const raw = given as unknown as Record<string, unknown>;
-      const issues = raw && typeof raw === "object" ? problems(raw, ctx) : ["must be an object"];
-      if (issues.length > 0) return new InvalidItem(issues.map((message) => ({ path: `events[${position}]`, message })));
-      return { ...given, nonce: given.nonce ?? newNonce() };
-    },
+    prepare: (given, position) => completeEvent(given, position, ctx),
     encode: (event, position) => {
       const unsafe = jsonIssues(event, `events[${position}]`);
       if (unsafe.length > 0) return new InvalidItem(unsafe);

@@ -1,6 +1,9 @@
 export { createKameleoonClient, DEFAULT_USER_AGENT, KAMELEOON_SERVERS, KAMELEOON_TOKEN_URL } from "./client.js";
 export type { KameleoonApi, KameleoonClient, KameleoonClientOptions, KameleoonPaths, KameleoonRegion } from "./client.js";
 export {
+  assertCommonId,
+  completeProductEvent,
+  completeVisitEvent,
   encodeEventLine,
   MAX_EVENTS_BODY_BYTES,
   newNonce,

@@ -3,7 +3,18 @@ import type { BatchRequestResult } from "@cdpkit/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createManualClock } from "@cdpkit/core";
 import { createTestServer, json, type RecordedRequest, type TestServer } from "@cdpkit/testkit";
-import { AuthError, createKameleoonClient, DEFAULT_USER_AGENT, encodeEventLine, InvalidInputError, newNonce } from "../src/index.js";
+import { InvalidItem } from "@cdpkit/core";
+import {
+  AuthError,
+  completeProductEvent,
+  completeVisitEvent,
+  createKameleoonClient,
+  DEFAULT_USER_AGENT,
+  encodeEventLine,
+  InvalidInputError,
+  newNonce,
+  type VisitEvent,
+} from "../src/index.js";
 
 const SECRET = "kameleoon-client-secret-42";
 let server: TestServer;
@@ -334,6 +345,33 @@ describe("event helpers", () => {
       [31, expect.stringContaining("visitorCode is required")],
     ]);
     expect(posts[0]!.headers["content-type"]).toMatch(/^text\/plain/);
+  });
+  it("completeVisitEvent / completeProductEvent fill the nonce once as the helpers do; a bad common id is refused before the network", async () => {
+    const given: VisitEvent = { eventType: "conversion", goalId: 3 };
+    const done = completeVisitEvent(given, 0, "v-common") as VisitEvent;
+    expect(done.nonce).toMatch(/^[0-9A-F]{16}$/);
+    expect(given).not.toHaveProperty("nonce");
+    expect(completeVisitEvent({ ...given, visitorCode: "v1", nonce: "0123456789abcdef" })).toMatchObject({ nonce: "0123456789abcdef" });
+    const refused = completeVisitEvent({ ...given, nonce: "short" }, 4);
+    expect(refused).toBeInstanceOf(InvalidItem);
+    expect((refused as InvalidItem).issues.map((i) => `${i.path} ${i.message}`)).toEqual([
+      "events[4] nonce must be 16 hex characters",
+      "events[4] visitorCode is required (per event, or once for all events)",
+    ]);
+    expect(completeProductEvent({ eventType: "PRODUCTBUY" }, 0)).toBeInstanceOf(InvalidItem);
+    expect(completeProductEvent({ eventType: "PRODUCTBUY" }, 0, "sku-1")).not.toBeInstanceOf(InvalidItem);
+    // a completed event goes out with the nonce it was given
+    const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });
+    expect((await client.sendVisitEvents([done], { visitorCode: "v-common" })).ok).toBe(true);
+    const post = server.requests.find((s) => s.path === "/visit/events")!;
+    expect(new URLSearchParams(post.body).get("nonce")).toBe(done.nonce);
+    await expect(client.sendVisitEvents([done], { visitorCode: "" })).rejects.toThrow(
+      /sendVisitEvents: visitorCode must be a non-empty string/,
+    );
+    await expect(client.sendProductEvents([{ eventType: "PRODUCTBUY" }], { ean: "e".repeat(101) })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
+    expect(server.requests.filter((s) => s.path === "/visit/events" || s.path === "/product/events")).toHaveLength(1);
   });
   it("JSON mode sends arrays with json=true; a common ean goes in the query", async () => {
     const client = createKameleoonClient({ siteCode: "s", baseUrl: url, rateLimit: false });

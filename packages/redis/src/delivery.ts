@@ -17,9 +17,10 @@ export interface DeliveryTarget<Input, Item, Context = undefined> {
   readonly itemName: string;
   /**
    * Completes one item for good (idempotency key, timestamp) or says why it can never be sent.
-   * Runs once, at enqueue: every delivery of the job then sends exactly these values.
+   * Runs once, at enqueue: every delivery of the job then sends exactly these values. `context` is the
+   * job's (checked by `checkContext` first), for items that may rely on it (Kameleoon's common visitor).
    */
-  prepare(input: Input, position: number): Item | InvalidItem;
+  prepare(input: Input, position: number, context: Context): Item | InvalidItem;
   /** The item's idempotency key (DFINERY `event_log_id`, Synerise `eventSalt`, Kameleoon `nonce`). */
   idOf(item: Item): string;
   /** Throws InvalidInputError for a context (e.g. an identity) the vendor would refuse. */
@@ -73,6 +74,9 @@ export interface EnqueueReport<Item> {
   /** Items that can never be sent: not enqueued, each with its reason. */
   readonly invalid: readonly { readonly position: number; readonly item: unknown; readonly error: InvalidInputError }[];
 }
+
+/** A job's context, which may be left out where the target needs none (Synerise) or makes it optional (Kameleoon). */
+export type ContextArgument<Context> = undefined extends Context ? [context?: Context] : [context: Context];
 
 export interface DeliveryQueueOptions<Input, Item, Context> {
   connection: DeliveryConnection;
@@ -142,14 +146,15 @@ export class DeliveryQueue<Input, Item, Context = undefined> {
    * are derived from the item ids, so enqueueing the returned items again (after an error half-way) adds
    * no job that is still in the queue. Invalid items are reported, not enqueued.
    */
-  async enqueue(inputs: Iterable<Input>, context: Context): Promise<EnqueueReport<Item>> {
+  async enqueue(inputs: Iterable<Input>, ...contextArgument: ContextArgument<Context>): Promise<EnqueueReport<Item>> {
+    const context = contextArgument[0] as Context;
     this.#target.checkContext?.(context);
     const items: Item[] = [];
     const invalid: { position: number; item: unknown; error: InvalidInputError }[] = [];
     let position = 0;
     for (const input of inputs) {
       const at = position++;
-      const prepared = this.#target.prepare(input, at);
+      const prepared = this.#target.prepare(input, at, context);
       if (prepared instanceof InvalidItem) {
         const message = `${this.#target.itemName} ${at} was not enqueued: ${prepared.issues.map((i) => `${i.path} ${i.message}`).join("; ")}`;
         invalid.push({ position: at, item: input, error: new InvalidInputError({ message, issues: [...prepared.issues] }) });

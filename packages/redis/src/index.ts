@@ -8,6 +8,7 @@ export {
   isPermanentFailure,
   type DeadLetter,
   type DeadLetterReason,
+  type ContextArgument,
   type DeliveryConnection,
   type DeliveryCounts,
   type DeliveryProgress,

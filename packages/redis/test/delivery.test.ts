@@ -4,6 +4,7 @@ import { DeliveryQueue, DeliveryWorker, RedisRateLimitStore } from "../src/index
 import { dfineryEvents } from "../src/targets/dfinery.js";
 import { startRedisServer, type RedisServer } from "../scripts/redis-server.mjs";
 import { startEventsServer, type EventsServer } from "./events-server.js";
+import { drained } from "./wait.js";
 
 let redis: RedisServer;
 let server: EventsServer;
@@ -50,16 +51,6 @@ function setUp(options: { attempts?: number; backoffMs?: number; concurrency?: n
     return worker;
   };
   return { queue, start };
-}
-
-async function drained(queue: DeliveryQueue<DfineryEventInput, DfineryEvent, DfineryIdentity>, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    const c = await queue.counts();
-    if (c.waiting + c.active + c.delayed === 0) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`not drained: ${JSON.stringify(c)}`);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-  }
 }
 
 const events = (from: number, count: number, name = "view"): DfineryEventInput[] =>

@@ -6,6 +6,7 @@ import { DeliveryQueue } from "../src/index.js";
 import { dfineryEvents } from "../src/targets/dfinery.js";
 import { startRedisServer, type RedisServer } from "../scripts/redis-server.mjs";
 import { startEventsServer, type EventsServer } from "./events-server.js";
+import { drained, until } from "./wait.js";
 
 /**
  * The delivery guarantee end to end: 4 worker processes drain 100,000 events into a server that
@@ -52,14 +53,6 @@ function startWorker(): Promise<ChildProcess> {
   });
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 it("loses nothing and stores nothing twice when a worker is SIGKILLed and Redis restarts", async () => {
   // Every 4,000th event is refused by the server: its whole request (up to 100 events) is dead-lettered.
   let seq = 0;
@@ -82,14 +75,7 @@ it("loses nothing and stores nothing twice when a worker is SIGKILLed and Redis 
   await redis.restart({ downMs: 300 });
 
   const deadSeqs = new Map<number, string>();
-  await until(
-    async () => {
-      const counts = await queue.counts().catch(() => undefined);
-      return counts !== undefined && counts.waiting + counts.active + counts.delayed === 0;
-    },
-    60_000,
-    "the queue to drain",
-  );
+  await drained(queue, 60_000);
   for (const letter of await queue.listDeadLetters()) {
     for (const entry of letter.entries) {
       expect(entry.reason.message).not.toBe("");

@@ -61,6 +61,9 @@ function problems(event: unknown): string[] {
   // The docs' own 400 sample: "label ... length must be between 1 and 64".
   else if (e.label.length > 64) out.push("label must be at most 64 characters");
   if (typeof e.type !== "string" || e.type === "") out.push("type must be a non-empty string");
+  // An empty or non-string salt cannot deduplicate anything: refused rather than sent unsafely.
+  if (e.eventSalt !== undefined && (typeof e.eventSalt !== "string" || e.eventSalt === ""))
+    out.push("eventSalt must be a non-empty string (omit it to have a UUID filled in)");
   if (typeof e.time === "string" && /^\d{4}-\d{2}-\d{2}/.test(e.time) && !isRealDateTime(e.time))
     out.push("time is not a real date and time");
   const client = e.client as Record<string, unknown> | undefined;
@@ -72,6 +75,26 @@ function problems(event: unknown): string[] {
     out.push("client must carry one of id, uuid, customId, email");
   }
   return out;
+}
+
+function checked(given: SyneriseEvent, position: number): SyneriseEvent | InvalidItem {
+  const issues = problems(given);
+  return issues.length > 0 ? new InvalidItem(issues.map((message) => ({ path: `events[${position}]`, message }))) : given;
+}
+
+/**
+ * Completes one event as `sendEvents` does by default — an `eventSalt` (UUID) and `time` filled in when
+ * missing — or says what is wrong with it. For a queue that fills the salts once, at enqueue time, so
+ * every redelivery sends the same `eventSalt` and Synerise overwrites instead of adding.
+ */
+export function completeEvent(given: SyneriseEvent, position = 0, clock: Clock = systemClock): SyneriseEvent | InvalidItem {
+  const event = checked(given, position);
+  if (event instanceof InvalidItem) return event;
+  return {
+    ...event,
+    eventSalt: event.eventSalt ?? globalThis.crypto.randomUUID(),
+    time: event.time ?? new Date(clock.now()).toISOString(),
+  };
 }
 
 /** "In a request, all events must use the same type of profile identifier": the group key. */
@@ -95,17 +118,7 @@ export async function sendEventBatches(events: ItemSource<SyneriseEvent>, ctx: S
       maxItems: Math.min(ctx.maxEventsPerBatch ?? MAX_EVENTS_PER_BATCH, MAX_EVENTS_PER_BATCH),
       maxBytes: Math.min(ctx.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES),
     },
-    prepare: (given, position) => {
-      const issues = problems(given);
-      if (issues.length > 0) return new InvalidItem(issues.map((message) => ({ path: `events[${position}]`, message })));
-      return fill
-        ? {
-            ...given,
-            eventSalt: given.eventSalt ?? globalThis.crypto.randomUUID(),
-            time: given.time ?? new Date(clock.now()).toISOString(),
-          }
-        : given;
-    },
+    prepare: (given, position) => (fill ? completeEvent(given, position, clock) : checked(given, position)),
     groupOf: identifierType,
     send: async (batch, signal) => {
       const safe = batch.entries.every((e) => typeof e.item.eventSalt === "string" && e.item.eventSalt !== "");

@@ -1,6 +1,7 @@
 import type { BatchRequestResult } from "@cdpkit/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createSyneriseClient, MAX_BATCH_BYTES, ServerError, type SyneriseEvent } from "../src/index.js";
+import { createManualClock, InvalidItem } from "@cdpkit/core";
+import { completeEvent, createSyneriseClient, MAX_BATCH_BYTES, ServerError, type SyneriseEvent } from "../src/index.js";
 import { createTestServer, json, type TestServer } from "@cdpkit/testkit";
 
 let server: TestServer;
@@ -139,5 +140,30 @@ describe("sendEvents", () => {
     expect(requests.map((c) => c.status)).toEqual(["failed", "accepted", "accepted"]);
     expect(report.failed.map((f) => f.position)).toEqual([0]);
     expect(report.acceptedItems!.map((a) => a.position)).toEqual([1, 2]);
+  });
+});
+
+describe("completeEvent", () => {
+  it("fills eventSalt and time once, keeps given ones, and refuses what sendEvents would refuse", async () => {
+    const clock = createManualClock(Date.parse("2026-01-02T03:04:05.000Z"));
+    const given = event(1);
+    const done = completeEvent(given, 0, clock) as SyneriseEvent;
+    expect(done.eventSalt).toMatch(/^[0-9a-f-]{36}$/);
+    expect(done.time).toBe("2026-01-02T03:04:05.000Z");
+    expect(given).not.toHaveProperty("eventSalt");
+    expect(completeEvent({ ...given, eventSalt: "kept", time: "2025-01-01T00:00:00Z" })).toMatchObject({
+      eventSalt: "kept",
+      time: "2025-01-01T00:00:00Z",
+    });
+    const refused = completeEvent({ ...given, eventSalt: "", client: {} }, 7);
+    expect(refused).toBeInstanceOf(InvalidItem);
+    expect((refused as InvalidItem).issues.map((i) => `${i.path} ${i.message}`)).toEqual([
+      "events[7] eventSalt must be a non-empty string (omit it to have a UUID filled in)",
+      "events[7] client must carry one of id, uuid, customId, email",
+    ]);
+    // a completed event is sent exactly as it is: the salt a queue stored is the salt Synerise sees
+    const report = await client().sendEvents([done]);
+    expect(report.ok).toBe(true);
+    expect(batches[0]!.events[0]).toEqual(done);
   });
 });
