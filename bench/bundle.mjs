@@ -25,78 +25,92 @@ const APPS = {
 /** Modules of the helpers an app that makes one call does not use. */
 const HELPERS = /(?:^|\/)(?:events|exports|export-rows|csv|csv-rows|batch|paginate)\.js$/;
 
+/**
+ * Bundles `code` as an app would; returns the JS the page loads first, and which source modules it holds.
+ * `fromSource`: resolve @cdpkit packages to their TypeScript sources instead of the published dist
+ * (same code; dist holds it in a few chunk files, which hides what each module costs).
+ */
+async function bundleApp(name, code, fromSource) {
+  const slug = name.replace(/\W+/g, "-");
+  const entry = join(here, `.bundle-app-${slug}.mjs`);
+  writeFileSync(entry, code);
+  const outdir = join(work, `${slug}${fromSource ? "-src" : ""}`);
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "browser",
+      minify: true,
+      outdir,
+      metafile: true,
+      write: true,
+      absWorkingDir: here,
+      logLevel: "error",
+      plugins: fromSource ? [sourcesOfWorkspacePackages] : [],
+    });
+    const outputs = result.metafile.outputs;
+    const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint);
+    // The entry chunk and everything it imports statically, transitively.
+    const loaded = new Set();
+    const visit = (out) => {
+      if (loaded.has(out)) return;
+      loaded.add(out);
+      for (const imported of outputs[out].imports) if (imported.kind === "import-statement") visit(imported.path);
+    };
+    visit(entryOut);
+    let min = 0;
+    let gzip = 0;
+    const inputs = [];
+    for (const out of loaded) {
+      const bytes = readFileSync(join(here, out));
+      min += bytes.length;
+      gzip += gzipSync(bytes).length;
+      for (const [input, { bytesInOutput }] of Object.entries(outputs[out].inputs)) {
+        if (bytesInOutput > 0) inputs.push([relative(dirname(here), join(here, input)).replace(/^.*node_modules\//, ""), bytesInOutput]);
+      }
+    }
+    return { min, gzip, inputs: inputs.sort((a, b) => b[1] - a[1]) };
+  } finally {
+    rmSync(entry, { force: true });
+  }
+}
+
+/** @cdpkit/<name>[/errors] and core's #node-transport (as a browser gets it) to their sources. */
+const sourcesOfWorkspacePackages = {
+  name: "cdpkit-sources",
+  setup(build) {
+    const packages = join(dirname(here), "packages");
+    build.onResolve({ filter: /^@cdpkit\/[a-z]+(\/errors)?$/ }, ({ path }) => {
+      const [, name, sub] = /^@cdpkit\/([a-z]+)(\/errors)?$/.exec(path);
+      return { path: join(packages, name, "src", sub ? "error-classes.ts" : "index.ts") };
+    });
+    build.onResolve({ filter: /^#node-transport$/ }, () => ({ path: join(packages, "core", "src", "node-transport-unavailable.ts") }));
+  },
+};
+
 const work = mkdtempSync(join(tmpdir(), "cdpkit-bundle-"));
 const sizes = {};
+let attribution;
 try {
-  for (const [name, code] of Object.entries(APPS)) {
-    const entry = join(here, `.bundle-app-${name.replace(/\W+/g, "-")}.mjs`);
-    writeFileSync(entry, code);
-    try {
-      const outdir = join(work, name.replace(/\W+/g, "-"));
-      const result = await build({
-        entryPoints: [entry],
-        bundle: true,
-        splitting: true,
-        format: "esm",
-        platform: "browser",
-        minify: true,
-        outdir,
-        metafile: true,
-        write: true,
-        absWorkingDir: here,
-        logLevel: "error",
-      });
-      const outputs = result.metafile.outputs;
-      const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint);
-      // The entry chunk and everything it imports statically, transitively.
-      const loaded = new Set();
-      const visit = (out) => {
-        if (loaded.has(out)) return;
-        loaded.add(out);
-        for (const imported of outputs[out].imports) if (imported.kind === "import-statement") visit(imported.path);
-      };
-      visit(entryOut);
-      let min = 0;
-      let gzip = 0;
-      const helpers = [];
-      for (const out of loaded) {
-        const bytes = readFileSync(join(here, out));
-        min += bytes.length;
-        gzip += gzipSync(bytes).length;
-        for (const [input, { bytesInOutput }] of Object.entries(outputs[out].inputs)) {
-          if (HELPERS.test(input) && bytesInOutput > 0) helpers.push(`${relative(dirname(here), join(here, input))} ${bytesInOutput} B`);
-        }
-      }
-      const lazy = Object.keys(outputs).filter((o) => o.endsWith(".js") && !loaded.has(o));
-      sizes[name] = { min, gzip, helpers, lazyChunks: lazy.length, top: topInputs(outputs, loaded) };
-    } finally {
-      rmSync(entry, { force: true });
-    }
-  }
+  for (const [name, code] of Object.entries(APPS)) sizes[name] = await bundleApp(name, code, false);
+  attribution = await bundleApp("DFINERY client", APPS["DFINERY client"], true);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
-function topInputs(outputs, loaded) {
-  const inputs = [];
-  for (const out of loaded)
-    for (const [input, { bytesInOutput }] of Object.entries(outputs[out].inputs)) inputs.push([input, bytesInOutput]);
-  return inputs
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 12)
-    .map(
-      ([input, bytes]) => `${relative(dirname(here), join(here, input)).replace(/^.*node_modules\//, "")} ${(bytes / 1024).toFixed(1)}k`,
-    );
-}
-
 console.log(`\nbundle: esbuild, browser, minified, code-split; JS loaded before the app runs`);
-console.log(`${"app".padEnd(22)} ${"min".padStart(9)} ${"min+gzip".padStart(9)}  lazy chunks`);
+console.log(`${"app".padEnd(22)} ${"min".padStart(9)} ${"min+gzip".padStart(9)}`);
 for (const [name, s] of Object.entries(sizes)) {
-  console.log(`${name.padEnd(22)} ${(s.min / 1024).toFixed(1).padStart(8)}k ${(s.gzip / 1024).toFixed(1).padStart(8)}k  ${s.lazyChunks}`);
+  console.log(`${name.padEnd(22)} ${(s.min / 1024).toFixed(1).padStart(8)}k ${(s.gzip / 1024).toFixed(1).padStart(8)}k`);
 }
 const client = sizes["DFINERY client"];
 const base = sizes["openapi-fetch alone"];
-console.log(`largest modules in the client app (raw minified bytes): ${client.top.join(", ")}`);
+const kib = (bytes) => `${(bytes / 1024).toFixed(1)}k`;
+console.log(`where the client app's bytes go (minified, before gzip; bundled from source):`);
+for (const [input, bytes] of attribution.inputs.slice(0, 16)) console.log(`  ${kib(bytes).padStart(6)}  ${input}`);
+const helpers = attribution.inputs.filter(([input]) => HELPERS.test(input.replace(/\.ts$/, ".js")));
 reportVerdicts([
   {
     target: "4. bundle",
@@ -110,10 +124,10 @@ reportVerdicts([
   {
     target: "4. helpers not in the bundle",
     measure: "helper modules loaded by a one-call app",
-    value: client.helpers.length,
+    value: helpers.length,
     kind: "max",
     goal: 0,
     unit: "",
-    detail: client.helpers.join(", "),
+    detail: helpers.map(([input, bytes]) => `${input} ${kib(bytes)}`).join(", "),
   },
 ]);
