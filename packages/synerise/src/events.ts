@@ -3,6 +3,7 @@ import {
   isRealDateTime,
   runBatches,
   systemClock,
+  withFields,
   type BatchPlan,
   type BatchReport,
   type BatchRunOptions,
@@ -99,11 +100,10 @@ export async function sendEventBatches(events: ItemSource<SyneriseEvent>, ctx: S
       const issues = problems(given);
       if (issues.length > 0) return new InvalidItem(issues.map((message) => ({ path: `events[${position}]`, message })));
       return fill
-        ? {
-            ...given,
+        ? withFields(given, {
             eventSalt: given.eventSalt ?? globalThis.crypto.randomUUID(),
             time: given.time ?? new Date(clock.now()).toISOString(),
-          }
+          })
         : given;
     },
     groupOf: identifierType,
