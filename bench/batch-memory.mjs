@@ -6,6 +6,7 @@
 //   node bench/batch-memory.mjs
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { mib, runInChild, startPeakSampler } from "./memory.mjs";
 
 const TARGET = 1.5;
 
@@ -13,24 +14,16 @@ if (process.argv[2] === "child") {
   const [, , , url, count] = process.argv;
   const { createDfineryClient } = await import("@cdpkit/dfinery");
   const client = createDfineryClient({ serviceId: "bench", importToken: "bench-token", baseUrl: url, rateLimit: false });
-  let peakHeap = 0;
-  let peakRss = 0;
-  const sample = () => {
-    const m = process.memoryUsage();
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-    peakRss = Math.max(peakRss, m.rss);
-  };
-  const timer = setInterval(sample, 20);
+  const sampler = startPeakSampler();
   async function* events() {
     for (let n = 0; n < Number(count); n++) {
       yield { event_name: "df_page_view", event_properties: { n, page: `/products/${n % 997}` } };
-      if (n % 10_000 === 0) sample();
+      if (n % 10_000 === 0) sampler.sample();
     }
   }
   const started = performance.now();
   const report = await client.sendEvents({ external_id: "bench-user" }, events(), { concurrency: 8 });
-  clearInterval(timer);
-  sample();
+  const { peakHeap, peakRss } = sampler.stop();
   process.send?.({
     count: Number(count),
     accepted: report.accepted,
@@ -48,20 +41,13 @@ const server = fork(`${here}server.mjs`, [], { stdio: ["ignore", "ignore", "inhe
 const port = await new Promise((resolve) => server.once("message", (m) => resolve(m.port)));
 const url = `http://127.0.0.1:${port}`;
 
-const run = (count) =>
-  new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["child", url, String(count)], { execArgv: ["--expose-gc"] });
-    child.once("message", resolve);
-    child.once("exit", (code) => (code === 0 ? undefined : reject(new Error(`child for ${count} exited with ${code}`))));
-  });
-
-const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const run = (count) => runInChild(fileURLToPath(import.meta.url), ["child", url, String(count)]);
 try {
   const small = await run(100_000);
   const large = await run(1_000_000);
   for (const r of [small, large]) {
     console.log(
-      `${String(r.count).padStart(9)} events: accepted ${r.accepted}, failed ${r.failed}, kept in the report ${r.kept}, peak heap ${mb(r.peakHeap)}, peak RSS ${mb(r.peakRss)}, ${r.seconds.toFixed(1)} s`,
+      `${String(r.count).padStart(9)} events: accepted ${r.accepted}, failed ${r.failed}, kept in the report ${r.kept}, peak heap ${mib(r.peakHeap)}, peak RSS ${mib(r.peakRss)}, ${r.seconds.toFixed(1)} s`,
     );
   }
   const heapRatio = large.peakHeap / small.peakHeap;

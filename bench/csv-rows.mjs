@@ -8,10 +8,10 @@
 // flat memory: the 200 MB run within 1.2x of the 50 MB run.
 //
 //   node bench/csv-rows.mjs [--rows=200000] [--rounds=5]      (needs a built @cdpkit/dfinery: pnpm build)
-import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { rowsFromCsv } from "@cdpkit/dfinery";
 import { buildInput } from "./csv-input.mjs";
+import { runInChild, startPeakSampler } from "./memory.mjs";
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 const CHUNK = 64 * 1024;
@@ -60,18 +60,10 @@ if (process.argv.includes("--memory-child")) {
   const repeat = Number(args.get("repeat"));
   const input = buildInput(50_000);
   const headerBytes = input.bytes.indexOf(0x0a) + 1;
-  let peakRss = 0;
-  let peakHeap = 0;
-  const sample = () => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  };
-  const timer = setInterval(sample, 20);
   global.gc?.();
+  const sampler = startPeakSampler();
   const rows = await typedRows(bodyStream(input.bytes, repeat, headerBytes));
-  clearInterval(timer);
-  sample();
+  const { peakRss, peakHeap } = sampler.stop();
   process.send({ rows, mib: (input.bytes.length * repeat) / 2 ** 20, peakRss, peakHeap });
   process.exit(0);
 }
@@ -104,11 +96,7 @@ for (const [label, repeat] of [
   ["~50 MB", 4],
   ["~200 MB", 16],
 ]) {
-  const child = fork(fileURLToPath(import.meta.url), ["--memory-child", `--repeat=${repeat}`], { execArgv: ["--expose-gc"] });
-  memory[label] = await new Promise((resolve, reject) => {
-    child.once("message", resolve);
-    child.once("exit", (code) => code !== 0 && reject(new Error(`memory child exited ${code}`)));
-  });
+  memory[label] = await runInChild(fileURLToPath(import.meta.url), ["--memory-child", `--repeat=${repeat}`]);
 }
 
 console.log(`\nCSV export: ${ROWS.toLocaleString("en")} rows x 47 columns (${mib.toFixed(1)} MiB), ${ROUNDS} rounds, 64 KiB chunks`);

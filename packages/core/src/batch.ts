@@ -150,10 +150,16 @@ function isIterable<T>(value: unknown): value is Iterable<T> {
   return value !== null && typeof value === "object" && typeof (value as Iterable<T>)[Symbol.iterator] === "function";
 }
 
-async function* read<T>(source: ItemSource<T>): AsyncGenerator<T> {
-  if (isAsyncIterable<T>(source)) yield* source;
-  else for (const item of source as Iterable<T>) yield item;
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
 }
+
+/** What `take` returns when the caller's signal stopped the reading. */
+const STOP = Symbol("stop");
 
 /** A fresh aborted-error for an item the caller's abort kept from being sent. */
 function aborted(vendor: string, signal: AbortSignal, redactor: Redactor | undefined): AbortedError {
@@ -295,61 +301,80 @@ export async function runBatches<Input, Item>(
   }
   const open = new Map<string, Open>();
   let position = 0;
-  const iterator = read(source);
-  try {
-    for await (const input of iterator) {
-      const at = position++;
-      readCount++;
-      if (signal?.aborted) {
-        // Stop taking items. An array's remaining items are reported aborted (the caller handed them
-        // all over); what a stream has not yielded yet stays with the caller (`read` says how far).
-        const rest = Array.isArray(source) ? (source as readonly Input[]).slice(at) : [input];
-        const error = aborted(vendor, signal, redactor);
-        rest.forEach((item, i) => fail(at + i, item, error));
-        readCount += rest.length - 1;
-        break;
-      }
-      let prepared: Item | InvalidItem;
-      let encoded: { text: string; bytes: number } | InvalidItem;
-      try {
-        prepared = plan.prepare(input, at);
-        encoded = prepared instanceof InvalidItem ? prepared : encode(prepared, at);
-      } catch (error) {
-        // A plan must not throw; if it does, the item fails alone all the same.
-        encoded = prepared = new InvalidItem([
-          { path: pathOf(at), message: `could not be prepared (${error instanceof Error ? error.message : String(error)})` },
-        ]);
-      }
-      if (encoded instanceof InvalidItem) {
-        fail(at, prepared instanceof InvalidItem ? input : prepared, invalid(vendor, name, at, encoded.issues, redactor));
-        continue;
-      }
-      const item = prepared as Item;
-      const weight = plan.weightOf?.(item) ?? 0;
-      if (overhead + encoded.bytes > maxBytes || weight > maxWeight) {
-        const what =
-          weight > maxWeight
-            ? `weighs ${weight}, more than the ${maxWeight} a request may carry`
-            : `is larger than the ${maxBytes}-byte request limit (${encoded.bytes} bytes)`;
-        fail(at, item, invalid(vendor, name, at, [{ path: pathOf(at), message: `alone ${what}` }], redactor));
-        continue;
-      }
-      const group = plan.groupOf?.(item) ?? "";
-      let batch = open.get(group);
-      if (
-        batch &&
-        (batch.entries.length >= limits.maxItems || batch.bytes + separator + encoded.bytes > maxBytes || batch.weight + weight > maxWeight)
-      ) {
-        await dispatch(batch.entries, batch.bytes);
-        batch = undefined;
-      }
-      if (!batch) {
-        batch = { entries: [], bytes: overhead - separator, weight: 0 };
-        open.set(group, batch);
-      }
-      batch.entries.push({ item, text: encoded.text, bytes: encoded.bytes, position: at });
+  /** Takes one item read: refused, added to its group's open request, or (STOP) the caller aborted. A full request is
+   * dispatched, and the promise returned must be awaited before the next item is read (backpressure). */
+  const take = (input: Input): Promise<void> | typeof STOP | undefined => {
+    const at = position++;
+    readCount++;
+    if (signal?.aborted) {
+      // Stop taking items. An array's remaining items are reported aborted (the caller handed them
+      // all over); what a stream has not yielded yet stays with the caller (`read` says how far).
+      const rest = Array.isArray(source) ? (source as readonly Input[]).slice(at) : [input];
+      const error = aborted(vendor, signal, redactor);
+      rest.forEach((item, i) => fail(at + i, item, error));
+      readCount += rest.length - 1;
+      return STOP;
+    }
+    let prepared: Item | InvalidItem;
+    let encoded: { text: string; bytes: number } | InvalidItem;
+    try {
+      prepared = plan.prepare(input, at);
+      encoded = prepared instanceof InvalidItem ? prepared : encode(prepared, at);
+    } catch (error) {
+      // A plan must not throw; if it does, the item fails alone all the same.
+      encoded = prepared = new InvalidItem([
+        { path: pathOf(at), message: `could not be prepared (${error instanceof Error ? error.message : String(error)})` },
+      ]);
+    }
+    if (encoded instanceof InvalidItem) {
+      fail(at, prepared instanceof InvalidItem ? input : prepared, invalid(vendor, name, at, encoded.issues, redactor));
+      return undefined;
+    }
+    const item = prepared as Item;
+    const weight = plan.weightOf?.(item) ?? 0;
+    if (overhead + encoded.bytes > maxBytes || weight > maxWeight) {
+      const what =
+        weight > maxWeight
+          ? `weighs ${weight}, more than the ${maxWeight} a request may carry`
+          : `is larger than the ${maxBytes}-byte request limit (${encoded.bytes} bytes)`;
+      fail(at, item, invalid(vendor, name, at, [{ path: pathOf(at), message: `alone ${what}` }], redactor));
+      return undefined;
+    }
+    const group = plan.groupOf?.(item) ?? "";
+    const entry = { item, text: encoded.text, bytes: encoded.bytes, position: at };
+    const batch = open.get(group);
+    if (
+      batch &&
+      (batch.entries.length >= limits.maxItems || batch.bytes + separator + encoded.bytes > maxBytes || batch.weight + weight > maxWeight)
+    ) {
+      // The full request goes out; this item opens the next one (nothing else is read until it has).
+      open.set(group, { entries: [entry], bytes: overhead + encoded.bytes, weight });
+      return dispatch(batch.entries, batch.bytes);
+    }
+    if (!batch) open.set(group, { entries: [entry], bytes: overhead + encoded.bytes, weight });
+    else {
+      batch.entries.push(entry);
       batch.bytes += separator + encoded.bytes;
       batch.weight += weight;
+    }
+    return undefined;
+  };
+  try {
+    if (isAsyncIterable<Input>(source)) {
+      for await (const input of source) {
+        const taken = take(input);
+        if (taken === STOP) break;
+        if (taken) await taken;
+      }
+    } else {
+      // A plain loop: an async generator around a sync source cost a promise and microtask turns per item.
+      for (const given of source as Iterable<Input>) {
+        // A promise in a sync source is awaited, as `for await` would (a rejection is the input's failure).
+        const input = isThenable(given) ? ((await given) as Input) : given;
+        const taken = take(input);
+        if (taken === STOP) break;
+        if (taken) await taken;
+      }
     }
   } catch (error) {
     // The input itself failed (a stream error): what was read is still sent and reported; the error

@@ -84,7 +84,7 @@ export {
   type OperationResult,
   type SuccessCheck,
 } from "./operation-client.js";
-export { isRealDateTime, jsonIssues, measureJson, utf8Bytes } from "./json.js";
+export { isRealDateTime, jsonIssues, measureJson, utf8Bytes, withFields } from "./json.js";
 export { paginateItems, paginatePages, type Page, type PaginateOptions, type Pagination, type Paginator } from "./paginate.js";
 export type { BatchIndex, PaginatedIndex, PaginateMethod, SendBatchMethod } from "./operation-methods.js";
 export {

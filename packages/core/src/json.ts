@@ -5,40 +5,106 @@ import type { InvalidInputIssue } from "./errors.js";
  * InvalidInputError naming its field) instead of throwing for the whole batch.
  */
 
-const encoder = new TextEncoder();
-/** UTF-8 length without Buffer: the package bundles for browsers. */
+/** UTF-8 length without Buffer (the package bundles for browsers) and without encoding the text: counted per UTF-16 unit. */
 export function utf8Bytes(text: string): number {
-  return encoder.encode(text).length;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: 4 bytes for 2 units.
+      bytes += 2;
+      i++;
+    } else bytes += 2; // 3 bytes; a lone surrogate is encoded as U+FFFD, also 3 bytes
+  }
+  return bytes;
 }
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const childPath = (at: string, key: string) => (IDENTIFIER.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`);
+
+/**
+ * Whether `value` holds anything `jsonIssues` reports: the common case (a clean item of a batch) answered
+ * without the closures, set and paths of the full walk, which made measuring a small item cost as much
+ * garbage as the item itself.
+ */
+function hasJsonHazard(value: unknown, ancestors: object[]): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (typeof value === "bigint") return true;
+  if (value === null || typeof value !== "object") return false;
+  if (value instanceof Date) return Number.isNaN(value.getTime());
+  if (ancestors.includes(value)) return true;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  ancestors.push(value);
+  let found = false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && !found; i++) found = hasJsonHazard(value[i], ancestors);
+  } else {
+    for (const key in value) {
+      if (Object.prototype.hasOwnProperty.call(value, key) && hasJsonHazard((value as Record<string, unknown>)[key], ancestors)) {
+        found = true;
+        break;
+      }
+    }
+  }
+  ancestors.pop();
+  return found;
+}
 
 /**
  * What JSON.stringify would throw on (a cycle, a BigInt) or silently turn into `null` (NaN,
  * Infinity, an invalid Date) anywhere in `value`, each with its path. Values are never echoed.
  */
 export function jsonIssues(value: unknown, path: string, max = 10): InvalidInputIssue[] {
+  if (!hasJsonHazard(value, [])) return [];
   const issues: InvalidInputIssue[] = [];
   const ancestors = new Set<object>();
-  const visit = (v: unknown, at: string): void => {
+  // Keys from the root to the value being visited: a path string is built only for an issue, since
+  // every item of a batch is walked and almost none has one.
+  const keys: (string | number)[] = [];
+  const at = (): string => keys.reduce<string>((p, k) => (typeof k === "number" ? `${p}[${k}]` : childPath(p, k)), path);
+  const visit = (v: unknown): void => {
     if (issues.length >= max) return;
     if (typeof v === "bigint")
-      issues.push({ path: at, message: "is a BigInt, which JSON cannot carry (convert it with Number() or String())" });
+      issues.push({ path: at(), message: "is a BigInt, which JSON cannot carry (convert it with Number() or String())" });
     else if (typeof v === "number") {
-      if (!Number.isFinite(v)) issues.push({ path: at, message: "must be a finite number (JSON would send NaN or Infinity as null)" });
+      if (!Number.isFinite(v)) issues.push({ path: at(), message: "must be a finite number (JSON would send NaN or Infinity as null)" });
     } else if (v instanceof Date) {
-      if (Number.isNaN(v.getTime())) issues.push({ path: at, message: "is an invalid Date (JSON would send null)" });
+      if (Number.isNaN(v.getTime())) issues.push({ path: at(), message: "is an invalid Date (JSON would send null)" });
     } else if (v !== null && typeof v === "object") {
-      if (ancestors.has(v)) return void issues.push({ path: at, message: "is a circular reference" });
+      if (ancestors.has(v)) return void issues.push({ path: at(), message: "is a circular reference" });
       if (typeof (v as { toJSON?: unknown }).toJSON === "function") return; // serialised by its own toJSON
       ancestors.add(v);
-      if (Array.isArray(v)) v.forEach((item, i) => visit(item, `${at}[${i}]`));
-      else for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key], childPath(at, key));
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          keys.push(i);
+          visit(v[i]);
+          keys.pop();
+        }
+      } else {
+        for (const key of Object.keys(v)) {
+          keys.push(key);
+          visit((v as Record<string, unknown>)[key]);
+          keys.pop();
+        }
+      }
       ancestors.delete(v);
     }
   };
-  visit(value, path);
+  visit(value);
   return issues;
+}
+
+/**
+ * A copy of `item` with `fields` set, for a batch helper completing an item (an id, a timestamp) without
+ * touching the caller's object. Same result as `{ ...item, ...fields }`, but V8 (Node 20) builds a spread
+ * with added properties in a slow shape that also makes its JSON.stringify several times slower; this is
+ * the per-item cost of every batch helper. An own `__proto__` key (from JSON.parse) would become the
+ * copy's prototype under Object.assign, so such an item takes the spread.
+ */
+export function withFields<T extends object, F extends object>(item: T, fields: F): Omit<T, keyof F> & F {
+  if (Object.prototype.hasOwnProperty.call(item, "__proto__")) return { ...item, ...fields };
+  return Object.assign({}, item, fields);
 }
 
 /** The JSON of `value` and its UTF-8 size, measured once; or why it cannot be sent. Never throws. */

@@ -4,6 +4,7 @@ import {
   isRealDateTime,
   measureJson,
   runBatches,
+  withFields,
   type BatchPlan,
   type BatchReport,
   type BatchRunOptions,
@@ -97,13 +98,12 @@ function prepare(input: DfineryEventInput, position: number, now: () => number):
     });
   }
   if (issues.length > 0) return new InvalidItem(issues);
-  return {
-    ...input,
+  return withFields(input, {
     event_log_id: input.event_log_id ?? globalThis.crypto.randomUUID(),
     event_datetime: datetime,
     event_properties: input.event_properties ?? null,
     event_items: input.event_items ?? null,
-  } as DfineryEvent;
+  }) as DfineryEvent;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   isRealDateTime,
   runBatches,
   systemClock,
+  withFields,
   type BatchPlan,
   type BatchReport,
   type BatchRunOptions,
@@ -90,11 +91,10 @@ function checked(given: SyneriseEvent, position: number): SyneriseEvent | Invali
 export function completeEvent(given: SyneriseEvent, position = 0, clock: Clock = systemClock): SyneriseEvent | InvalidItem {
   const event = checked(given, position);
   if (event instanceof InvalidItem) return event;
-  return {
-    ...event,
+  return withFields(event, {
     eventSalt: event.eventSalt ?? globalThis.crypto.randomUUID(),
     time: event.time ?? new Date(clock.now()).toISOString(),
-  };
+  });
 }
 
 /** "In a request, all events must use the same type of profile identifier": the group key. */
