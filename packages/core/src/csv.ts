@@ -88,16 +88,37 @@ export const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
 
 /** Parses CSV from a byte/string stream, yielding each record as an array of raw field strings. */
 export function parseCsv(source: CsvSource, options?: CsvParseOptions): AsyncGenerator<string[]> {
-  return parseWith(source, resolveMaxFieldBytes(options), { source: options?.source, redactor: options?.redactor }, toFields);
+  return eachRecord(parseCsvBatches(source, options), (fields) => fields);
 }
 
 /** Like {@link parseCsv}, but each record also carries the line it starts on (for error reporting downstream). */
 export function parseCsvRecords(source: CsvSource, options?: CsvParseOptions): AsyncGenerator<CsvRecord> {
-  return parseWith(source, resolveMaxFieldBytes(options), { source: options?.source, redactor: options?.redactor }, toRecord);
+  return eachRecord(parseCsvBatches(source, options), (fields, line) => ({ fields, line }));
 }
 
-const toFields = (fields: string[]): string[] => fields;
-const toRecord = (fields: string[], line: number): CsvRecord => ({ fields, line });
+async function* eachRecord<T>(batches: AsyncGenerator<CsvBatch>, wrap: (fields: string[], line: number) => T): AsyncGenerator<T> {
+  for await (const { fields, lines } of batches) {
+    for (let k = 0; k < fields.length; k++) yield wrap(fields[k] as string[], lines[k] as number);
+  }
+}
+
+/**
+ * The records one piece of input completed: `fields[k]` starts on line `lines[k]`. Both arrays are reused for the
+ * next piece, so a consumer reads a batch before asking for the next one.
+ */
+export interface CsvBatch {
+  readonly fields: string[][];
+  readonly lines: number[];
+}
+
+/**
+ * Like {@link parseCsvRecords}, one batch per piece of input: a consumer that turns records into rows iterates
+ * synchronously within a chunk, paying for one async step per chunk instead of one per record. Records completed
+ * before an error are delivered in a batch of their own, then the error is thrown.
+ */
+export function parseCsvBatches(source: CsvSource, options?: CsvParseOptions): AsyncGenerator<CsvBatch> {
+  return parseWith(source, resolveMaxFieldBytes(options), { source: options?.source, redactor: options?.redactor });
+}
 
 function resolveMaxFieldBytes(options: CsvParseOptions | undefined): number {
   const max = options?.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES;
@@ -118,7 +139,7 @@ const S_QUOTED = 2; // inside a quoted field
 const S_QUOTED_QUOTE = 3; // just read a `"` inside a quoted field (escape or closing quote)
 
 /** Incremental tokenizer: feed decoded text in arbitrary pieces, collect completed records in `out`. */
-class CsvTokenizer<T> {
+class CsvTokenizer {
   private state = S_START;
   private field = "";
   private row: string[] = [];
@@ -135,7 +156,6 @@ class CsvTokenizer<T> {
 
   constructor(
     private readonly maxFieldBytes: number,
-    private readonly wrap: (fields: string[], line: number) => T,
     private readonly errorOptions: CsvParseErrorOptions,
   ) {
     // A UTF-16 code unit encodes to at most 3 UTF-8 bytes, so shorter fields never need measuring.
@@ -146,7 +166,7 @@ class CsvTokenizer<T> {
     return this.line;
   }
 
-  feed(text: string, out: T[]): void {
+  feed(text: string, out: CsvBatch): void {
     const n = text.length;
     this.nextQuote = -1;
     this.nextCR = -1;
@@ -259,7 +279,7 @@ class CsvTokenizer<T> {
    * The fast path for the common record: a whole line ahead, ending in LF, without quotes or CR, split in one
    * native call. Answers the index after the line, or -1 to leave the line to the state machine.
    */
-  private wholeLine(text: string, from: number, out: T[]): number {
+  private wholeLine(text: string, from: number, out: CsvBatch): number {
     const end = text.indexOf("\n", from);
     // An empty line (yielded as ['']), or one long enough to need the field-size check: the state machine's.
     if (end <= from || end - from > this.sizeCheckThreshold) return -1;
@@ -273,7 +293,7 @@ class CsvTokenizer<T> {
   }
 
   /** Signals end of input; flushes the last record. */
-  end(out: T[]): void {
+  end(out: CsvBatch): void {
     switch (this.state) {
       case S_QUOTED:
         throw new CsvParseError(
@@ -301,8 +321,9 @@ class CsvTokenizer<T> {
     this.state = S_START;
   }
 
-  private endRecord(out: T[], terminator: number): void {
-    out.push(this.wrap(this.row, this.recordLine));
+  private endRecord(out: CsvBatch, terminator: number): void {
+    out.fields.push(this.row);
+    out.lines.push(this.recordLine);
     this.row = [];
     if (terminator === LF || terminator === CR) {
       this.line++;
@@ -393,22 +414,22 @@ function openSource(source: CsvSource): ChunkPuller {
   };
 }
 
-async function* parseWith<T>(
-  source: CsvSource,
-  maxFieldBytes: number,
-  errorOptions: CsvParseErrorOptions,
-  wrap: (fields: string[], line: number) => T,
-): AsyncGenerator<T> {
-  const tokenizer = new CsvTokenizer<T>(maxFieldBytes, wrap, errorOptions);
+/** `decode` options for every chunk but the last: one object, not one per chunk. */
+const STREAMING = { stream: true } as const;
+
+async function* parseWith(source: CsvSource, maxFieldBytes: number, errorOptions: CsvParseErrorOptions): AsyncGenerator<CsvBatch> {
+  const tokenizer = new CsvTokenizer(maxFieldBytes, errorOptions);
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const puller = openSource(source);
-  const out: T[] = [];
+  const out: CsvBatch = { fields: [], lines: [] };
   let sourceDone = false;
   let failed = false;
 
   // Decodes and tokenizes one piece of input. Records completed before an error are still delivered
   // (so output does not depend on chunking), then the error is thrown.
-  const step = function* (chunk: Uint8Array | string | undefined, last: boolean): Generator<T> {
+  const step = function* (chunk: Uint8Array | string | undefined, last: boolean): Generator<CsvBatch> {
+    out.fields.length = 0;
+    out.lines.length = 0;
     let error: unknown;
     let hasError = false;
     try {
@@ -417,7 +438,7 @@ async function* parseWith<T>(
         if (chunk === undefined) text = decoder.decode();
         else if (typeof chunk === "string")
           text = decoder.decode() + chunk; // flush pending bytes first
-        else text = decoder.decode(chunk, { stream: true });
+        else text = decoder.decode(chunk, STREAMING);
       } catch (e) {
         throw new CsvParseError(`Invalid UTF-8 in input near line ${tokenizer.currentLine}`, tokenizer.currentLine, undefined, {
           ...errorOptions,
@@ -430,8 +451,7 @@ async function* parseWith<T>(
       error = e;
       hasError = true;
     }
-    for (let k = 0; k < out.length; k++) yield out[k] as T;
-    out.length = 0;
+    if (out.fields.length > 0) yield out;
     if (hasError) throw error;
   };
 
@@ -446,9 +466,9 @@ async function* parseWith<T>(
       if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
         throw new TypeError(`CSV source yielded a ${typeof chunk}; expected Uint8Array or string chunks`);
       }
-      for (const rec of step(chunk, false)) yield rec;
+      yield* step(chunk, false);
     }
-    for (const rec of step(undefined, true)) yield rec;
+    yield* step(undefined, true);
   } catch (e) {
     failed = true;
     throw e;
