@@ -153,6 +153,7 @@ class CsvTokenizer {
   /** Where the next `"` / CR of the text being fed is (Infinity: none left); below the position: not searched yet. */
   private nextQuote = -1;
   private nextCR = -1;
+  private nextLF = -1;
 
   constructor(
     private readonly maxFieldBytes: number,
@@ -170,6 +171,7 @@ class CsvTokenizer {
     const n = text.length;
     this.nextQuote = -1;
     this.nextCR = -1;
+    this.nextLF = -1;
     let i = 0;
     if (!this.bomChecked) {
       if (n === 0) return;
@@ -187,9 +189,9 @@ class CsvTokenizer {
               break;
             }
           }
-          if (this.row.length === 0) {
-            this.recordLine = this.line;
-            const next = this.wholeLine(text, i, out);
+          if (this.row.length === 0) this.recordLine = this.line;
+          if (c !== QUOTE) {
+            const next = this.unquotedRun(text, i, out);
             if (next !== -1) {
               i = next;
               break;
@@ -276,20 +278,40 @@ class CsvTokenizer {
   }
 
   /**
-   * The fast path for the common record: a whole line ahead, ending in LF, without quotes or CR, split in one
-   * native call. Answers the index after the line, or -1 to leave the line to the state machine.
+   * The fast path: the unquoted fields from `from` up to the end of the line or the next quote, split in one native
+   * call (a line without quotes is one run). Answers the index to go on from, or -1 to leave the text to the state
+   * machine: the line does not end in this text (the field goes on in the next chunk) or the run is long enough to
+   * need the field-size check.
    */
-  private wholeLine(text: string, from: number, out: CsvBatch): number {
-    const end = text.indexOf("\n", from);
-    // An empty line (yielded as ['']), or one long enough to need the field-size check: the state machine's.
-    if (end <= from || end - from > this.sizeCheckThreshold) return -1;
-    // The next quote and CR of this text are remembered, so each is searched for once per text, not per line.
-    if (this.nextQuote < from) this.nextQuote = indexOrInfinity(text, '"', from);
+  private unquotedRun(text: string, from: number, out: CsvBatch): number {
+    // Each of LF, CR and quote is searched for once per occurrence in the text, not once per run.
+    if (this.nextLF < from) this.nextLF = indexOrInfinity(text, "\n", from);
     if (this.nextCR < from) this.nextCR = indexOrInfinity(text, "\r", from);
-    if (this.nextQuote < end || this.nextCR < end) return -1;
-    this.row = text.slice(from, end).split(",");
-    this.endRecord(out, LF);
-    return end + 1;
+    if (this.nextQuote < from) this.nextQuote = indexOrInfinity(text, '"', from);
+    const lineEnd = Math.min(this.nextLF, this.nextCR);
+    const stop = Math.min(lineEnd, this.nextQuote);
+    if (stop === Number.POSITIVE_INFINITY || stop - from > this.sizeCheckThreshold) return -1;
+    const fields = text.slice(from, stop).split(",");
+    if (stop === lineEnd) {
+      this.pushFields(fields);
+      this.endRecord(out, text.charCodeAt(stop));
+      return stop + 1;
+    }
+    // A quote: it opens the last field, or (lenient) is text inside it, which the state machine reads.
+    const last = fields.pop() as string;
+    this.pushFields(fields);
+    this.fieldLine = this.line;
+    if (last !== "") {
+      this.state = S_UNQUOTED;
+      return stop - last.length;
+    }
+    this.state = S_QUOTED;
+    return stop + 1;
+  }
+
+  private pushFields(fields: string[]): void {
+    if (this.row.length === 0) this.row = fields;
+    else for (let k = 0; k < fields.length; k++) this.row.push(fields[k] as string);
   }
 
   /** Signals end of input; flushes the last record. */

@@ -93,21 +93,13 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** Where {@link readDigits} stopped. */
-let digitsEnd = 0;
+const DOT = 0x2e;
+const COLON = 0x3a;
 
-/** The value of up to `max` decimal digits of `raw` from `from`; {@link digitsEnd} is where they end. */
-function readDigits(raw: string, from: number, max: number): number {
-  const limit = Math.min(raw.length, from + max);
-  let value = 0;
-  let i = from;
-  for (; i < limit; i++) {
-    const digit = raw.charCodeAt(i) - 0x30;
-    if (digit < 0 || digit > 9) break;
-    value = value * 10 + digit;
-  }
-  digitsEnd = i;
-  return value;
+/** The decimal digit at `i`, or -1 (also past the end). */
+function digitAt(raw: string, i: number): number {
+  const digit = raw.charCodeAt(i) - 0x30;
+  return digit >= 0 && digit <= 9 ? digit : -1;
 }
 
 /**
@@ -115,41 +107,87 @@ function readDigits(raw: string, from: number, max: number): number {
  * fraction of the regex's cost. Answers `undefined` for anything else, which the regexes then decide.
  */
 function parseDotDatetime(raw: string, zone: string): string | undefined {
-  if (raw.length < 13 || raw.charCodeAt(4) !== 0x2e /* . */) return undefined;
-  readDigits(raw, 0, 4);
-  if (digitsEnd !== 4) return undefined;
-  const month = readDigits(raw, 5, 2);
-  let at = digitsEnd;
-  if (at === 5 || raw.charCodeAt(at) !== 0x2e) return undefined;
-  const day = readDigits(raw, at + 1, 2);
-  if (digitsEnd === at + 1) return undefined;
-  at = digitsEnd;
-  const separator = raw.charCodeAt(at);
-  if (separator !== 0x20 /* space */ && separator !== 0x54 /* T */) return undefined;
-  const hour = readDigits(raw, at + 1, 2);
-  if (digitsEnd === at + 1 || raw.charCodeAt(digitsEnd) !== 0x3a /* : */) return undefined;
-  at = digitsEnd + 1;
-  const minute = readDigits(raw, at, 2);
-  if (digitsEnd !== at + 2) return undefined;
-  at = digitsEnd;
+  const length = raw.length;
+  if (length < 13 || raw.charCodeAt(4) !== DOT) return undefined;
+  const y0 = digitAt(raw, 0);
+  const y1 = digitAt(raw, 1);
+  const y2 = digitAt(raw, 2);
+  const y3 = digitAt(raw, 3);
+  if (y0 < 0 || y1 < 0 || y2 < 0 || y3 < 0) return undefined;
+  let at = 5;
+  // month, day and hour have one or two digits
+  let month = digitAt(raw, at++);
+  let digit = digitAt(raw, at);
+  if (digit >= 0) ((month = month * 10 + digit), at++);
+  if (month < 0 || raw.charCodeAt(at++) !== DOT) return undefined;
+  let day = digitAt(raw, at++);
+  digit = digitAt(raw, at);
+  if (digit >= 0) ((day = day * 10 + digit), at++);
+  const separator = raw.charCodeAt(at++);
+  if (day < 0 || (separator !== 0x20 /* space */ && separator !== 0x54) /* T */) return undefined;
+  let hour = digitAt(raw, at++);
+  digit = digitAt(raw, at);
+  if (digit >= 0) ((hour = hour * 10 + digit), at++);
+  if (hour < 0 || raw.charCodeAt(at++) !== COLON) return undefined;
+  const m0 = digitAt(raw, at);
+  const m1 = digitAt(raw, at + 1);
+  if (m0 < 0 || m1 < 0) return undefined;
+  const minute = m0 * 10 + m1;
+  at += 2;
   let second = 0;
-  let millis = "000";
-  if (at < raw.length) {
-    if (raw.charCodeAt(at) !== 0x3a) return undefined;
-    second = readDigits(raw, at + 1, 2);
-    if (digitsEnd !== at + 3) return undefined;
-    at = digitsEnd;
-    if (at < raw.length) {
-      if (raw.charCodeAt(at) !== 0x2e) return undefined;
-      readDigits(raw, at + 1, 9);
-      if (digitsEnd === at + 1 || digitsEnd !== raw.length) return undefined;
-      millis = (raw.slice(at + 1, at + 4) + "00").slice(0, 3);
+  // the milliseconds' three digits as character codes ("0" where the text has fewer)
+  let ms0 = 0x30;
+  let ms1 = 0x30;
+  let ms2 = 0x30;
+  if (at < length) {
+    const s0 = digitAt(raw, at + 1);
+    const s1 = digitAt(raw, at + 2);
+    if (raw.charCodeAt(at) !== COLON || s0 < 0 || s1 < 0) return undefined;
+    second = s0 * 10 + s1;
+    at += 3;
+    if (at < length) {
+      // `.` and 1 to 9 digits, of which milliseconds keep 3
+      if (raw.charCodeAt(at) !== DOT || length - at - 1 < 1 || length - at - 1 > 9) return undefined;
+      for (let i = at + 1; i < length; i++) if (digitAt(raw, i) < 0) return undefined;
+      ms0 = raw.charCodeAt(at + 1);
+      if (at + 2 < length) ms1 = raw.charCodeAt(at + 2);
+      if (at + 3 < length) ms2 = raw.charCodeAt(at + 3);
     }
   }
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(Number(raw.slice(0, 4)), month)) return undefined;
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
-  return `${raw.slice(0, 4)}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${millis}${zone}`;
+  // One string from its character codes: a template literal of the parts costs several times more.
+  const iso = String.fromCharCode(
+    y0 + 0x30,
+    y1 + 0x30,
+    y2 + 0x30,
+    y3 + 0x30,
+    0x2d,
+    tens(month),
+    ones(month),
+    0x2d,
+    tens(day),
+    ones(day),
+    0x54,
+    tens(hour),
+    ones(hour),
+    COLON,
+    m0 + 0x30,
+    m1 + 0x30,
+    COLON,
+    tens(second),
+    ones(second),
+    DOT,
+    ms0,
+    ms1,
+    ms2,
+  );
+  return zone === "" ? iso : iso + zone;
 }
+
+const tens = (n: number): number => 0x30 + ((n / 10) | 0);
+const ones = (n: number): number => 0x30 + (n % 10);
 
 function parseDatetime(raw: string, utcOffset: string | undefined): string | undefined {
   const dotted = parseDotDatetime(raw, utcOffset ?? "");
@@ -175,13 +213,14 @@ function parseDatetime(raw: string, utcOffset: string | undefined): string | und
 }
 
 /**
- * Remembers the last text read and its value. An export renders datetimes to the minute (`2025.1.6 10:35`), its rows
- * come in time order and a row's datetime columns mostly share one instant, so consecutive datetime cells repeat
- * the same text: one string comparison instead of a parse and a new string per cell.
+ * Remembers the last text read and its value, per column. An export renders datetimes to the minute
+ * (`2025.1.6 10:35`) and its rows come in time order, so a datetime column mostly repeats the text of the row
+ * before: one string comparison instead of a parse and a new string per cell. (Datetimes are strings, so rows
+ * sharing one value cannot affect each other.)
  */
-function lastValueMemo(parse: (raw: string) => string | undefined): (raw: string) => string | undefined {
+function lastValueMemo(parse: CellType["parse"]): CellType["parse"] {
   let lastRaw: string | undefined;
-  let lastValue: string | undefined;
+  let lastValue: CellValue | undefined;
   return (raw) => {
     if (raw === lastRaw) return lastValue;
     lastValue = parse(raw);
@@ -197,7 +236,7 @@ function cellTypesFor(utcOffset: string | undefined): Record<ColumnType, CellTyp
     long: { ...cellTypes.integer, name: "long" },
     double: { ...cellTypes.number, name: "double" },
     boolean: cellTypes.boolean,
-    datetime: { name: "datetime", parse: lastValueMemo((raw) => parseDatetime(raw, utcOffset)) },
+    datetime: { name: "datetime", parse: (raw) => parseDatetime(raw, utcOffset) },
     string_list: { ...cellTypes.stringList, name: "string_list" },
     long_list: { ...cellTypes.integerList, name: "long_list" },
     double_list: { ...cellTypes.numberList, name: "double_list" },
@@ -236,7 +275,8 @@ function readingRules(options: ExportRowOptions) {
           : Object.hasOwn(STANDARD_COLUMNS, name)
             ? STANDARD_COLUMNS[name]
             : undefined;
-      return type === undefined ? undefined : types[type];
+      if (type === undefined) return undefined;
+      return type === "datetime" ? { ...types.datetime, parse: lastValueMemo(types.datetime.parse) } : types[type];
     },
   };
   return { types, rowOptions };
