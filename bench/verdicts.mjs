@@ -22,7 +22,7 @@ export const verdictMet = (v) => (v.kind === "max" ? v.value <= v.goal : v.value
 /** @param {Verdict} v */
 export function formatVerdict(v) {
   const unit = v.unit ?? "x";
-  const digits = unit === "x" ? 2 : 1;
+  const digits = unit === "x" ? 2 : unit === "" ? 0 : 1;
   const op = v.kind === "max" ? "<=" : ">=";
   return `${verdictMet(v) ? "met   " : "MISSED"} ${v.target.padEnd(34)} ${v.measure.padEnd(46)} ${(v.value.toFixed(digits) + unit).padStart(9)} (target ${op} ${v.goal.toFixed(digits)}${unit})${v.detail ? `  ${v.detail}` : ""}`;
 }

@@ -71,138 +71,150 @@ export interface ResponseHead {
  * The response the policies hand up: a head, and a body read through its source and, once guarded,
  * within the guard's signal and caps. Built without a body of its own (no stream is re-wrapped, which
  * costs ~15% of loopback throughput): the readers and `body` read the source.
+ *
+ * Defined on first use: `extends Response` reads the global `Response`, and on Node that getter loads
+ * the runtime's bundled undici (tens of ms), which an import of this package must not pay.
  */
-class GuardedResponse extends Response {
-  readonly #head: ResponseHead;
-  /** Undefined: the answer has no body (HEAD, 204, 304). */
-  readonly #source: BodySource | undefined;
-  #guard: BodyGuardOptions | undefined;
-  #bytes: Uint8Array | undefined;
-  #reading: Promise<Uint8Array> | undefined;
-  #stream: ReadableStream<Uint8Array> | undefined;
+function defineGuardedResponse() {
+  return class GuardedResponse extends Response {
+    readonly #head: ResponseHead;
+    /** Undefined: the answer has no body (HEAD, 204, 304). */
+    readonly #source: BodySource | undefined;
+    #guard: BodyGuardOptions | undefined;
+    #bytes: Uint8Array | undefined;
+    #reading: Promise<Uint8Array> | undefined;
+    #stream: ReadableStream<Uint8Array> | undefined;
 
-  constructor(head: ResponseHead, source: BodySource | undefined, guard: BodyGuardOptions | undefined) {
-    super(null, { status: head.status, statusText: head.statusText, headers: head.headers });
-    this.#head = head;
-    this.#source = source;
-    this.#guard = guard;
-  }
-
-  /** Puts an unguarded response (the Node transport's) under `guard`; false when it already has one. */
-  guard(guard: BodyGuardOptions): boolean {
-    if (this.#guard !== undefined || this.#reading !== undefined || this.#stream !== undefined) return false;
-    this.#guard = guard;
-    if (this.#source === undefined) guard.finish();
-    return true;
-  }
-
-  override get url(): string {
-    return this.#head.url;
-  }
-  override get redirected(): boolean {
-    return this.#head.redirected;
-  }
-  override get type(): ResponseKind {
-    return this.#head.type;
-  }
-  override get body(): ReadableStream<Bytes> | null {
-    if (this.#source === undefined) return null;
-    const bytes = this.#bytes;
-    if (bytes) {
-      return (this.#stream ??= new ReadableStream<Uint8Array>({
-        start(controller) {
-          if (bytes.byteLength > 0) controller.enqueue(bytes);
-          controller.close();
-        },
-      })) as ReadableStream<Bytes>;
+    constructor(head: ResponseHead, source: BodySource | undefined, guard: BodyGuardOptions | undefined) {
+      super(null, { status: head.status, statusText: head.statusText, headers: head.headers });
+      this.#head = head;
+      this.#source = source;
+      this.#guard = guard;
     }
-    return (this.#stream ??= guardStream(this.#source, this.#guard)) as ReadableStream<Bytes>;
-  }
-  override get bodyUsed(): boolean {
-    return this.#reading !== undefined || (this.#source?.disturbed ?? false);
-  }
 
-  /** Reads the whole body once, within the caps and the signal; later reads get the same bytes. */
-  read(): Promise<Uint8Array> {
-    return (this.#reading ??= this.#readOnce());
-  }
-
-  /** Frees the connection of a response nobody will read (a redirect, a retried answer). */
-  discard(): Promise<void> {
-    if (this.#reading !== undefined || this.#stream !== undefined) return this.#stream?.cancel().catch(() => {}) ?? Promise.resolve();
-    this.#guard?.finish();
-    return this.#source?.cancel() ?? Promise.resolve();
-  }
-
-  #readOnce(): Promise<Uint8Array> {
-    const source = this.#source;
-    if (source === undefined) return Promise.resolve((this.#bytes = new Uint8Array(0)));
-    const guard = this.#guard;
-    if (guard === undefined) return source.readAll(Infinity, false).then((bytes) => (this.#bytes = bytes!));
-    const { signal, finish, explain } = guard;
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const abort = (): void => {
-        finish();
-        reject(explain(signal!.reason));
-        source.cancel(signal!.reason).catch(() => {});
-      };
-      if (signal?.aborted) return abort();
-      const stopWatching = signal && onAbort(signal, abort);
-      readCapped(this, source, guard).then(
-        (bytes) => {
-          stopWatching?.();
-          finish();
-          this.#bytes = bytes;
-          resolve(bytes);
-        },
-        (err: unknown) => {
-          stopWatching?.();
-          finish();
-          reject(explain(err));
-        },
-      );
-    });
-  }
-
-  override arrayBuffer(): Promise<ArrayBuffer> {
-    return this.read().then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
-  }
-  override bytes(): Promise<Bytes> {
-    return this.read() as Promise<Bytes>;
-  }
-  override text(): Promise<string> {
-    return this.read().then((b) => decoder.decode(b));
-  }
-  override json(): Promise<unknown> {
-    return this.text().then((t) => JSON.parse(t) as unknown);
-  }
-  override blob(): Promise<Blob> {
-    return this.read().then((b) => new Blob([b as Bytes], { type: this.headers.get("content-type") ?? "" }));
-  }
-  override formData(): Promise<FormData> {
-    return this.read().then((b) => new Response(b as Bytes, { headers: this.headers }).formData());
-  }
-  override clone(): Response {
-    // A clone shares the bytes once read; before that, both sides would race for one stream.
-    if (this.#source !== undefined && !this.#bytes) {
-      throw new TypeError("clone() of a cdpkit response is possible once its body has been read");
+    /** Puts an unguarded response (the Node transport's) under `guard`; false when it already has one. */
+    guard(guard: BodyGuardOptions): boolean {
+      if (this.#guard !== undefined || this.#reading !== undefined || this.#stream !== undefined) return false;
+      this.#guard = guard;
+      if (this.#source === undefined) guard.finish();
+      return true;
     }
-    return new Response(this.#source === undefined ? null : (this.#bytes as Bytes), {
-      status: this.status,
-      statusText: this.statusText,
-      headers: this.headers,
-    });
-  }
+
+    override get url(): string {
+      return this.#head.url;
+    }
+    override get redirected(): boolean {
+      return this.#head.redirected;
+    }
+    override get type(): ResponseKind {
+      return this.#head.type;
+    }
+    override get body(): ReadableStream<Bytes> | null {
+      if (this.#source === undefined) return null;
+      const bytes = this.#bytes;
+      if (bytes) {
+        return (this.#stream ??= new ReadableStream<Uint8Array>({
+          start(controller) {
+            if (bytes.byteLength > 0) controller.enqueue(bytes);
+            controller.close();
+          },
+        })) as ReadableStream<Bytes>;
+      }
+      return (this.#stream ??= guardStream(this.#source, this.#guard)) as ReadableStream<Bytes>;
+    }
+    override get bodyUsed(): boolean {
+      return this.#reading !== undefined || (this.#source?.disturbed ?? false);
+    }
+
+    /** Reads the whole body once, within the caps and the signal; later reads get the same bytes. */
+    read(): Promise<Uint8Array> {
+      return (this.#reading ??= this.#readOnce());
+    }
+
+    /** Frees the connection of a response nobody will read (a redirect, a retried answer). */
+    discard(): Promise<void> {
+      if (this.#reading !== undefined || this.#stream !== undefined) return this.#stream?.cancel().catch(() => {}) ?? Promise.resolve();
+      this.#guard?.finish();
+      return this.#source?.cancel() ?? Promise.resolve();
+    }
+
+    #readOnce(): Promise<Uint8Array> {
+      const source = this.#source;
+      if (source === undefined) return Promise.resolve((this.#bytes = new Uint8Array(0)));
+      const guard = this.#guard;
+      if (guard === undefined) return source.readAll(Infinity, false).then((bytes) => (this.#bytes = bytes!));
+      const { signal, finish, explain } = guard;
+      return new Promise<Uint8Array>((resolve, reject) => {
+        const abort = (): void => {
+          finish();
+          reject(explain(signal!.reason));
+          source.cancel(signal!.reason).catch(() => {});
+        };
+        if (signal?.aborted) return abort();
+        const stopWatching = signal && onAbort(signal, abort);
+        readCapped(this, source, guard).then(
+          (bytes) => {
+            stopWatching?.();
+            finish();
+            this.#bytes = bytes;
+            resolve(bytes);
+          },
+          (err: unknown) => {
+            stopWatching?.();
+            finish();
+            reject(explain(err));
+          },
+        );
+      });
+    }
+
+    override arrayBuffer(): Promise<ArrayBuffer> {
+      return this.read().then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+    }
+    override bytes(): Promise<Bytes> {
+      return this.read() as Promise<Bytes>;
+    }
+    override text(): Promise<string> {
+      return this.read().then((b) => decoder.decode(b));
+    }
+    override json(): Promise<unknown> {
+      return this.text().then((t) => JSON.parse(t) as unknown);
+    }
+    override blob(): Promise<Blob> {
+      return this.read().then((b) => new Blob([b as Bytes], { type: this.headers.get("content-type") ?? "" }));
+    }
+    override formData(): Promise<FormData> {
+      return this.read().then((b) => new Response(b as Bytes, { headers: this.headers }).formData());
+    }
+    override clone(): Response {
+      // A clone shares the bytes once read; before that, both sides would race for one stream.
+      if (this.#source !== undefined && !this.#bytes) {
+        throw new TypeError("clone() of a cdpkit response is possible once its body has been read");
+      }
+      return new Response(this.#source === undefined ? null : (this.#bytes as Bytes), {
+        status: this.status,
+        statusText: this.statusText,
+        headers: this.headers,
+      });
+    }
+  };
 }
+
+type GuardedResponse = InstanceType<ReturnType<typeof defineGuardedResponse>>;
+let guardedResponseClass: ReturnType<typeof defineGuardedResponse> | undefined;
+const newGuardedResponse = (head: ResponseHead, source: BodySource | undefined, guard: BodyGuardOptions | undefined): GuardedResponse =>
+  new (guardedResponseClass ??= defineGuardedResponse())(head, source, guard);
+const isGuarded = (response: Response): response is GuardedResponse =>
+  guardedResponseClass !== undefined && response instanceof guardedResponseClass;
 
 /** A response read through `source` (a transport's own answer), put under a guard later by guardBody. */
 export function sourcedResponse(head: ResponseHead, source: BodySource | undefined): Response {
-  return new GuardedResponse(head, source, undefined);
+  return newGuardedResponse(head, source, undefined);
 }
 
 /** Frees a response's connection without reading it: cheaper than `body.cancel()` on a transport's own answer. */
 export function discardBody(response: Response): Promise<void> {
-  if (response instanceof GuardedResponse) return response.discard();
+  if (isGuarded(response)) return response.discard();
   return response.body?.cancel().catch(() => {}) ?? Promise.resolve();
 }
 
@@ -307,13 +319,13 @@ export function bodyErrorExplainer(
  * status a Response cannot be built with, such as an opaque redirect) is returned as it is.
  */
 export function guardBody(response: Response, options: BodyGuardOptions): Response {
-  if (response instanceof GuardedResponse && response.guard(options)) return response;
+  if (isGuarded(response) && response.guard(options)) return response;
   const body = response.body;
   if (body === null || response.status < 200 || response.status > 599) {
     options.finish();
     return response;
   }
-  return new GuardedResponse(response, webBodySource(response, body), options);
+  return newGuardedResponse(response, webBodySource(response, body), options);
 }
 
 /**
@@ -321,7 +333,7 @@ export function guardBody(response: Response, options: BodyGuardOptions): Respon
  * than later in the caller's `json()`. The readers then answer from the bytes read.
  */
 export async function preloadBody(response: Response): Promise<void> {
-  if (response instanceof GuardedResponse) await response.read();
+  if (isGuarded(response)) await response.read();
 }
 
 /** A stream that ends with the signal: errors with the explained reason. Streams are not capped. */

@@ -56,20 +56,44 @@ function isReplayable(body: unknown): body is ReplayableBody {
   );
 }
 
+/** A `Request` that keeps the body it was built from when that body can be sent again. */
+export interface ReplayableRequest extends Request {
+  readonly replayableBody: ReplayableBody | undefined;
+}
+
+export interface ReplayableRequestConstructor {
+  // Spelled out rather than `RequestInfo`, a DOM-only name that a Node project typed by @types/node lacks.
+  new (input: Request | string | URL, init?: RequestInit): ReplayableRequest;
+}
+
+function defineReplayableRequest(): ReplayableRequestConstructor {
+  return class ReplayableRequest extends Request {
+    readonly replayableBody: ReplayableBody | undefined;
+    constructor(input: Request | string | URL, init?: RequestInit) {
+      super(input, init);
+      const body = init?.body;
+      this.replayableBody = body !== undefined && body !== null && isReplayable(body) ? body : undefined;
+    }
+  };
+}
+
+let replayableRequestClass: ReplayableRequestConstructor | undefined;
+
 /**
  * A `Request` that keeps the body it was built from when that body can be sent again (string, bytes,
  * form params, Blob). Hand it to openapi-fetch as `createClient({ Request: ReplayableRequest })`:
  * retries and redirects re-send the same bytes instead of cloning the body stream before each attempt.
+ *
+ * The class is defined on the first `new`: `extends Request` reads the global `Request`, and on Node
+ * that getter loads the runtime's bundled undici (tens of ms), which importing this package must not
+ * pay. `instanceof ReplayableRequest` works as for a class.
  */
-export class ReplayableRequest extends Request {
-  readonly replayableBody: ReplayableBody | undefined;
-  // Spelled out rather than `RequestInfo`, a DOM-only name that a Node project typed by @types/node lacks.
-  constructor(input: Request | string | URL, init?: RequestInit) {
-    super(input, init);
-    const body = init?.body;
-    this.replayableBody = body !== undefined && body !== null && isReplayable(body) ? body : undefined;
-  }
-}
+export const ReplayableRequest = function ReplayableRequest(input: Request | string | URL, init?: RequestInit): ReplayableRequest {
+  return new (replayableRequestClass ??= defineReplayableRequest())(input, init);
+} as unknown as ReplayableRequestConstructor;
+Object.defineProperty(ReplayableRequest, Symbol.hasInstance, {
+  value: (value: unknown): boolean => replayableRequestClass !== undefined && value instanceof replayableRequestClass,
+});
 
 function defaultContentType(body: ReplayableBody): string | undefined {
   if (typeof body === "string") return "text/plain;charset=UTF-8";
@@ -80,8 +104,8 @@ function defaultContentType(body: ReplayableBody): string | undefined {
 
 /** Methods a Request takes as they are (after upper-casing); any other goes to the native constructor. */
 const PLAIN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
-/** The signal of a light request made without one (see neverAborted). */
-export const NEVER_ABORTED: AbortSignal = neverAborted();
+/** The signal of a light request made without one (see neverAborted); made at the first such request. */
+let neverAbortedSignal: AbortSignal | undefined;
 
 /**
  * A signal that never aborts, shared by every call made without a signal. A listener on it could never
@@ -121,6 +145,7 @@ export class LightRequest {
   #stream: ReadableStream<Bytes> | undefined;
 
   constructor(input: string | URL, init: RequestInit = {}) {
+    if (!lightRequestLinked) linkLightRequestToRequest();
     const method = init.method === undefined ? "GET" : init.method.toUpperCase();
     const body = init.body ?? undefined;
     const plain =
@@ -132,7 +157,7 @@ export class LightRequest {
     this.url = new URL(input).href;
     this.method = method;
     this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
-    this.signal = init.signal ?? NEVER_ABORTED;
+    this.signal = init.signal ?? (neverAbortedSignal ??= neverAborted());
     this.redirect = init.redirect ?? "follow";
     this.replayableBody = body as ReplayableBody | undefined;
     const type = body === undefined ? undefined : defaultContentType(body as ReplayableBody);
@@ -188,27 +213,35 @@ export class LightRequest {
     });
   }
 }
-// `instanceof Request` holds, and every Request member not defined above is the native one's.
-Object.setPrototypeOf(LightRequest.prototype, Request.prototype);
-for (const name of Object.getOwnPropertyNames(Request.prototype)) {
-  if (name === "constructor" || Object.hasOwn(LightRequest.prototype, name)) continue;
-  const member = Object.getOwnPropertyDescriptor(Request.prototype, name)!;
-  const native = (self: LightRequest): Record<string, unknown> => self.toRequest() as unknown as Record<string, unknown>;
-  if (member.get) {
-    Object.defineProperty(LightRequest.prototype, name, {
-      configurable: true,
-      get(this: LightRequest) {
-        return native(this)[name];
-      },
-    });
-  } else if (typeof member.value === "function") {
-    Object.defineProperty(LightRequest.prototype, name, {
-      configurable: true,
-      writable: true,
-      value(this: LightRequest, ...args: unknown[]) {
-        return (native(this)[name] as (...a: unknown[]) => unknown)(...args);
-      },
-    });
+/**
+ * `instanceof Request` holds for a LightRequest, and every Request member not defined above is the
+ * native one's. Done at the first LightRequest rather than at import, for the reason given at
+ * ReplayableRequest.
+ */
+let lightRequestLinked = false;
+function linkLightRequestToRequest(): void {
+  lightRequestLinked = true;
+  Object.setPrototypeOf(LightRequest.prototype, Request.prototype);
+  for (const name of Object.getOwnPropertyNames(Request.prototype)) {
+    if (name === "constructor" || Object.hasOwn(LightRequest.prototype, name)) continue;
+    const member = Object.getOwnPropertyDescriptor(Request.prototype, name)!;
+    const native = (self: LightRequest): Record<string, unknown> => self.toRequest() as unknown as Record<string, unknown>;
+    if (member.get) {
+      Object.defineProperty(LightRequest.prototype, name, {
+        configurable: true,
+        get(this: LightRequest) {
+          return native(this)[name];
+        },
+      });
+    } else if (typeof member.value === "function") {
+      Object.defineProperty(LightRequest.prototype, name, {
+        configurable: true,
+        writable: true,
+        value(this: LightRequest, ...args: unknown[]) {
+          return (native(this)[name] as (...a: unknown[]) => unknown)(...args);
+        },
+      });
+    }
   }
 }
 

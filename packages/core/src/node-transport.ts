@@ -9,10 +9,9 @@
  * would change what every `fetch()` in the process goes through. Selected through package.json
  * `imports` (`#node-transport`): Bun, Deno, browsers and edge runtimes get node-transport-unavailable.ts.
  */
-import { Readable, type Transform } from "node:stream";
-import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from "node:zlib";
+import type { Transform } from "node:stream";
 import type { Dispatcher } from "undici";
-import Agent from "undici/lib/dispatcher/agent.js";
+import type AgentClass from "undici/lib/dispatcher/agent.js";
 import { concat, sourcedResponse, type BodySource } from "./body.js";
 import { createCall, replayableBodyOf, type Call, type ReplayableBody } from "./call.js";
 import type { Transport } from "./fetch.js";
@@ -38,16 +37,33 @@ export const nodeTransportAvailable: boolean =
   typeof process === "object" && typeof process.versions?.node === "string" && !("Bun" in globalThis) && !("Deno" in globalThis);
 
 /**
+ * Node's stream and zlib modules, loaded when a request streams its body or an answer is compressed:
+ * neither is loaded at start-up, and most processes need neither (Node >= 20.16 has getBuiltinModule).
+ */
+const builtin = <Id extends "node:stream" | "node:zlib">(id: Id) => process.getBuiltinModule(id);
+
+/**
+ * undici's Agent module, loaded at the first request that needs it rather than at import: it is most of
+ * undici (its HTTP parser included) and would add tens of ms to every process that imports a client.
+ */
+let agentModule: Promise<typeof AgentClass> | undefined;
+const loadAgent = (): Promise<typeof AgentClass> =>
+  (agentModule ??= import("undici/lib/dispatcher/agent.js").then((module) => module.default));
+
+/**
  * A transport over `dispatcher`, or over a keep-alive Agent of its own (created on the first request;
  * idle sockets do not keep the process alive).
  */
 export function createNodeTransport(dispatcher?: NodeDispatcher): Transport {
   let pool = dispatcher;
-  return (request, call = createCall(request)) => {
-    pool ??= new Agent();
+  const send = (request: Request, call: Call, dispatcher: NodeDispatcher): Promise<Response> => {
     const body = call.body ?? replayableBodyOf(request);
-    if (body instanceof Blob) return body.arrayBuffer().then((bytes) => exchange(pool!, request, call, bytes));
-    return exchange(pool, request, call, body === undefined ? request.body : encode(body));
+    if (body instanceof Blob) return body.arrayBuffer().then((bytes) => exchange(dispatcher, request, call, bytes));
+    return exchange(dispatcher, request, call, body === undefined ? request.body : encode(body));
+  };
+  return (request, call = createCall(request)) => {
+    if (pool !== undefined) return send(request, call, pool);
+    return loadAgent().then((Agent) => send(request, call, (pool ??= new Agent())));
   };
 }
 
@@ -80,7 +96,7 @@ function exchange(dispatcher: NodeDispatcher, request: Request, call: Call, body
         headers,
         body:
           body instanceof ReadableStream
-            ? Readable.fromWeb(body as import("node:stream/web").ReadableStream)
+            ? builtin("node:stream").Readable.fromWeb(body as import("node:stream/web").ReadableStream)
             : (body as string | Uint8Array | null),
       },
       handler,
@@ -211,9 +227,10 @@ function contentEncodings(header: string | string[] | undefined): string[] {
 }
 
 function decoderFor(coding: string, firstByte: number): Transform {
-  if (coding === "br") return createBrotliDecompress();
-  if (coding === "deflate") return (firstByte & 0x0f) === 0x08 ? createInflate() : createInflateRaw();
-  return createGunzip();
+  const zlib = builtin("node:zlib");
+  if (coding === "br") return zlib.createBrotliDecompress();
+  if (coding === "deflate") return (firstByte & 0x0f) === 0x08 ? zlib.createInflate() : zlib.createInflateRaw();
+  return zlib.createGunzip();
 }
 
 /**

@@ -229,7 +229,14 @@ export function createVendorClient<Paths extends {}, Api = Client<Paths, "applic
       ...(setup.optionFor ? { optionFor: setup.optionFor } : {}),
       ...(setup.onUnauthorized ? { onUnauthorized: setup.onUnauthorized } : {}),
     });
-    const base = createClient<Paths>({ baseUrl, Request: ReplayableRequest });
+    // Every option given: openapi-fetch's defaults read the globals `fetch` and `Request`, which on Node
+    // load the runtime's bundled undici at client creation. A call that gets no per-operation fetch
+    // (none reaches the network: operations outside the spec are refused) still goes through the policies.
+    const base = createClient<Paths>({
+      baseUrl,
+      Request: ReplayableRequest,
+      fetch: transport.fetch as (request: Request) => Promise<Response>,
+    });
     const api = bindOperations(base, {
       vendor,
       factory,

@@ -1,0 +1,119 @@
+// Section 4 of `pnpm bench` (issue 13 target 4): what a browser app pays for the client. Two apps, bundled
+// by esbuild for the browser, minified, code-split as an app bundler does by default:
+//   openapi-fetch alone: createClient<paths>() and one call;
+//   client: createDfineryClient() and the same call.
+// Measured: the JS the page loads before the app runs (the entry chunk and the chunks it imports
+// statically; chunks behind a dynamic import() load only when a helper is first called), min+gzip.
+// Verdicts: client minus openapi-fetch alone <= 8 kB, and no helper module (events, exports, CSV, batch,
+// paginate) in what the page loads.
+//
+//   node bench/bundle.mjs     (after `pnpm build`)
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { reportVerdicts } from "./verdicts.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CALL = `.GET("/api/v1/users/{user_id}", { params: { path: { user_id: "u" } } }).then(({ data }) => console.log(data))`;
+const APPS = {
+  "openapi-fetch alone": `import createClient from "openapi-fetch";\ncreateClient({ baseUrl: "https://openapi.dfinery.ai" })${CALL};`,
+  "DFINERY client": `import { createDfineryClient } from "@cdpkit/dfinery";\ncreateDfineryClient({ serviceId: "svc", importToken: "token" })${CALL};`,
+};
+/** Modules of the helpers an app that makes one call does not use. */
+const HELPERS = /(?:^|\/)(?:events|exports|export-rows|csv|csv-rows|batch|paginate)\.js$/;
+
+const work = mkdtempSync(join(tmpdir(), "cdpkit-bundle-"));
+const sizes = {};
+try {
+  for (const [name, code] of Object.entries(APPS)) {
+    const entry = join(here, `.bundle-app-${name.replace(/\W+/g, "-")}.mjs`);
+    writeFileSync(entry, code);
+    try {
+      const outdir = join(work, name.replace(/\W+/g, "-"));
+      const result = await build({
+        entryPoints: [entry],
+        bundle: true,
+        splitting: true,
+        format: "esm",
+        platform: "browser",
+        minify: true,
+        outdir,
+        metafile: true,
+        write: true,
+        absWorkingDir: here,
+        logLevel: "error",
+      });
+      const outputs = result.metafile.outputs;
+      const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint);
+      // The entry chunk and everything it imports statically, transitively.
+      const loaded = new Set();
+      const visit = (out) => {
+        if (loaded.has(out)) return;
+        loaded.add(out);
+        for (const imported of outputs[out].imports) if (imported.kind === "import-statement") visit(imported.path);
+      };
+      visit(entryOut);
+      let min = 0;
+      let gzip = 0;
+      const helpers = [];
+      for (const out of loaded) {
+        const bytes = readFileSync(join(here, out));
+        min += bytes.length;
+        gzip += gzipSync(bytes).length;
+        for (const [input, { bytesInOutput }] of Object.entries(outputs[out].inputs)) {
+          if (HELPERS.test(input) && bytesInOutput > 0) helpers.push(`${relative(dirname(here), join(here, input))} ${bytesInOutput} B`);
+        }
+      }
+      const lazy = Object.keys(outputs).filter((o) => o.endsWith(".js") && !loaded.has(o));
+      sizes[name] = { min, gzip, helpers, lazyChunks: lazy.length, top: topInputs(outputs, loaded) };
+    } finally {
+      rmSync(entry, { force: true });
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+function topInputs(outputs, loaded) {
+  const inputs = [];
+  for (const out of loaded)
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[out].inputs)) inputs.push([input, bytesInOutput]);
+  return inputs
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(
+      ([input, bytes]) => `${relative(dirname(here), join(here, input)).replace(/^.*node_modules\//, "")} ${(bytes / 1024).toFixed(1)}k`,
+    );
+}
+
+console.log(`\nbundle: esbuild, browser, minified, code-split; JS loaded before the app runs`);
+console.log(`${"app".padEnd(22)} ${"min".padStart(9)} ${"min+gzip".padStart(9)}  lazy chunks`);
+for (const [name, s] of Object.entries(sizes)) {
+  console.log(`${name.padEnd(22)} ${(s.min / 1024).toFixed(1).padStart(8)}k ${(s.gzip / 1024).toFixed(1).padStart(8)}k  ${s.lazyChunks}`);
+}
+const client = sizes["DFINERY client"];
+const base = sizes["openapi-fetch alone"];
+console.log(`largest modules in the client app (raw minified bytes): ${client.top.join(", ")}`);
+reportVerdicts([
+  {
+    target: "4. bundle",
+    measure: "DFINERY app - openapi-fetch app (min+gzip)",
+    value: (client.gzip - base.gzip) / 1024,
+    kind: "max",
+    goal: 8,
+    unit: " kB",
+    detail: `${(client.gzip / 1024).toFixed(1)} kB vs ${(base.gzip / 1024).toFixed(1)} kB`,
+  },
+  {
+    target: "4. helpers not in the bundle",
+    measure: "helper modules loaded by a one-call app",
+    value: client.helpers.length,
+    kind: "max",
+    goal: 0,
+    unit: "",
+    detail: client.helpers.join(", "),
+  },
+]);
