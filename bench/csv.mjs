@@ -91,7 +91,7 @@ async function* udsvRows(stream) {
 const CSV_PARSE_OPTIONS = { bom: true, relax_column_count: true, relax_quotes: true, record_delimiter: ["\r\n", "\n", "\r"] };
 
 const variants = {
-  "@cdpkit/dfinery parseCsv": (stream) => parseCsv(stream),
+  "@cdpkit/core parseCsv": (stream) => parseCsv(stream),
   "udsv (incremental)": (stream) => udsvRows(stream),
   "csv-parse (stream.Transform)": (stream) => Readable.fromWeb(stream).pipe(csvParseNode(CSV_PARSE_OPTIONS)),
   "csv-parse/stream (TransformStream)": (stream) => stream.pipeThrough(csvParseWeb(CSV_PARSE_OPTIONS)),

@@ -131,7 +131,9 @@ export {
 export {
   DEFAULT_MAX_FIELD_BYTES,
   parseCsv,
+  parseCsvBatches,
   parseCsvRecords,
+  type CsvBatch,
   type CsvParseErrorOptions,
   type CsvParseOptions,
   type CsvRecord,

@@ -57,6 +57,79 @@ describe("csvRows", () => {
   });
 });
 
+describe("csvRows: generated rows and chunked input", () => {
+  const columns = (name: string): CellType | undefined =>
+    ({ s: cellTypes.string, n: cellTypes.integer, b: cellTypes.boolean, l: cellTypes.stringList })[name];
+  const csv = 's,n,b,l,u\r\nx,1,FALSE,"[""a"",""b""]",TRUE\r\n"q ""1"", 2",,true,,"명\n칭"\r\n\r\n,-2,False,[],\r\n';
+  const expected = [
+    { s: "x", n: 1, b: false, l: ["a", "b"], u: true },
+    { s: 'q "1", 2', n: null, b: true, l: null, u: "명\n칭" },
+    { s: null, n: -2, b: false, l: [], u: null },
+  ];
+
+  it("reads the same rows whichever byte the chunks split at (inside quotes, CRLF, a multibyte character)", async () => {
+    const bytes = new TextEncoder().encode(csv);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      async function* split(): AsyncGenerator<Uint8Array> {
+        yield bytes.slice(0, cut);
+        yield bytes.slice(cut);
+      }
+      const out: Record<string, unknown>[] = [];
+      for await (const row of csvRows(split(), { columns })) out.push(row);
+      expect(out, `cut at byte ${cut}`).toEqual(expected);
+    }
+    const oneByteEach: Record<string, unknown>[] = [];
+    async function* bytewise(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < bytes.length; i++) yield bytes.slice(i, i + 1);
+    }
+    for await (const row of csvRows(bytewise(), { columns })) oneByteEach.push(row);
+    expect(oneByteEach).toEqual(expected);
+  });
+
+  it("null values: none, a few (compared inline) or many (looked up), in string and typed columns", async () => {
+    expect(await rows("s,n\n,1\n", { columns, nullValues: [] })).toEqual([{ s: "", n: 1 }]);
+    await expect(rows("s,n\nx,\n", { columns, nullValues: [] })).rejects.toThrow('Invalid integer value "" in column "n" on line 2');
+    const many = ["", "NA", "N/A", "-", "none", "nil", "null", "NULL", "?", "missing"];
+    expect(await rows("s,n,u\nmissing,NA,?\n?,7,nil\n", { columns, nullValues: many })).toEqual([
+      { s: null, n: null, u: null },
+      { s: null, n: 7, u: null },
+    ]);
+    expect(await rows('s,u\nnull,"null"\n', { nullValues: ["null"], unknownColumn: cellTypes.string })).toEqual([{ s: null, u: null }]);
+  });
+
+  it("a rejected cell names its row's line after earlier rows in the same chunk were delivered", async () => {
+    const seen: unknown[] = [];
+    const failure = (async () => {
+      for await (const row of csvRows(chunks("n,b\n1,true\n2,maybe\n3,false\n"), { columns: () => cellTypes.integer })) seen.push(row);
+    })();
+    await expect(failure).rejects.toThrow('Invalid integer value "true" in column "b" on line 2');
+    expect(seen).toEqual([]);
+    const kept: unknown[] = [];
+    const partial = (async () => {
+      for await (const row of csvRows(chunks("n\n1\n2\nx\n4\n"), { columns: () => cellTypes.integer })) kept.push(row);
+    })();
+    await expect(partial).rejects.toMatchObject({ line: 4, column: "n", value: "x" });
+    expect(kept).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it("stopping early cancels the source", async () => {
+    let cancelled = false;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(new TextEncoder().encode("a\n1\n2\n"));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    for await (const row of csvRows(stream)) {
+      expect(row).toEqual({ a: "1" });
+      break;
+    }
+    expect(cancelled).toBe(true);
+  });
+});
+
 describe("cellTypes", () => {
   const read = (raw: string, type: CellType) => type.parse(raw);
   it("integers are safe integers only; numbers are finite decimals only", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CsvParseError, parseCsv, parseCsvRecords } from "../src/csv.js";
+import { CsvParseError, parseCsv, parseCsvBatches, parseCsvRecords } from "../src/csv.js";
 
 const enc = new TextEncoder();
 
@@ -144,6 +144,50 @@ describe("parseCsv basics", () => {
   it("reports record start lines (quoted newlines and CRLF counted once)", async () => {
     const recs = await collect(parseCsvRecords(chunksOf([enc.encode('h1,h2\r\n"a\r\nb",c\r\nd,e\n\nf,g')])));
     expect(recs.map((r) => r.line)).toEqual([1, 2, 4, 5, 6]);
+  });
+});
+
+describe("parseCsv unquoted runs (fields split natively up to a quote or the line end)", () => {
+  const input = 'a,b"c,d\re,,"f,g",h\r\n,"",i"\n,\n"j"\n\nk,l';
+  const expected = [["a", 'b"c', "d"], ["e", "", "f,g", "h"], ["", "", 'i"'], ["", ""], ["j"], [""], ["k", "l"]];
+
+  it("reads quotes inside and at the start of fields, bare CR, CRLF, empty fields and lines, at every split", async () => {
+    const bytes = enc.encode(input);
+    expect(await collect(parseCsv(chunksOf([bytes])))).toEqual(expected);
+    for (let p = 0; p <= bytes.length; p++) {
+      for (let q = p; q <= bytes.length; q += 2)
+        expect(await collect(parseCsv(chunksOf(splitAt(bytes, [p, q])))), `${p},${q}`).toEqual(expected);
+    }
+    const lines = (await collect(parseCsvRecords(chunksOf([bytes])))).map((r) => r.line);
+    expect(lines).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("a run longer than the field-size check leaves the line to the state machine, which names the field", async () => {
+    expect(await parseString("ab,cd\nefg,h\n", { maxFieldBytes: 3 })).toEqual([
+      ["ab", "cd"],
+      ["efg", "h"],
+    ]);
+    const error = await parseString("ab,cd\nefgh,i\n", { maxFieldBytes: 3 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CsvParseError);
+    expect(error).toMatchObject({ line: 2, column: 1 });
+  });
+
+  it("parseCsvBatches hands out the records of each piece of input together, with their lines", async () => {
+    const batches: { fields: string[][]; lines: number[] }[] = [];
+    for await (const batch of parseCsvBatches(chunksOf(["a,b\n1,", '2\n"x\ny",3\n', "4,5"]))) {
+      batches.push({ fields: [...batch.fields], lines: [...batch.lines] });
+    }
+    expect(batches).toEqual([
+      { fields: [["a", "b"]], lines: [1] },
+      {
+        fields: [
+          ["1", "2"],
+          ["x\ny", "3"],
+        ],
+        lines: [2, 3],
+      },
+      { fields: [["4", "5"]], lines: [5] },
+    ]);
   });
 });
 

@@ -344,6 +344,50 @@ describe("convertCell", () => {
     }
   });
 
+  it("datetime: the dotted format's edge cases read as the regex reads them", () => {
+    const good: [string, string][] = [
+      ["2025.1.6 1:05", "2025-01-06T01:05:00.000"],
+      ["2025.01.06T10:35", "2025-01-06T10:35:00.000"],
+      ["2025.1.6 10:35:07.5", "2025-01-06T10:35:07.500"],
+      ["2025.1.6 10:35:07.03", "2025-01-06T10:35:07.030"],
+      ["2025.1.6 10:35:07.123456789", "2025-01-06T10:35:07.123"],
+      ["0999.1.6 10:35", "0999-01-06T10:35:00.000"],
+    ];
+    for (const [raw, iso] of good) expect(convertCell(raw, "datetime", ctx()), raw).toBe(iso);
+    for (const bad of [
+      "2025.1.6 10:5",
+      "2025.1.6 10:355",
+      "2025.1.6 24:00",
+      "2025.1.6 10:35:60",
+      "2025.1.6 10:35:7",
+      "2025.1.6 10:35:07.",
+      "2025.1.6 10:35:07.1234567890",
+      "2025.123.6 10:35",
+      "2025..6 10:35",
+      "2025.1.6  10:35",
+      "2025.1.6 10:35 ",
+      "12025.1.6 10:35",
+      "2O25.1.6 10:35",
+      "2025.0.6 10:35",
+      "2025.4.31 10:35",
+    ]) {
+      expect(() => convertCell(bad, "datetime", ctx()), bad).toThrow(ExportParseError);
+    }
+  });
+
+  it("datetime: a repeated cell reads as its first reading, also when it was rejected", async () => {
+    const csv = "a,b\n2025.1.6 10:35,2025.1.6 10:35\n2025.1.6 10:35,2025.1.6 10:36\n2025.1.6 10:99,2025.1.6 10:99\n2025.1.6 10:35,\n";
+    const rows = await rowsOf(csv, { columns: { a: "datetime", b: "datetime" }, onInvalid: "string" });
+    expect(rows).toEqual([
+      { a: "2025-01-06T10:35:00.000", b: "2025-01-06T10:35:00.000" },
+      { a: "2025-01-06T10:35:00.000", b: "2025-01-06T10:36:00.000" },
+      { a: "2025.1.6 10:99", b: "2025.1.6 10:99" },
+      { a: "2025-01-06T10:35:00.000", b: null },
+    ]);
+    const failure = await expectParseError(rowsOf(csv, { columns: { a: "datetime", b: "datetime" } }));
+    expect(failure).toMatchObject({ line: 4, column: "a", value: "2025.1.6 10:99" });
+  });
+
   it("unknown columns: conservative inference, never numbers", () => {
     expect(convertCell("FALSE", undefined, ctx())).toBe(false);
     expect(convertCell("true", undefined, ctx())).toBe(true);
