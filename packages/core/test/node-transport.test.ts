@@ -174,11 +174,12 @@ describe("choosing the transport", () => {
     `;
     const started = Date.now();
     const cwd = fileURLToPath(new URL("..", import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 15_000, cwd });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 50_000, cwd });
     expect(JSON.parse(stdout)).toEqual({ status: 200, npmAgentInSlot: false });
-    // The server keeps the connection for 60 s; the process ended long before.
-    expect(Date.now() - started).toBeLessThan(10_000);
-  });
+    // The server keeps the connection for 60 s; the process ended long before (the bound leaves a
+    // loaded machine room to start Node and load the package).
+    expect(Date.now() - started).toBeLessThan(40_000);
+  }, 60_000);
 });
 
 describe("requests of the typed verbs", () => {
