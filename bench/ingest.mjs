@@ -27,7 +27,7 @@ const CLIENT = "client";
 const CEILING = "ceiling";
 
 // Neither variant uses fetch, but a peer's import must not change another's transport all the same
-// (see the comment at the top of bench/run.mjs): install Node's own global dispatcher with one fetch,
+// (see the comment at the top of bench/requests.mjs): install Node's own global dispatcher with one fetch,
 // import npm undici after it, and check the slot is unchanged once the clients are built.
 const DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 await (await fetch("data:,")).text();

@@ -155,7 +155,8 @@ function insertSorted(list: number[], from: number, value: number): void {
   let i = list.length;
   // Almost always appended at the end: times only grow.
   while (i > from && (list[i - 1] ?? -Infinity) > value) i--;
-  list.splice(i, 0, value);
+  if (i === list.length) list.push(value);
+  else list.splice(i, 0, value);
 }
 
 export interface RateLimitWaitInfo {
