@@ -9,6 +9,9 @@ import { INGEST_VENDORS, runIngest, type IngestSummary, type IngestVendor } from
 
 const EVENTS = 3_000;
 const SEED = 20_240_501;
+// A run takes 1-5 s on an idle machine; CI runs it beside other suites on 2 cores, where it took over 20 s.
+// This bounds a hung run, not the speed (speed belongs in bench/).
+const RUN_TIMEOUT_MS = 120_000;
 
 const vendors = Object.keys(INGEST_VENDORS) as IngestVendor[];
 
@@ -18,26 +21,31 @@ describe.concurrent("ingest under ~20% faults", () => {
     let run: Promise<IngestSummary> | undefined;
     const summary = () => (run ??= runIngest({ vendor, events: EVENTS, seed: SEED, faultRate: 0.2, batchSize: 25 }));
 
-    it(`${vendor}: every event is accounted for (accepted + failed = input, positions unique, accepted stored, no event under two ids, failures carry an error)`, async ({
-      expect,
-    }) => {
-      const s = await summary();
-      expect(s.requests, "the run reached the server").toBeGreaterThan(0);
-      expect(
-        Object.values(s.faults).reduce((a, b) => a + b, 0),
-        "faults were injected",
-      ).toBeGreaterThan(0);
-      expect(s.problems, JSON.stringify(s, null, 1)).toEqual([]);
-      expect(s.accepted + s.failed).toBe(EVENTS);
-      expect(s.lost).toBe(0);
-      expect(s.storedTwice).toBe(0);
-    });
+    it(
+      `${vendor}: every event is accounted for (accepted + failed = input, positions unique, accepted stored, no event under two ids, failures carry an error)`,
+      async ({ expect }) => {
+        const s = await summary();
+        expect(s.requests, "the run reached the server").toBeGreaterThan(0);
+        expect(
+          Object.values(s.faults).reduce((a, b) => a + b, 0),
+          "faults were injected",
+        ).toBeGreaterThan(0);
+        expect(s.problems, JSON.stringify(s, null, 1)).toEqual([]);
+        expect(s.accepted + s.failed).toBe(EVENTS);
+        expect(s.lost).toBe(0);
+        expect(s.storedTwice).toBe(0);
+      },
+      RUN_TIMEOUT_MS,
+    );
 
-    it(`${vendor}: delivers at least 95% of the events despite ~20% faulted requests`, async ({ expect }) => {
-      const s = await summary();
-      expect(s.accepted, `failed by reason: ${JSON.stringify(s.failedByReason)}`).toBeGreaterThanOrEqual(Math.ceil(EVENTS * 0.95));
-      expect(s.wallMs, "wall time").toBeLessThan(20_000);
-    });
+    it(
+      `${vendor}: delivers at least 95% of the events despite ~20% faulted requests`,
+      async ({ expect }) => {
+        const s = await summary();
+        expect(s.accepted, `failed by reason: ${JSON.stringify(s.failedByReason)}`).toBeGreaterThanOrEqual(Math.ceil(EVENTS * 0.95));
+      },
+      RUN_TIMEOUT_MS,
+    );
   }
 });
 
