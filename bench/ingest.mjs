@@ -16,6 +16,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { mib, runInChild, startPeakSampler } from "./memory.mjs";
+import { importUndiciAfterNodeFetch } from "./undici.mjs";
 import { median, reportVerdicts } from "./verdicts.mjs";
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
@@ -26,19 +27,12 @@ const VENDORS = (args.get("vendors") ?? "dfinery,synerise,kameleoon").split(",")
 const CLIENT = "client";
 const CEILING = "ceiling";
 
-// Neither variant uses fetch, but a peer's import must not change another's transport all the same
-// (see the comment at the top of bench/requests.mjs): install Node's own global dispatcher with one fetch,
-// import npm undici after it, and check the slot is unchanged once the clients are built.
-const DISPATCHER = Symbol.for("undici.globalDispatcher.1");
-await (await fetch("data:,")).text();
-const nativeDispatcher = globalThis[DISPATCHER];
-const { Agent, request } = await import("undici");
-const assertNativeDispatcher = (when) => {
-  if (globalThis[DISPATCHER] !== nativeDispatcher || nativeDispatcher instanceof Agent) {
-    throw new Error(`bench: ${when} replaced the global dispatcher`);
-  }
-};
-assertNativeDispatcher("importing npm undici");
+// Neither variant uses fetch, but a peer's import must not change another's transport all the same:
+// npm undici is imported after Node's fetch has claimed the global dispatcher (see undici.mjs).
+const {
+  undici: { Agent, request },
+  assertNativeDispatcher,
+} = await importUndiciAfterNodeFetch();
 
 /** A realistic backfill: page views of five visitors, generated as they are read. */
 const SOURCES = {

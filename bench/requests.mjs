@@ -9,6 +9,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import createClient from "openapi-fetch";
 import { createDfineryClient } from "@cdpkit/dfinery";
+import { importUndiciAfterNodeFetch } from "./undici.mjs";
 import { median, reportVerdicts } from "./verdicts.mjs";
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
@@ -20,28 +21,12 @@ const SLICE = Number(args.get("slice") ?? 4);
 /** `--variants=a,b`: run only these (a quick look while working); targets that need another are skipped. */
 const ONLY = args.get("variants")?.split(",");
 
-// One variant's import must not change another variant's transport. Node's fetch and npm undici
-// share the global dispatcher slot Symbol.for("undici.globalDispatcher.1"); npm undici's lib/global.js
-// fills it with its own Agent when it is empty at import time, and Node 20 loads its bundled undici
-// (which fills it with Node's Agent) only on the first fetch. A static `import ... from "undici"`
-// would run first, and "fetch", "openapi-fetch" and the fetch-transport client would all be sent
-// through npm undici's Agent, not Node's. Verified on Node 20.20.2 + undici 7.30.2: slot empty at
-// start, npm Agent after a bare import of undici; after one fetch() it holds Node's Agent, and a later
-// import of undici leaves that same object in place. So: fetch once (a data: URL, no network) to
-// install Node's own dispatcher, import undici after that, and refuse to run if the slot changed.
-// (@cdpkit/core's Node transport imports undici's Agent module alone, which never touches the slot;
-// the check after the clients are built below holds it to that.)
-const DISPATCHER = Symbol.for("undici.globalDispatcher.1");
-await (await fetch("data:,")).text();
-const nativeDispatcher = globalThis[DISPATCHER];
-if (nativeDispatcher === undefined) throw new Error("bench: Node's fetch did not install its global dispatcher");
-const { Agent, fetch: undiciFetch, request: undiciRequest } = await import("undici");
-const assertNativeDispatcher = (when) => {
-  if (globalThis[DISPATCHER] !== nativeDispatcher || nativeDispatcher instanceof Agent) {
-    throw new Error(`bench: ${when} replaced the global dispatcher the fetch variants use`);
-  }
-};
-assertNativeDispatcher("importing npm undici");
+// npm undici is imported only after Node's fetch has claimed the global dispatcher (see undici.mjs),
+// so the fetch variants run on Node's own.
+const {
+  undici: { Agent, fetch: undiciFetch, request: undiciRequest },
+  assertNativeDispatcher,
+} = await importUndiciAfterNodeFetch();
 
 const child = fork(fileURLToPath(new URL("./server.mjs", import.meta.url)), { stdio: "inherit" });
 const port = await new Promise((resolve) => child.once("message", (m) => resolve(m.port)));
