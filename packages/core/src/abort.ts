@@ -14,18 +14,19 @@ const watchers = new WeakMap<AbortSignal, Set<() => void>>();
  * the wait ends another way). A signal already aborted is the caller's to check first.
  */
 export function onAbort(signal: AbortSignal, listener: () => void): () => void {
-  let listeners = watchers.get(signal);
-  if (listeners === undefined) {
-    const registered = new Set<() => void>();
-    watchers.set(signal, registered);
-    signal.addEventListener("abort", () => notifyAll(signal, registered), { once: true });
-    listeners = registered;
-  }
+  const registered = watchers.get(signal) ?? watch(signal);
   // A wrapper per registration: the same function registered twice runs twice, like two listeners.
   const entry = (): void => listener();
-  const registered = listeners;
   registered.add(entry);
   return () => void registered.delete(entry);
+}
+
+/** The signal's one listener, and the set of waits it runs. */
+function watch(signal: AbortSignal): Set<() => void> {
+  const registered = new Set<() => void>();
+  watchers.set(signal, registered);
+  signal.addEventListener("abort", () => notifyAll(signal, registered), { once: true });
+  return registered;
 }
 
 function notifyAll(signal: AbortSignal, registered: Set<() => void>): void {
