@@ -35,6 +35,7 @@
  */
 
 import { defineField, MalformedResponseError } from "./errors.js";
+import { utf8Bytes } from "./json.js";
 import type { Redactor } from "./redact.js";
 
 export interface CsvParseOptions {
@@ -367,7 +368,7 @@ class CsvTokenizer {
 
   private checkSize(value: string): void {
     // UTF-8 length >= UTF-16 length, so the exact count is only needed in the grey zone.
-    if (value.length > this.maxFieldBytes || utf8Length(value) > this.maxFieldBytes) {
+    if (value.length > this.maxFieldBytes || utf8Bytes(value) > this.maxFieldBytes) {
       throw new CsvParseError(
         `Field ${this.row.length + 1} starting on line ${this.fieldLine} exceeds maxFieldBytes (${this.maxFieldBytes} bytes)`,
         this.fieldLine,
@@ -389,23 +390,6 @@ class CsvTokenizer {
 function indexOrInfinity(text: string, char: string, from: number): number {
   const at = text.indexOf(char, from);
   return at === -1 ? Number.POSITIVE_INFINITY : at;
-}
-
-function utf8Length(s: string): number {
-  let bytes = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
 }
 
 interface ChunkPuller {
