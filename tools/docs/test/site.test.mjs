@@ -42,15 +42,23 @@ afterAll(async () => {
   await site?.close();
 });
 
-/** Opens a page of the site and records everything that went wrong on it. */
+/**
+ * Opens a page of the site and records everything that went wrong on it. Close it with the `close`
+ * returned: a request still in flight then (the browser fetches a favicon after "load") is aborted by
+ * the closing, not failed by the site.
+ */
 async function open(path) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const problems = [];
+  let closing = false;
   page.on("console", (message) => {
     if (message.type() === "error") problems.push(`console error: ${message.text()} (${message.location().url})`);
   });
   page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
-  page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on("requestfailed", (request) => {
+    const error = request.failure()?.errorText;
+    if (!(closing && error === "net::ERR_ABORTED")) problems.push(`request failed: ${request.url()} ${error}`);
+  });
   page.on("request", (request) => {
     const url = request.url();
     if (!url.startsWith(`${site.url}/`) && !/^(blob|data):/.test(url)) problems.push(`request outside the site: ${url}`);
@@ -59,14 +67,18 @@ async function open(path) {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
   });
   await page.goto(`${site.url}/${path}`, { waitUntil: "load" });
-  return { page, problems };
+  const close = async () => {
+    closing = true;
+    await page.close();
+  };
+  return { page, problems, close };
 }
 
 const operationKey = (method, summary, evidence) => `${method.toUpperCase()} "${summary}" (evidence: ${evidence})`;
 
 describe("the index", () => {
   it("links each vendor's reference, API and guide, and every link of the index and the guides leads to a page", async () => {
-    const { page, problems } = await open("index.html");
+    const { page, problems, close } = await open("index.html");
     const rows = await page.$$eval("#vendors tbody tr", (trs) =>
       trs.map((tr) => [...tr.querySelectorAll("a")].map((a) => a.getAttribute("href"))),
     );
@@ -75,15 +87,15 @@ describe("the index", () => {
       expect(rows).toContainEqual([entry.reference, entry.api, entry.guide]);
     }
     expect(rows).toContainEqual([manifest.core.api, manifest.core.guide]);
-    await page.close();
+    await close();
 
     const pages = ["index.html", ...manifest.guides.map((guide) => guide.page)];
     const checked = new Set();
     for (const path of pages) {
-      const { page: guide, problems: guideProblems } = await open(path);
+      const { page: guide, problems: guideProblems, close: closeGuide } = await open(path);
       const hrefs = await guide.$$eval("a[href]", (as) => as.map((a) => a.href));
       expect(guideProblems, path).toEqual([]);
-      await guide.close();
+      await closeGuide();
       for (const href of hrefs.filter((h) => h.startsWith(`${site.url}/`))) {
         const target = href.split("#")[0];
         if (checked.has(target)) continue;
@@ -101,7 +113,7 @@ describe.each(vendors)("%s", (vendor) => {
   it("the reference page renders every operation of the spec with its evidence level", async () => {
     const operations = await listOperations(vendorSpec(vendor));
     const entry = manifest.vendors.find((v) => v.vendor === vendor);
-    const { page, problems } = await open(entry.reference);
+    const { page, problems, close } = await open(entry.reference);
     const tags = await page.$$eval("a[href]", (as) => [
       ...new Set(
         as.map((a) => a.getAttribute("href")?.match(/^#?\/([^/#]+)$/)?.[1]).filter((tag) => tag !== undefined && tag !== "section"),
@@ -150,20 +162,20 @@ describe.each(vendors)("%s", (vendor) => {
       );
     }
     expect(opened).toEqual(new Set(operations.map((op) => op.evidence)));
-    await page.close();
+    await close();
     expect(problems).toEqual([]);
   });
 
   it("the API page documents the package and its client factory", async () => {
     const entry = manifest.vendors.find((v) => v.vendor === vendor);
     const factory = `create${vendor[0].toUpperCase()}${vendor.slice(1)}Client`;
-    const { page, problems } = await open(entry.api);
+    const { page, problems, close } = await open(entry.api);
     expect(await page.locator("h1").first().innerText()).toContain(`@cdpkit/${vendor}`);
     const link = page.locator(`#main a:text-is("${factory}"), .col-content a:text-is("${factory}")`).first();
     await link.click();
     await page.waitForURL(new RegExp(`${factory}\\.html`));
     expect(await page.locator(".tsd-signature").first().innerText()).toContain(`${factory}(`);
-    await page.close();
+    await close();
     expect(problems).toEqual([]);
   });
 });
@@ -171,11 +183,11 @@ describe.each(vendors)("%s", (vendor) => {
 describe("a screenshot for a person", () => {
   it("is written for the DFINERY reference, at its Send events operation", async () => {
     const entry = manifest.vendors.find((v) => v.vendor === "dfinery");
-    const { page, problems } = await open(`${entry.reference}#/events/sendevents`);
+    const { page, problems, close } = await open(`${entry.reference}#/events/sendevents`);
     await page.waitForFunction(() => document.querySelector("#api-content")?.innerText.includes("Evidence: docs ("));
     await mkdir(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
-    await page.close();
+    await close();
     expect(problems).toEqual([]);
     const written = await readFile(SCREENSHOT);
     expect(written.subarray(1, 4).toString()).toBe("PNG");
