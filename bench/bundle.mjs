@@ -77,14 +77,16 @@ async function bundleApp(name, code, fromSource) {
   }
 }
 
-/** @cdpkit/<name>[/errors] and core's #node-transport (as a browser gets it) to their sources. */
+/** @cdpkit/<name>[/<subpath>] (through the package's exports map) and core's #node-transport (as a browser gets it) to their sources. */
 const sourcesOfWorkspacePackages = {
   name: "cdpkit-sources",
   setup(build) {
     const packages = join(dirname(here), "packages");
-    build.onResolve({ filter: /^@cdpkit\/[a-z]+(\/errors)?$/ }, ({ path }) => {
-      const [, name, sub] = /^@cdpkit\/([a-z]+)(\/errors)?$/.exec(path);
-      return { path: join(packages, name, "src", sub ? "error-classes.ts" : "index.ts") };
+    build.onResolve({ filter: /^@cdpkit\/[a-z]+(\/[a-z-]+)?$/ }, ({ path }) => {
+      const [, name, sub] = /^@cdpkit\/([a-z]+)(?:\/([a-z-]+))?$/.exec(path);
+      const { exports } = JSON.parse(readFileSync(join(packages, name, "package.json"), "utf8"));
+      const dist = exports[sub ? `./${sub}` : "."].default;
+      return { path: join(packages, name, dist.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")) };
     });
     build.onResolve({ filter: /^#node-transport$/ }, () => ({ path: join(packages, "core", "src", "node-transport-unavailable.ts") }));
   },

@@ -21,7 +21,7 @@
 import { createHash } from "node:crypto";
 import os from "node:os";
 import { Readable } from "node:stream";
-import { parseCsv } from "@cdpkit/core";
+import { parseCsv } from "@cdpkit/core/csv";
 import { parse as csvParseNode } from "csv-parse";
 import { buildInput, HEADER, hashRow, makeRowAgain } from "./csv-input.mjs";
 import { parse as csvParseWeb } from "csv-parse/stream";

@@ -4,7 +4,8 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { cellTypes, parseCsvRecords, readCell, type CellType, type CsvRowOptions } from "@cdpkit/core";
+import { type CellType, type CsvRowOptions } from "@cdpkit/core";
+import { cellTypes, parseCsvRecords, readCell } from "@cdpkit/core/csv";
 import { Tokenizer, TokenParser, TokenType, type ParsedTokenInfo } from "@streamparser/json";
 import { UsageError } from "./exit.js";
 

@@ -1,13 +1,12 @@
 import {
   CdpkitError,
   InvalidInputError,
-  InvalidItem,
-  runBatches,
   type BatchPlan,
   type BatchRunOptions,
   type InvalidInputIssue,
   type ItemOutcome,
 } from "@cdpkit/core";
+import { InvalidItem, runBatches } from "@cdpkit/core/batch";
 import { assertIdentity, type DfineryEventInput, type DfineryIdentity } from "@cdpkit/dfinery";
 import type { ProductEvent, VisitEvent } from "@cdpkit/kameleoon";
 import type { SyneriseEvent } from "@cdpkit/synerise";

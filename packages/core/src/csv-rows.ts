@@ -13,8 +13,7 @@
  *   homogeneous JSON arrays only, never numbers or dates (ids such as `007` or `821012345678` would be corrupted).
  */
 import { parseCsvBatches, type CsvParseOptions, type CsvSource } from "./csv.js";
-import { defineField, excerpt, MalformedResponseError } from "./errors.js";
-import { defaultRedactor, type Redactor } from "./redact.js";
+import { CsvRowError } from "./csv-errors.js";
 
 export type CellValue = string | number | boolean | null | string[] | number[];
 
@@ -35,42 +34,6 @@ export interface CsvRowOptions extends CsvParseOptions {
   /** A cell its type rejects: throw (default) or keep the raw string. */
   onInvalid?: "error" | "string";
 }
-
-export interface CsvRowErrorOptions {
-  /** Who produced the CSV (default `csv`). */
-  source?: string | undefined;
-  cause?: unknown;
-  /** Scrubs message, column and value before they are stored; never kept on the error. */
-  redactor?: Redactor | undefined;
-}
-
-/** Longest `column` / `value` a {@link CsvRowError} keeps (core's body-excerpt size); longer text is cut. */
-const MAX_VALUE_CHARS = 8192;
-
-/**
- * A record does not fit its header or a cell does not convert to its column's type. Usually a vendor's answer, so
- * a {@link MalformedResponseError} (a `VendorError`, `kind: 'vendor'`) and a `CdpkitError`; message, column and
- * value pass the redactor.
- */
-export class CsvRowError extends MalformedResponseError {
-  declare readonly name: "CsvRowError";
-  /** 1-based physical line of the record in the CSV (header = line 1). */
-  declare readonly line: number;
-  /** Column (header) name. */
-  declare readonly column: string;
-  /** The raw cell text (redacted; cut to an 8 KiB excerpt when longer). */
-  declare readonly value: string;
-
-  constructor(message: string, line: number, column: string, value: string, options: CsvRowErrorOptions = {}) {
-    const redactor = options.redactor ?? defaultRedactor;
-    super({ vendor: options.source ?? "csv", message, cause: options.cause, redactor });
-    defineField(this, "line", line);
-    defineField(this, "column", excerpt(column, MAX_VALUE_CHARS, redactor));
-    defineField(this, "value", excerpt(value, MAX_VALUE_CHARS, redactor));
-  }
-}
-// On the prototype, as core names its errors: keeps `name` out of the own fields (and of toJSON's field list).
-Object.defineProperty(CsvRowError.prototype, "name", { value: "CsvRowError", writable: true, configurable: true, enumerable: false });
 
 const INTEGER_RE = /^[+-]?\d+$/;
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

@@ -34,7 +34,7 @@
  *   `ReadableStream` readers are cancelled and released, async iterators get `return()`.
  */
 
-import { defineField, MalformedResponseError } from "./errors.js";
+import { CsvParseError, type CsvParseErrorOptions } from "./csv-errors.js";
 import { utf8Bytes } from "./json.js";
 import type { Redactor } from "./redact.js";
 
@@ -49,35 +49,6 @@ export interface CsvParseOptions {
    */
   redactor?: Redactor;
 }
-
-export interface CsvParseErrorOptions {
-  /** Who produced the CSV (default `csv`). */
-  source?: string | undefined;
-  cause?: unknown;
-  /** Scrubs the message and cause before they are stored; never kept on the error. */
-  redactor?: Redactor | undefined;
-}
-
-/**
- * The input is not valid CSV (unterminated quote, text after a closing quote, invalid UTF-8, a field over
- * `maxFieldBytes`). Usually a vendor's answer, so a {@link MalformedResponseError} (a `VendorError`, `kind: 'vendor'`)
- * and a `CdpkitError`: one `instanceof CdpkitError` check covers it, and its message passes the redactor.
- */
-export class CsvParseError extends MalformedResponseError {
-  declare readonly name: "CsvParseError";
-  /** 1-based physical line on which the problem was detected (or where the offending field started). */
-  declare readonly line: number;
-  /** 1-based field index within the record, when known. */
-  declare readonly column?: number;
-
-  constructor(message: string, line: number, column?: number, options: CsvParseErrorOptions = {}) {
-    super({ vendor: options.source ?? "csv", message, cause: options.cause, redactor: options.redactor });
-    defineField(this, "line", line);
-    if (column !== undefined) defineField(this, "column", column);
-  }
-}
-// On the prototype, as core names its errors: keeps `name` out of the own fields (and of toJSON's field list).
-Object.defineProperty(CsvParseError.prototype, "name", { value: "CsvParseError", writable: true, configurable: true, enumerable: false });
 
 /** A parsed record together with the 1-based physical line on which it starts. */
 export interface CsvRecord {

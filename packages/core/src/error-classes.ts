@@ -25,5 +25,4 @@ export {
   type InvalidInputIssue,
   type NetworkPhase,
 } from "./errors.js";
-export { CsvParseError } from "./csv.js";
-export { CsvRowError } from "./csv-rows.js";
+export { CsvParseError, CsvRowError } from "./csv-errors.js";

@@ -85,23 +85,24 @@ export {
   type SuccessCheck,
 } from "./operation-client.js";
 export { isRealDateTime, jsonIssues, measureJson, utf8Bytes, withFields } from "./json.js";
-export { paginateItems, paginatePages, type Page, type PaginateOptions, type Pagination, type Paginator } from "./paginate.js";
+// The helpers (batching, pagination, CSV) have their own entry points, @cdpkit/core/batch, /paginate and /csv, so
+// that an app making plain calls never loads them (a bundler splits by file, issue 13's bundle target); the
+// client methods that use them load them at their first call. Their types stay here.
+export type { Page, PaginateOptions, Pagination, Paginator } from "./paginate.js";
 export type { BatchIndex, PaginatedIndex, PaginateMethod, SendBatchMethod } from "./operation-methods.js";
-export {
-  InvalidItem,
-  runBatches,
-  type Batch,
-  type BatchFailure,
-  type BatchLimits,
-  type BatchOutcome,
-  type BatchPlan,
-  type BatchProgress,
-  type BatchReport,
-  type BatchRequestResult,
-  type BatchRunOptions,
-  type ItemOutcome,
-  type ItemSource,
-  type PreparedItem,
+export type {
+  Batch,
+  BatchFailure,
+  BatchLimits,
+  BatchOutcome,
+  BatchPlan,
+  BatchProgress,
+  BatchReport,
+  BatchRequestResult,
+  BatchRunOptions,
+  ItemOutcome,
+  ItemSource,
+  PreparedItem,
 } from "./batch.js";
 export {
   TokenCache,
@@ -128,24 +129,6 @@ export {
   type VendorDefinition,
   type VendorRateLimitOptions,
 } from "./vendor-client.js";
-export {
-  DEFAULT_MAX_FIELD_BYTES,
-  parseCsv,
-  parseCsvBatches,
-  parseCsvRecords,
-  type CsvBatch,
-  type CsvParseErrorOptions,
-  type CsvParseOptions,
-  type CsvRecord,
-  type CsvSource,
-} from "./csv.js";
-export {
-  cellTypes,
-  csvRows,
-  readCell,
-  type CellContext,
-  type CellType,
-  type CellValue,
-  type CsvRowErrorOptions,
-  type CsvRowOptions,
-} from "./csv-rows.js";
+export type { CsvParseErrorOptions, CsvRowErrorOptions } from "./csv-errors.js";
+export type { CsvBatch, CsvParseOptions, CsvRecord, CsvSource } from "./csv.js";
+export type { CellContext, CellType, CellValue, CsvRowOptions } from "./csv-rows.js";

@@ -1,7 +1,7 @@
 import { applySecurity, type AppliedCredential, type Credential, type SecuritySchemeMeta } from "./auth.js";
 import { httpErrorForResult, InvalidInputError, MalformedResponseError, type CdpkitError } from "./errors.js";
-import { paginateItems, paginatePages, type Page, type PaginateOptions, type Paginator } from "./paginate.js";
-import { runBatches, type BatchOutcome, type BatchReport, type BatchRunOptions, type ItemSource } from "./batch.js";
+import type { Page, PaginateOptions, Paginator } from "./paginate.js";
+import type { BatchOutcome, BatchReport, BatchRunOptions, ItemSource } from "./batch.js";
 import { discardBody } from "./body.js";
 import { utf8Bytes, valueAt } from "./json.js";
 import type { Redactor } from "./redact.js";
@@ -309,6 +309,8 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     async function* pages(): AsyncGenerator<Page<unknown>> {
       const pagination = options.operationFor?.(verb, path)?.pagination;
       if (!pagination) throw notA(verb, path, "paginated", "x-cdpkit-pagination");
+      // Loaded at the first page, not with the client: an app that never pages does not carry the pager.
+      const { paginatePages } = await import("./paginate.js");
       yield* paginatePages(
         (pageInit) => call(path, pageInit),
         pagination,
@@ -317,7 +319,11 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
         paging,
       );
     }
-    return { pages, [Symbol.asyncIterator]: () => paginateItems(pages()) };
+    async function* items(): AsyncGenerator<unknown> {
+      const { paginateItems } = await import("./paginate.js");
+      yield* paginateItems(pages());
+    }
+    return { pages, [Symbol.asyncIterator]: items };
   };
   bound.sendBatch = async (
     method: string,
@@ -332,6 +338,8 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     const call = bound[verb] as Verb;
     // The other body fields travel in every request; a margin covers what the client adds (a token).
     const overheadBytes = utf8Bytes(JSON.stringify({ ...common, [facts.items]: [] })) + 256;
+    // Loaded at the first batch, not with the client (see paginate above).
+    const { runBatches } = await import("./batch.js");
     return runBatches(
       items,
       {

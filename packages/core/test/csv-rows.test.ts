@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cellTypes, csvRows, CsvRowError, readCell, type CellType } from "../src/csv-rows.js";
+import { cellTypes, csvRows, readCell, type CellType } from "../src/csv-rows.js";
+import { CsvRowError } from "../src/csv-errors.js";
 import { CdpkitError, MalformedResponseError } from "../src/errors.js";
 import { Redactor } from "../src/redact.js";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CsvParseError, parseCsv, parseCsvBatches, parseCsvRecords } from "../src/csv.js";
+import { parseCsv, parseCsvBatches, parseCsvRecords } from "../src/csv.js";
+import { CsvParseError } from "../src/csv-errors.js";
 
 const enc = new TextEncoder();
 

@@ -13,7 +13,7 @@ import {
 } from "@cdpkit/core";
 import type { Client } from "openapi-fetch";
 import { checkEnvelope, errorForResponse } from "./envelope.js";
-import { fillEventLogIds } from "./events.js";
+import { fillEventLogIds } from "./event-ids.js";
 import type { paths } from "./generated/openapi.js";
 import { operations, securitySchemes, servers, type ClientFilledParameters } from "./generated/operations.js";
 

@@ -31,16 +31,8 @@
  *
  * Line numbers are 1-based physical lines of the CSV (the header is line 1; quoted newlines count).
  */
-import {
-  cellTypes,
-  csvRows,
-  CsvRowError,
-  readCell,
-  type CellType,
-  type CellValue,
-  type CsvParseOptions,
-  type CsvSource,
-} from "@cdpkit/core";
+import { CsvRowError, type CellType, type CellValue, type CsvParseOptions, type CsvSource } from "@cdpkit/core";
+import { cellTypes, csvRows, readCell } from "@cdpkit/core/csv";
 import type { components } from "./generated/openapi.js";
 import { csvColumns } from "./generated/operations.js";
 

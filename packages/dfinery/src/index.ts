@@ -1,13 +1,7 @@
 import type { ItemSource } from "@cdpkit/core";
 import { createDfineryContext, type DfineryApi, type DfineryClientOptions } from "./client.js";
-import { sendEvents, type DfineryEventInput, type DfineryIdentity, type SendEventsOptions, type SendEventsReport } from "./events.js";
-import {
-  exportEvents,
-  exportUserProfiles,
-  type ExportEventsRequest,
-  type ExportOptions,
-  type ExportUserProfilesRequest,
-} from "./exports.js";
+import type { DfineryEventInput, DfineryIdentity, SendEventsOptions, SendEventsReport } from "./events.js";
+import type { ExportEventsRequest, ExportOptions, ExportUserProfilesRequest } from "./exports.js";
 import type { EventExportRow, UserProfileExportRow } from "./export-rows.js";
 
 export interface DfineryHelpers {
@@ -28,10 +22,12 @@ export type DfineryClient = DfineryApi & DfineryHelpers;
  */
 export function createDfineryClient(options: DfineryClientOptions): DfineryClient {
   const ctx = createDfineryContext(options);
+  // Each helper's module (and the batch engine or CSV reader under it) loads at its first call: a bundler
+  // leaves what an app never calls out of the page it loads first (issue 13's bundle target).
   const helpers: DfineryHelpers = {
-    sendEvents: (identity, events, opts) => sendEvents(ctx, identity, events, opts),
-    exportEvents: (request, opts) => exportEvents(ctx, request, opts),
-    exportUserProfiles: (request, opts) => exportUserProfiles(ctx, request, opts),
+    sendEvents: async (identity, events, opts) => (await import("./events.js")).sendEvents(ctx, identity, events, opts),
+    exportEvents: async (request, opts) => (await import("./exports.js")).exportEvents(ctx, request, opts),
+    exportUserProfiles: async (request, opts) => (await import("./exports.js")).exportUserProfiles(ctx, request, opts),
   };
   return Object.assign(ctx.api, helpers);
 }
@@ -39,30 +35,12 @@ export function createDfineryClient(options: DfineryClientOptions): DfineryClien
 export { DFINERY_BASE_URL } from "./client.js";
 export type { DfineryApi, DfineryClientOptions, DfineryPaths, DfineryRateLimitOptions, DfineryRateLimitScope } from "./client.js";
 export { DFINERY_CODES, normaliseCode, type DfineryCode } from "./envelope.js";
-export {
-  MAX_EVENTS_PER_REQUEST,
-  MAX_ITEMS_PER_REQUEST,
-  assertIdentity,
-  completeEvent,
-  type DfineryEvent,
-  type DfineryEventInput,
-  type DfineryIdentity,
-  type SendEventsOptions,
-  type SendEventsReport,
-} from "./events.js";
+// Values of the helper modules live under their own entry points (@cdpkit/dfinery/events, /exports), so
+// importing the client does not load them; their types are here too.
+export type { DfineryEvent, DfineryEventInput, DfineryIdentity, SendEventsOptions, SendEventsReport } from "./events.js";
 export type { ExportEventsRequest, ExportOptions, ExportUserProfilesRequest } from "./exports.js";
-export {
-  ExportParseError,
-  STANDARD_COLUMNS,
-  convertCell,
-  rowsFromCsv,
-  type CellValue,
-  type ColumnType,
-  type EventExportRow,
-  type ExportRowOptions,
-  type UserProfileExportRow,
-} from "./export-rows.js";
+export type { CellValue, ColumnType, EventExportRow, ExportRowOptions, UserProfileExportRow } from "./export-rows.js";
 export type { paths, components, operations as operationTypes } from "./generated/openapi.js";
 export { operations } from "./generated/operations.js";
 export * from "@cdpkit/core/errors";
-export { parseCsv } from "@cdpkit/core";
+export { CsvRowError as ExportParseError } from "@cdpkit/core/errors";

@@ -3,7 +3,8 @@
 import { inspect } from "node:util";
 import { CdpkitError, MalformedResponseError, Redactor, VendorError } from "@cdpkit/core";
 import { describe, expect, it } from "vitest";
-import { CsvParseError, parseCsv } from "@cdpkit/core";
+import { CsvParseError } from "@cdpkit/core";
+import { parseCsv } from "@cdpkit/core/csv";
 import { ExportParseError, convertCell, rowsFromCsv } from "../src/export-rows.js";
 
 const enc = new TextEncoder();

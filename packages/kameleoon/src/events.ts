@@ -1,8 +1,6 @@
 import {
   InvalidInputError,
-  InvalidItem,
   jsonIssues,
-  runBatches,
   utf8Bytes,
   withFields,
   type BatchPlan,
@@ -13,6 +11,7 @@ import {
   type OperationResult,
   type Redactor,
 } from "@cdpkit/core";
+import { InvalidItem, runBatches } from "@cdpkit/core/batch";
 import type { components } from "./generated/openapi.js";
 
 /** A visit event: `eventType` plus its parameters (`goalId`, `revenue`, `index`, `href`, ...). */

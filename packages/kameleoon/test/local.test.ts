@@ -3,7 +3,7 @@ import type { BatchRequestResult } from "@cdpkit/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createManualClock } from "@cdpkit/core";
 import { createTestServer, json, type RecordedRequest, type TestServer } from "@cdpkit/testkit";
-import { InvalidItem } from "@cdpkit/core";
+import { InvalidItem } from "@cdpkit/core/batch";
 import {
   AuthError,
   completeProductEvent,

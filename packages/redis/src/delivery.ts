@@ -1,4 +1,5 @@
-import { CdpkitError, InvalidInputError, InvalidItem, type BatchFailure, type BatchReport } from "@cdpkit/core";
+import { CdpkitError, InvalidInputError, type BatchFailure, type BatchReport } from "@cdpkit/core";
+import { InvalidItem } from "@cdpkit/core/batch";
 import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 

@@ -1,7 +1,5 @@
 import {
-  InvalidItem,
   isRealDateTime,
-  runBatches,
   systemClock,
   withFields,
   type BatchPlan,
@@ -12,6 +10,7 @@ import {
   type OperationResult,
   type Redactor,
 } from "@cdpkit/core";
+import { InvalidItem, runBatches } from "@cdpkit/core/batch";
 import { syneriseError } from "./errors.js";
 import type { paths } from "./generated/openapi.js";
 

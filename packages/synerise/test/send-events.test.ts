@@ -1,6 +1,7 @@
 import type { BatchRequestResult } from "@cdpkit/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createManualClock, InvalidItem } from "@cdpkit/core";
+import { createManualClock } from "@cdpkit/core";
+import { InvalidItem } from "@cdpkit/core/batch";
 import { completeEvent, createSyneriseClient, MAX_BATCH_BYTES, ServerError, type SyneriseEvent } from "../src/index.js";
 import { createTestServer, json, type TestServer } from "@cdpkit/testkit";
 
