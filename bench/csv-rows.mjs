@@ -10,7 +10,7 @@
 //
 //   node bench/csv-rows.mjs [--rows=200000] [--rounds=5]      (needs a built @cdpkit/dfinery: pnpm build)
 import { fileURLToPath } from "node:url";
-import { rowsFromCsv } from "@cdpkit/dfinery";
+import { rowsFromCsv } from "@cdpkit/dfinery/exports";
 import { buildInput } from "./csv-input.mjs";
 import { runInChild, startPeakSampler } from "./memory.mjs";
 import { median, reportVerdicts } from "./verdicts.mjs";

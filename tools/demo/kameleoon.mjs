@@ -1,5 +1,6 @@
 // Kameleoon against a Prism mock of specs/kameleoon: the nine endpoints, and the event helpers.
-import { createKameleoonClient, encodeEventLine, InvalidInputError, newNonce } from "@cdpkit/kameleoon";
+import { createKameleoonClient, InvalidInputError } from "@cdpkit/kameleoon";
+import { encodeEventLine, newNonce } from "@cdpkit/kameleoon/events";
 
 export async function runKameleoon({ startVendorMock, line }) {
   const mock = await startVendorMock("kameleoon");

@@ -7,7 +7,8 @@ import {
   type ItemOutcome,
 } from "@cdpkit/core";
 import { InvalidItem, runBatches } from "@cdpkit/core/batch";
-import { assertIdentity, type DfineryEventInput, type DfineryIdentity } from "@cdpkit/dfinery";
+import { type DfineryEventInput, type DfineryIdentity } from "@cdpkit/dfinery";
+import { assertIdentity } from "@cdpkit/dfinery/events";
 import type { ProductEvent, VisitEvent } from "@cdpkit/kameleoon";
 import type { SyneriseEvent } from "@cdpkit/synerise";
 import { UsageError } from "./exit.js";

@@ -1,6 +1,7 @@
 import { createTestServer, json, type TestServer } from "@cdpkit/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { httpErrorFor, InvalidItem, runBatches, VendorError, type ItemOutcome } from "../src/index.js";
+import { httpErrorFor, VendorError, type ItemOutcome } from "../src/index.js";
+import { InvalidItem, runBatches } from "../src/batch.js";
 
 let server: TestServer;
 

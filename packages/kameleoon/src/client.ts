@@ -17,15 +17,7 @@ import {
   type VendorRateLimitOptions,
 } from "@cdpkit/core";
 import type { Client } from "openapi-fetch";
-import {
-  assertCommonId,
-  sendEventChunks,
-  type ProductEvent,
-  type SendEventsContext,
-  type SendEventsOptions,
-  type SendEventsReport,
-  type VisitEvent,
-} from "./events.js";
+import type { ProductEvent, SendEventsContext, SendEventsOptions, SendEventsReport, VisitEvent } from "./events.js";
 import type { paths } from "./generated/openapi.js";
 import { operations, securitySchemes, servers, type ClientFilledParameters } from "./generated/operations.js";
 
@@ -220,14 +212,18 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
         ...(signal ? { signal } : {}),
       }),
   });
+  // The events module (and core's batch engine under it) loads at the first send: a bundler leaves it out of
+  // the page an app that never sends events loads first (issue 13's bundle target).
   return Object.assign(client.api as KameleoonClient, {
     sendVisitEvents: async (events: ItemSource<VisitEvent>, opts: SendEventsOptions & { visitorCode?: string } = {}) => {
-      assertCommonId("visitorCode", opts.visitorCode, "sendVisitEvents");
-      return sendEventChunks(events, opts, eventsContext("/visit/events", "visitorCode", opts.visitorCode));
+      const helper: typeof import("./events.js") = await import("./events.js");
+      helper.assertCommonId("visitorCode", opts.visitorCode, "sendVisitEvents");
+      return helper.sendEventChunks(events, opts, eventsContext("/visit/events", "visitorCode", opts.visitorCode));
     },
     sendProductEvents: async (events: ItemSource<ProductEvent>, opts: SendEventsOptions & { ean?: string } = {}) => {
-      assertCommonId("ean", opts.ean, "sendProductEvents");
-      return sendEventChunks(events, opts, eventsContext("/product/events", "ean", opts.ean));
+      const helper: typeof import("./events.js") = await import("./events.js");
+      helper.assertCommonId("ean", opts.ean, "sendProductEvents");
+      return helper.sendEventChunks(events, opts, eventsContext("/product/events", "ean", opts.ean));
     },
     auth: {
       token: () => (tokens ? tokens.token() : noAuthConfigured(VENDOR, FACTORY)),

@@ -24,7 +24,7 @@ import {
   type SyneriseAuth,
 } from "./auth.js";
 import { syneriseError } from "./errors.js";
-import { sendEventBatches, type SendEventsOptions, type SendEventsReport, type SyneriseEvent } from "./events.js";
+import type { SendEventsOptions, SendEventsReport, SyneriseEvent } from "./events.js";
 import type { paths } from "./generated/openapi.js";
 import { operations, securitySchemes, servers, type ClientFilledParameters, type PaginatedOperations } from "./generated/operations.js";
 
@@ -144,8 +144,10 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
     post("/v4/events/batch", { body, safeToRepeat, ...(signal ? { signal } : {}) });
 
   return Object.assign(client.api as SyneriseClient, {
-    sendEvents: (events: ItemSource<SyneriseEvent>, sendOptions?: SendEventsOptions) =>
-      sendEventBatches(events, {
+    // The events module (and core's batch engine under it) loads at the first send: a bundler leaves it out
+    // of the page an app that never sends events loads first (issue 13's bundle target).
+    sendEvents: async (events: ItemSource<SyneriseEvent>, sendOptions?: SendEventsOptions) =>
+      (await import("./events.js")).sendEventBatches(events, {
         ...sendOptions,
         post: postBatch,
         redactor: client.redactor,

@@ -1,12 +1,11 @@
 import {
-  assertIdentity,
-  completeEvent,
   type DfineryClient,
   type DfineryEvent,
   type DfineryEventInput,
   type DfineryIdentity,
   type SendEventsOptions,
 } from "@cdpkit/dfinery";
+import { assertIdentity, completeEvent } from "@cdpkit/dfinery/events";
 import type { DeliveryTarget } from "../delivery.js";
 
 export interface DfineryEventsTargetOptions extends Pick<SendEventsOptions, "concurrency"> {

@@ -1,14 +1,6 @@
-import type { InvalidItem } from "@cdpkit/core";
-import {
-  assertCommonId,
-  completeProductEvent,
-  completeVisitEvent,
-  type KameleoonClient,
-  type ProductEvent,
-  type SendEventsOptions,
-  type SendEventsReport,
-  type VisitEvent,
-} from "@cdpkit/kameleoon";
+import type { InvalidItem } from "@cdpkit/core/batch";
+import { type KameleoonClient, type ProductEvent, type SendEventsOptions, type SendEventsReport, type VisitEvent } from "@cdpkit/kameleoon";
+import { assertCommonId, completeProductEvent, completeVisitEvent } from "@cdpkit/kameleoon/events";
 import type { DeliveryTarget } from "../delivery.js";
 
 export interface KameleoonEventsTargetOptions extends Pick<SendEventsOptions, "concurrency" | "format" | "maxBodyBytes"> {

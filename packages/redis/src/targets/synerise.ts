@@ -1,4 +1,5 @@
-import { completeEvent, type SendEventsOptions, type SyneriseClient, type SyneriseEvent } from "@cdpkit/synerise";
+import { type SendEventsOptions, type SyneriseClient, type SyneriseEvent } from "@cdpkit/synerise";
+import { completeEvent } from "@cdpkit/synerise/events";
 import type { DeliveryTarget } from "../delivery.js";
 
 export interface SyneriseEventsTargetOptions extends Pick<SendEventsOptions, "concurrency" | "maxEventsPerBatch" | "maxBatchBytes"> {
