@@ -206,7 +206,7 @@ export async function runBatches<Input, Item>(
   const encode =
     plan.encode ??
     ((item: Item, position: number): { text: string; bytes: number } | InvalidItem => {
-      const measured = measureJson(item, pathOf(position));
+      const measured = measureJson(item, () => pathOf(position));
       return "issues" in measured ? new InvalidItem(measured.issues) : { text: measured.json, bytes: measured.bytes };
     });
 

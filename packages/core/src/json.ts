@@ -5,8 +5,12 @@ import type { InvalidInputIssue } from "./errors.js";
  * InvalidInputError naming its field) instead of throwing for the whole batch.
  */
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** UTF-8 length without Buffer (the package bundles for browsers) and without encoding the text: counted per UTF-16 unit. */
 export function utf8Bytes(text: string): number {
+  // Most items of a batch are ASCII: the native regex scan answers them about three times faster than the loop below.
+  if (!NON_ASCII.test(text)) return text.length;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -54,9 +58,13 @@ function hasJsonHazard(value: unknown, ancestors: object[]): boolean {
 /**
  * What JSON.stringify would throw on (a cycle, a BigInt) or silently turn into `null` (NaN,
  * Infinity, an invalid Date) anywhere in `value`, each with its path. Values are never echoed.
+ * `path` may be a function, called only when there is an issue: a batch names each item by its position
+ * (`events[41]`), and building that string for every clean item cost a number-to-string conversion and
+ * a concatenation per item.
  */
-export function jsonIssues(value: unknown, path: string, max = 10): InvalidInputIssue[] {
+export function jsonIssues(value: unknown, pathOrLazy: string | (() => string), max = 10): InvalidInputIssue[] {
   if (!hasJsonHazard(value, [])) return [];
+  const path = typeof pathOrLazy === "string" ? pathOrLazy : pathOrLazy();
   const issues: InvalidInputIssue[] = [];
   const ancestors = new Set<object>();
   // Keys from the root to the value being visited: a path string is built only for an issue, since
@@ -107,8 +115,11 @@ export function withFields<T extends object, F extends object>(item: T, fields: 
   return Object.assign({}, item, fields);
 }
 
-/** The JSON of `value` and its UTF-8 size, measured once; or why it cannot be sent. Never throws. */
-export function measureJson(value: unknown, path: string): { json: string; bytes: number } | { issues: InvalidInputIssue[] } {
+/** The JSON of `value` and its UTF-8 size, measured once; or why it cannot be sent. Never throws. `path` as for jsonIssues. */
+export function measureJson(
+  value: unknown,
+  path: string | (() => string),
+): { json: string; bytes: number } | { issues: InvalidInputIssue[] } {
   try {
     const issues = jsonIssues(value, path);
     if (issues.length > 0) return { issues };
@@ -117,7 +128,7 @@ export function measureJson(value: unknown, path: string): { json: string; bytes
   } catch (error) {
     // A throwing getter or toJSON, or nesting deeper than the stack.
     const reason = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown error";
-    return { issues: [{ path, message: `cannot be serialised as JSON (${reason})` }] };
+    return { issues: [{ path: typeof path === "string" ? path : path(), message: `cannot be serialised as JSON (${reason})` }] };
   }
 }
 

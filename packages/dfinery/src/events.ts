@@ -63,40 +63,52 @@ export function assertIdentity(identity: unknown, where: string): asserts identi
   }
 }
 
+/** `issues` with one more, for `events[position]` + `field` (the list made at the first issue). */
+function withIssue(issues: InvalidInputIssue[] | undefined, position: number, field: string, message: string): InvalidInputIssue[] {
+  const list = issues ?? [];
+  list.push({ path: `events[${position}]${field}`, message });
+  return list;
+}
+
 /** Completes one event, or says what is wrong with it. */
 function prepare(input: DfineryEventInput, position: number, now: () => number): DfineryEvent | InvalidItem {
-  const issues: InvalidInputIssue[] = [];
-  const at = `events[${position}]`;
-  if (!input || typeof input !== "object" || Array.isArray(input)) return new InvalidItem([{ path: at, message: "must be an object" }]);
-  if (typeof input.event_name !== "string" || input.event_name === "") {
-    issues.push({ path: `${at}.event_name`, message: "must be a non-empty string" });
-  }
+  // The issues and their paths are made only for an event that has one: nearly every event is clean,
+  // and a path string per event (a number-to-string conversion) was a measurable share of sendEvents.
+  let issues: InvalidInputIssue[] | undefined;
+  if (!input || typeof input !== "object" || Array.isArray(input))
+    return new InvalidItem([{ path: `events[${position}]`, message: "must be an object" }]);
+  if (typeof input.event_name !== "string" || input.event_name === "")
+    issues = withIssue(issues, position, ".event_name", "must be a non-empty string");
   if (input.event_log_id !== undefined && (typeof input.event_log_id !== "string" || input.event_log_id === "")) {
-    issues.push({ path: `${at}.event_log_id`, message: "must be a non-empty string when given (omit it to have a UUID filled in)" });
+    issues = withIssue(issues, position, ".event_log_id", "must be a non-empty string when given (omit it to have a UUID filled in)");
   }
   let datetime = "";
   if (input.event_datetime instanceof Date) {
-    if (Number.isNaN(input.event_datetime.getTime())) issues.push({ path: `${at}.event_datetime`, message: "is an invalid Date" });
+    if (Number.isNaN(input.event_datetime.getTime())) issues = withIssue(issues, position, ".event_datetime", "is an invalid Date");
     else datetime = input.event_datetime.toISOString();
   } else if (input.event_datetime === undefined) {
     datetime = new Date(now()).toISOString();
   } else {
     datetime = input.event_datetime;
     if (typeof datetime !== "string" || !DATETIME.test(datetime) || !isRealDateTime(datetime)) {
-      issues.push({
-        path: `${at}.event_datetime`,
-        message: "must be a real instant as yyyy-MM-ddTHH:mm:ss(.SSS) with a zone, or a valid Date",
-      });
+      issues = withIssue(
+        issues,
+        position,
+        ".event_datetime",
+        "must be a real instant as yyyy-MM-ddTHH:mm:ss(.SSS) with a zone, or a valid Date",
+      );
     }
   }
   const items = input.event_items;
   if (Array.isArray(items) && items.length > MAX_ITEMS_PER_REQUEST) {
-    issues.push({
-      path: `${at}.event_items`,
-      message: `has ${items.length} items; DFINERY takes at most ${MAX_ITEMS_PER_REQUEST} per request`,
-    });
+    issues = withIssue(
+      issues,
+      position,
+      ".event_items",
+      `has ${items.length} items; DFINERY takes at most ${MAX_ITEMS_PER_REQUEST} per request`,
+    );
   }
-  if (issues.length > 0) return new InvalidItem(issues);
+  if (issues !== undefined) return new InvalidItem(issues);
   return withFields(input, {
     event_log_id: input.event_log_id ?? globalThis.crypto.randomUUID(),
     event_datetime: datetime,
@@ -116,12 +128,12 @@ export function completeEvent(input: DfineryEventInput, position = 0, now: () =>
 
 /** The event's JSON, measured once; an event JSON cannot carry faithfully, or too large, is refused. */
 function encode(event: DfineryEvent, position: number): { text: string; bytes: number } | InvalidItem {
-  const at = `events[${position}]`;
+  const at = (): string => `events[${position}]`;
   const measured = measureJson(event, at);
   if ("issues" in measured) return new InvalidItem(measured.issues);
   if (measured.bytes > MAX_EVENT_BYTES) {
     return new InvalidItem([
-      { path: at, message: `is ${measured.bytes} bytes as JSON; sendEvents sends at most ${MAX_EVENT_BYTES} per event` },
+      { path: at(), message: `is ${measured.bytes} bytes as JSON; sendEvents sends at most ${MAX_EVENT_BYTES} per event` },
     ]);
   }
   return { text: measured.json, bytes: measured.bytes };

@@ -46,14 +46,23 @@ export function newNonce(): string {
  * objects and arrays (e.g. `valuesCountMap`) are sent as JSON, every value URL-encoded.
  */
 export function encodeEventLine(event: Record<string, unknown>): string {
+  // One pass over the keys, no intermediate arrays: this runs once per event of a batch.
   const params = new URLSearchParams();
-  const keys = Object.keys(event).filter((k) => event[k] !== undefined && event[k] !== null);
-  const ordered = ["eventType", ...keys.filter((k) => k !== "eventType" && k !== "nonce"), "nonce"].filter((k) => keys.includes(k));
-  for (const key of ordered) {
-    const value = event[key];
-    params.append(key, typeof value === "object" ? JSON.stringify(value) : String(value));
-  }
+  if (isOwnField(event, "eventType")) appendField(params, "eventType", event.eventType);
+  for (const key of Object.keys(event)) if (key !== "eventType" && key !== "nonce") appendField(params, key, event[key]);
+  if (isOwnField(event, "nonce")) appendField(params, "nonce", event.nonce);
   return params.toString();
+}
+
+/** Whether `key` is one of `event`'s own enumerable keys (one `Object.keys` would list). */
+function isOwnField(event: Record<string, unknown>, key: string): boolean {
+  return Object.prototype.propertyIsEnumerable.call(event, key);
+}
+
+/** A field of a line; a missing (null or undefined) value is left out, an object sent as JSON. */
+function appendField(params: URLSearchParams, key: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  params.append(key, typeof value === "object" ? JSON.stringify(value) : String(value));
 }
 
 export interface SendEventsOptions extends Pick<
@@ -159,7 +168,7 @@ export async function sendEventChunks<E extends { nonce?: string }>(
     limits: { maxItems: Number.POSITIVE_INFINITY, maxBytes, overheadBytes: format === "json" ? 2 : 0, separatorBytes: 1 },
     prepare: (given, position) => completeEvent(given, position, ctx),
     encode: (event, position) => {
-      const unsafe = jsonIssues(event, `events[${position}]`);
+      const unsafe = jsonIssues(event, () => `events[${position}]`);
       if (unsafe.length > 0) return new InvalidItem(unsafe);
       const text = format === "lines" ? encodeEventLine(event as unknown as Record<string, unknown>) : JSON.stringify(event);
       return { text, bytes: utf8Bytes(text) };
