@@ -68,14 +68,16 @@ describe("names and inputs", () => {
   });
 
   it("gives the package the publication metadata and licence of the packages already in the repo", () => {
-    const dfinery = JSON.parse(readFileSync(join(repoRoot, "packages/dfinery/package.json"), "utf8"));
+    // Altcraft: a vendor package with the client entry point only, as a new one starts (DFINERY, Synerise and
+    // Kameleoon add entry points for their helpers).
+    const altcraft = JSON.parse(readFileSync(join(repoRoot, "packages/altcraft/package.json"), "utf8"));
     const files = filesFor({ vendor: "acme", server: "https://api.acme.com" });
     const acme = JSON.parse(files["packages/acme/package.json"]);
     for (const field of ["license", "type", "main", "types", "exports", "files", "sideEffects", "engines", "publishConfig", "bugs"]) {
-      expect(acme[field], field).toEqual(dfinery[field]);
+      expect(acme[field], field).toEqual(altcraft[field]);
     }
-    expect(acme.repository).toEqual({ ...dfinery.repository, directory: "packages/acme" });
-    expect(acme.homepage).toBe(dfinery.homepage.replace("packages/dfinery", "packages/acme"));
+    expect(acme.repository).toEqual({ ...altcraft.repository, directory: "packages/acme" });
+    expect(acme.homepage).toBe(altcraft.homepage.replace("packages/altcraft", "packages/acme"));
     expect(files["packages/acme/LICENSE"]).toBe(readFileSync(join(repoRoot, "LICENSE"), "utf8"));
   });
 
