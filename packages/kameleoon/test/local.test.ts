@@ -4,17 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createManualClock } from "@cdpkit/core";
 import { createTestServer, json, type RecordedRequest, type TestServer } from "@cdpkit/testkit";
 import { InvalidItem } from "@cdpkit/core/batch";
-import {
-  AuthError,
-  completeProductEvent,
-  completeVisitEvent,
-  createKameleoonClient,
-  DEFAULT_USER_AGENT,
-  encodeEventLine,
-  InvalidInputError,
-  newNonce,
-  type VisitEvent,
-} from "../src/index.js";
+import { AuthError, createKameleoonClient, DEFAULT_USER_AGENT, InvalidInputError, type VisitEvent } from "../src/index.js";
+import { completeProductEvent, completeVisitEvent, encodeEventLine, newNonce } from "../src/events-entry.js";
 
 const SECRET = "kameleoon-client-secret-42";
 let server: TestServer;

@@ -2,7 +2,8 @@ import type { BatchRequestResult } from "@cdpkit/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createManualClock } from "@cdpkit/core";
 import { InvalidItem } from "@cdpkit/core/batch";
-import { completeEvent, createSyneriseClient, MAX_BATCH_BYTES, ServerError, type SyneriseEvent } from "../src/index.js";
+import { createSyneriseClient, ServerError, type SyneriseEvent } from "../src/index.js";
+import { completeEvent, MAX_BATCH_BYTES } from "../src/events-entry.js";
 import { createTestServer, json, type TestServer } from "@cdpkit/testkit";
 
 let server: TestServer;

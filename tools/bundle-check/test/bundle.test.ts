@@ -147,6 +147,49 @@ describe("vendor packages bundle for the browser", () => {
   });
 });
 
+// Helpers load at their first call (issue 13's bundle target): an app that creates a client (and so may make
+// any call) downloads none of them. Checked on an app bundled as a browser app is, code-split: the JS loaded
+// before the app runs (entry chunk plus what it imports statically) must hold none of these functions, and the
+// whole output must (so the names are what the bundle prints, and the helpers are still reachable on demand).
+const HELPER_FUNCTIONS: Record<string, readonly string[]> = {
+  dfinery: ["sendEvents", "exportEvents", "rowsFromCsv", "runBatches", "parseCsvBatches", "csvRows"],
+  synerise: ["sendEventBatches", "runBatches", "paginatePages"],
+  kameleoon: ["sendEventChunks", "runBatches"],
+};
+
+describe("helpers a one-call app does not use are not in what it loads first", () => {
+  for (const v of VENDORS.filter((v) => v.vendor in HELPER_FUNCTIONS)) {
+    const helpers = HELPER_FUNCTIONS[v.vendor]!;
+    it(`@cdpkit/${v.vendor}`, async () => {
+      // write: false, so nothing lands here; esbuild needs an outdir to split.
+      const outdir = join(tmpdir(), `cdpkit-split-${v.vendor}`);
+      const result = await build({ ...entryFor(v), splitting: true, outdir, write: false, metafile: true });
+      const outputs = result.metafile!.outputs;
+      const text = new Map(result.outputFiles!.map((f) => [relative(process.cwd(), f.path), f.text]));
+      const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint !== undefined)!;
+      const loadedFirst = new Set<string>();
+      const visit = (out: string): void => {
+        if (loadedFirst.has(out)) return;
+        loadedFirst.add(out);
+        for (const imported of outputs[out]!.imports) if (imported.kind === "import-statement") visit(imported.path);
+      };
+      visit(entry);
+      const declares = (code: string, name: string) => new RegExp(`function\\*?\\s+${name}\\b`).test(code);
+      const first = [...loadedFirst].map((o) => text.get(o) ?? "").join("\n");
+      const all = [...text.values()].join("\n");
+      expect(Object.keys(outputs).length, "the app is split into chunks").toBeGreaterThan(loadedFirst.size);
+      expect(
+        helpers.filter((name) => !declares(all, name)),
+        "helpers missing from the whole output",
+      ).toEqual([]);
+      expect(
+        helpers.filter((name) => declares(first, name)),
+        "helpers in the JS loaded first",
+      ).toEqual([]);
+    });
+  }
+});
+
 interface Manifest {
   private?: boolean;
   bin?: unknown;
