@@ -1,6 +1,7 @@
-// The typedoc API of the published packages. One typedoc run over every package's entry point: a single
+// The typedoc API of the published packages. One typedoc run over every package's entry points: a single
 // TypeScript program is a fraction of the time of one program per package (~20 s against ~2 min on a
 // 2-core machine), and each package still gets its own module page, named after the package.
+import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Application, OptionDefaults, PageEvent, ReflectionKind } from "typedoc";
@@ -14,6 +15,18 @@ import { Application, OptionDefaults, PageEvent, ReflectionKind } from "typedoc"
 export async function buildApi({ root, packages, workDir, outDir, indexHref, favicon }) {
   await mkdir(workDir, { recursive: true });
   const sources = packages.map((name) => join(root, "packages", name, "src"));
+  // Every entry point a package's exports map publishes (`@cdpkit/core/batch`...), as its source file; the
+  // error classes and package.json are left out (the root re-exports the errors).
+  const entries = packages.flatMap((name) => {
+    const { exports } = JSON.parse(readFileSync(join(root, "packages", name, "package.json"), "utf8"));
+    return Object.entries(exports)
+      .filter(([subpath, target]) => typeof target === "object" && subpath !== "./errors")
+      .map(([subpath, target]) => ({
+        directory: name,
+        subpath: subpath.slice(1),
+        file: join(root, "packages", name, target.default.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")),
+      }));
+  });
   // One program over every package's src: tsconfig paths are relative to the tsconfig file.
   const tsconfig = join(workDir, "tsconfig.api.json");
   await writeFile(
@@ -30,7 +43,7 @@ export async function buildApi({ root, packages, workDir, outDir, indexHref, fav
   );
   const app = await Application.bootstrapWithPlugins({
     name: "cdpkit API",
-    entryPoints: sources.map((dir) => join(dir, "index.ts")),
+    entryPoints: entries.map((entry) => entry.file),
     tsconfig,
     readme: "none",
     // The packages are type-checked by their own tests; typedoc only documents them.
@@ -46,11 +59,20 @@ export async function buildApi({ root, packages, workDir, outDir, indexHref, fav
   const project = await app.convert();
   if (!project) throw new Error("typedoc could not convert the packages (see the errors above)");
   const byName = new Map();
+  // typedoc names a module by its file's path below the common root (`core/src/batch`; an index by its folder).
+  const moduleNames = new Map(
+    entries.map((entry) => {
+      const base = relative(join(root, "packages"), entry.file)
+        .replace(/\.ts$/, "")
+        .replace(/\/index$/, "");
+      return [base, entry];
+    }),
+  );
   for (const module of project.children ?? []) {
-    const directory = packages.find((name) => module.name === `${name}/src` || module.name === name);
-    if (!directory) throw new Error(`typedoc made a module "${module.name}" that is no package entry point`);
-    module.name = `@cdpkit/${directory}`;
-    byName.set(directory, module);
+    const entry = moduleNames.get(module.name) ?? moduleNames.get(`${module.name}/src`);
+    if (!entry) throw new Error(`typedoc made a module "${module.name}" that is no package entry point`);
+    module.name = `@cdpkit/${entry.directory}${entry.subpath}`;
+    if (entry.subpath === "") byName.set(entry.directory, module);
   }
   // Page addresses are the renderer's to choose; note each module's as its page is written.
   const pages = new Map();
