@@ -53,28 +53,37 @@ export interface SendEventBatchesContext extends SendEventsOptions {
 
 const IDENTIFIERS = ["id", "uuid", "customId", "email"] as const;
 
-function problems(event: unknown): string[] {
+/** What a clean event's check answers: one shared empty list, not a new array per event of the batch. */
+const NO_PROBLEMS: readonly string[] = Object.freeze([]);
+
+const present = (client: Record<string, unknown>, key: string): boolean =>
+  client[key] !== undefined && client[key] !== null && client[key] !== "";
+
+function problems(event: unknown): readonly string[] {
   if (!event || typeof event !== "object" || Array.isArray(event)) return ["must be an object"];
   const e = event as Record<string, unknown>;
-  const out: string[] = [];
-  if (typeof e.label !== "string" || e.label === "") out.push("label must be a non-empty string");
-  // The docs' own 400 sample: "label ... length must be between 1 and 64".
-  else if (e.label.length > 64) out.push("label must be at most 64 characters");
-  if (typeof e.type !== "string" || e.type === "") out.push("type must be a non-empty string");
+  const label =
+    typeof e.label !== "string" || e.label === ""
+      ? "label must be a non-empty string"
+      : // The docs' own 400 sample: "label ... length must be between 1 and 64".
+        e.label.length > 64
+        ? "label must be at most 64 characters"
+        : undefined;
+  const type = typeof e.type !== "string" || e.type === "" ? "type must be a non-empty string" : undefined;
   // An empty or non-string salt cannot deduplicate anything: refused rather than sent unsafely.
-  if (e.eventSalt !== undefined && (typeof e.eventSalt !== "string" || e.eventSalt === ""))
-    out.push("eventSalt must be a non-empty string (omit it to have a UUID filled in)");
-  if (typeof e.time === "string" && /^\d{4}-\d{2}-\d{2}/.test(e.time) && !isRealDateTime(e.time))
-    out.push("time is not a real date and time");
+  const salt =
+    e.eventSalt !== undefined && (typeof e.eventSalt !== "string" || e.eventSalt === "")
+      ? "eventSalt must be a non-empty string (omit it to have a UUID filled in)"
+      : undefined;
+  const time =
+    typeof e.time === "string" && /^\d{4}-\d{2}-\d{2}/.test(e.time) && !isRealDateTime(e.time)
+      ? "time is not a real date and time"
+      : undefined;
   const client = e.client as Record<string, unknown> | undefined;
-  if (
-    !client ||
-    typeof client !== "object" ||
-    !IDENTIFIERS.some((k) => client[k] !== undefined && client[k] !== null && client[k] !== "")
-  ) {
-    out.push("client must carry one of id, uuid, customId, email");
-  }
-  return out;
+  const identified = !!client && typeof client === "object" && identifierType(client) !== "";
+  const identity = identified ? undefined : "client must carry one of id, uuid, customId, email";
+  if (label === undefined && type === undefined && salt === undefined && time === undefined && identity === undefined) return NO_PROBLEMS;
+  return [label, type, salt, time, identity].filter((problem): problem is string => problem !== undefined);
 }
 
 function checked(given: SyneriseEvent, position: number): SyneriseEvent | InvalidItem {
@@ -96,10 +105,19 @@ export function completeEvent(given: SyneriseEvent, position = 0, clock: Clock =
   });
 }
 
-/** "In a request, all events must use the same type of profile identifier": the group key. */
-function identifierType(event: SyneriseEvent): string {
-  const client = event.client as Record<string, unknown>;
-  return IDENTIFIERS.filter((k) => client[k] !== undefined && client[k] !== null && client[k] !== "").join("+");
+/**
+ * "In a request, all events must use the same type of profile identifier": the group key ("" for none).
+ * Asked of every event; an event names one identifier almost always, and then the key is that name, with
+ * no array or string built for it.
+ */
+function identifierType(client: Record<string, unknown>): string {
+  let only: string | undefined;
+  for (const key of IDENTIFIERS) {
+    if (!present(client, key)) continue;
+    if (only !== undefined) return IDENTIFIERS.filter((k) => present(client, k)).join("+");
+    only = key;
+  }
+  return only ?? "";
 }
 
 /**
@@ -118,7 +136,7 @@ export async function sendEventBatches(events: ItemSource<SyneriseEvent>, ctx: S
       maxBytes: Math.min(ctx.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES),
     },
     prepare: (given, position) => (fill ? completeEvent(given, position, clock) : checked(given, position)),
-    groupOf: identifierType,
+    groupOf: (event) => identifierType(event.client as Record<string, unknown>),
     send: async (batch, signal) => {
       const safe = batch.entries.every((e) => typeof e.item.eventSalt === "string" && e.item.eventSalt !== "");
       const result = await ctx.post(`[${batch.entries.map((e) => e.text).join(",")}]`, safe, signal);
