@@ -71,6 +71,7 @@ export {
   type BatchFacts,
 } from "./operations.js";
 export { Semaphore } from "./semaphore.js";
+export { loadHelper } from "./on-demand.js";
 export { createCall, LightRequest, ReplayableRequest, type Call, type Deadline, type ReplayableBody } from "./call.js";
 export {
   HTTP_VERBS,

@@ -3,6 +3,7 @@ import { httpErrorForResult, InvalidInputError, MalformedResponseError, type Cdp
 import type { Page, PaginateOptions, Paginator } from "./paginate.js";
 import type { BatchOutcome, BatchReport, BatchRunOptions, ItemSource } from "./batch.js";
 import { discardBody } from "./body.js";
+import { loadHelper } from "./on-demand.js";
 import { utf8Bytes, valueAt } from "./json.js";
 import type { Redactor } from "./redact.js";
 import type { FetchLike, Transport } from "./fetch.js";
@@ -310,7 +311,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
       const pagination = options.operationFor?.(verb, path)?.pagination;
       if (!pagination) throw notA(verb, path, "paginated", "x-cdpkit-pagination");
       // Loaded at the first page, not with the client: an app that never pages does not carry the pager.
-      const { paginatePages } = await import("./paginate.js");
+      const { paginatePages } = await loadHelper(vendor, "paginate", () => import("./paginate.js"));
       yield* paginatePages(
         (pageInit) => call(path, pageInit),
         pagination,
@@ -320,7 +321,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
       );
     }
     async function* items(): AsyncGenerator<unknown> {
-      const { paginateItems } = await import("./paginate.js");
+      const { paginateItems } = await loadHelper(vendor, "paginate", () => import("./paginate.js"));
       yield* paginateItems(pages());
     }
     return { pages, [Symbol.asyncIterator]: items };
@@ -339,7 +340,7 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
     // The other body fields travel in every request; a margin covers what the client adds (a token).
     const overheadBytes = utf8Bytes(JSON.stringify({ ...common, [facts.items]: [] })) + 256;
     // Loaded at the first batch, not with the client (see paginate above).
-    const { runBatches } = await import("./batch.js");
+    const { runBatches } = await loadHelper(vendor, "sendBatch", () => import("./batch.js"));
     return runBatches(
       items,
       {

@@ -1,4 +1,4 @@
-import type { ItemSource } from "@cdpkit/core";
+import { loadHelper, type ItemSource } from "@cdpkit/core";
 import { createDfineryContext, type DfineryApi, type DfineryClientOptions } from "./client.js";
 import type { DfineryEventInput, DfineryIdentity, SendEventsOptions, SendEventsReport } from "./events.js";
 import type { ExportEventsRequest, ExportOptions, ExportUserProfilesRequest } from "./exports.js";
@@ -25,9 +25,12 @@ export function createDfineryClient(options: DfineryClientOptions): DfineryClien
   // Each helper's module (and the batch engine or CSV reader under it) loads at its first call: a bundler
   // leaves what an app never calls out of the page it loads first (issue 13's bundle target).
   const helpers: DfineryHelpers = {
-    sendEvents: async (identity, events, opts) => (await import("./events.js")).sendEvents(ctx, identity, events, opts),
-    exportEvents: async (request, opts) => (await import("./exports.js")).exportEvents(ctx, request, opts),
-    exportUserProfiles: async (request, opts) => (await import("./exports.js")).exportUserProfiles(ctx, request, opts),
+    sendEvents: async (identity, events, opts) =>
+      (await loadHelper("dfinery", "sendEvents", () => import("./events.js"))).sendEvents(ctx, identity, events, opts),
+    exportEvents: async (request, opts) =>
+      (await loadHelper("dfinery", "exportEvents", () => import("./exports.js"))).exportEvents(ctx, request, opts),
+    exportUserProfiles: async (request, opts) =>
+      (await loadHelper("dfinery", "exportUserProfiles", () => import("./exports.js"))).exportUserProfiles(ctx, request, opts),
   };
   return Object.assign(ctx.api, helpers);
 }

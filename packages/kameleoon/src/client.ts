@@ -1,5 +1,6 @@
 import {
   assertClientOptions,
+  loadHelper,
   noAuthConfigured,
   AuthError,
   clientCredentials,
@@ -216,12 +217,12 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
   // the page an app that never sends events loads first (issue 13's bundle target).
   return Object.assign(client.api as KameleoonClient, {
     sendVisitEvents: async (events: ItemSource<VisitEvent>, opts: SendEventsOptions & { visitorCode?: string } = {}) => {
-      const helper: typeof import("./events.js") = await import("./events.js");
+      const helper: typeof import("./events.js") = await loadHelper(VENDOR, "sendVisitEvents", () => import("./events.js"));
       helper.assertCommonId("visitorCode", opts.visitorCode, "sendVisitEvents");
       return helper.sendEventChunks(events, opts, eventsContext("/visit/events", "visitorCode", opts.visitorCode));
     },
     sendProductEvents: async (events: ItemSource<ProductEvent>, opts: SendEventsOptions & { ean?: string } = {}) => {
-      const helper: typeof import("./events.js") = await import("./events.js");
+      const helper: typeof import("./events.js") = await loadHelper(VENDOR, "sendProductEvents", () => import("./events.js"));
       helper.assertCommonId("ean", opts.ean, "sendProductEvents");
       return helper.sendEventChunks(events, opts, eventsContext("/product/events", "ean", opts.ean));
     },

@@ -1,5 +1,6 @@
 import {
   assertClientOptions,
+  loadHelper,
   noAuthConfigured,
   AuthError,
   createVendorClient,
@@ -147,7 +148,7 @@ export function createSyneriseClient(options: SyneriseClientOptions): SyneriseCl
     // The events module (and core's batch engine under it) loads at the first send: a bundler leaves it out
     // of the page an app that never sends events loads first (issue 13's bundle target).
     sendEvents: async (events: ItemSource<SyneriseEvent>, sendOptions?: SendEventsOptions) =>
-      (await import("./events.js")).sendEventBatches(events, {
+      (await loadHelper(VENDOR, "sendEvents", () => import("./events.js"))).sendEventBatches(events, {
         ...sendOptions,
         post: postBatch,
         redactor: client.redactor,
