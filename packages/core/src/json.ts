@@ -24,6 +24,10 @@ export function utf8Bytes(text: string): number {
   }
   return bytes;
 }
+/** Where an item is (`events[41]`), or a function making that text: called only when the item has an issue. */
+type ItemPath = string | (() => string);
+const pathText = (path: ItemPath): string => (typeof path === "string" ? path : path());
+
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const childPath = (at: string, key: string) => (IDENTIFIER.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`);
 
@@ -62,9 +66,9 @@ function hasJsonHazard(value: unknown, ancestors: object[]): boolean {
  * (`events[41]`), and building that string for every clean item cost a number-to-string conversion and
  * a concatenation per item.
  */
-export function jsonIssues(value: unknown, pathOrLazy: string | (() => string), max = 10): InvalidInputIssue[] {
+export function jsonIssues(value: unknown, pathOrLazy: ItemPath, max = 10): InvalidInputIssue[] {
   if (!hasJsonHazard(value, [])) return [];
-  const path = typeof pathOrLazy === "string" ? pathOrLazy : pathOrLazy();
+  const path = pathText(pathOrLazy);
   const issues: InvalidInputIssue[] = [];
   const ancestors = new Set<object>();
   // Keys from the root to the value being visited: a path string is built only for an issue, since
@@ -116,10 +120,7 @@ export function withFields<T extends object, F extends object>(item: T, fields: 
 }
 
 /** The JSON of `value` and its UTF-8 size, measured once; or why it cannot be sent. Never throws. `path` as for jsonIssues. */
-export function measureJson(
-  value: unknown,
-  path: string | (() => string),
-): { json: string; bytes: number } | { issues: InvalidInputIssue[] } {
+export function measureJson(value: unknown, path: ItemPath): { json: string; bytes: number } | { issues: InvalidInputIssue[] } {
   try {
     const issues = jsonIssues(value, path);
     if (issues.length > 0) return { issues };
@@ -128,7 +129,7 @@ export function measureJson(
   } catch (error) {
     // A throwing getter or toJSON, or nesting deeper than the stack.
     const reason = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown error";
-    return { issues: [{ path: typeof path === "string" ? path : path(), message: `cannot be serialised as JSON (${reason})` }] };
+    return { issues: [{ path: pathText(path), message: `cannot be serialised as JSON (${reason})` }] };
   }
 }
 

@@ -215,6 +215,8 @@ export function createKameleoonClient(options: KameleoonClientOptions = {}): Kam
   });
   // The events module (and core's batch engine under it) loads at the first send: a bundler leaves it out of
   // the page an app that never sends events loads first (issue 13's bundle target).
+  // `helper` is typed out because TypeScript calls an assertion function (assertCommonId) only through a name
+  // declared with an explicit type.
   return Object.assign(client.api as KameleoonClient, {
     sendVisitEvents: async (events: ItemSource<VisitEvent>, opts: SendEventsOptions & { visitorCode?: string } = {}) => {
       const helper: typeof import("./events.js") = await loadHelper(VENDOR, "sendVisitEvents", () => import("./events.js"));
