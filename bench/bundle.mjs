@@ -14,6 +14,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { loadedFirst, sourceOfDistFile } from "../scripts/build-facts.mjs";
 import { reportVerdicts } from "./verdicts.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,15 +52,7 @@ async function bundleApp(name, code, fromSource) {
       plugins: fromSource ? [sourcesOfWorkspacePackages] : [],
     });
     const outputs = result.metafile.outputs;
-    const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint);
-    // The entry chunk and everything it imports statically, transitively.
-    const loaded = new Set();
-    const visit = (out) => {
-      if (loaded.has(out)) return;
-      loaded.add(out);
-      for (const imported of outputs[out].imports) if (imported.kind === "import-statement") visit(imported.path);
-    };
-    visit(entryOut);
+    const loaded = loadedFirst(outputs);
     let min = 0;
     let gzip = 0;
     const inputs = [];
@@ -86,7 +79,7 @@ const sourcesOfWorkspacePackages = {
       const [, name, sub] = /^@cdpkit\/([a-z]+)(?:\/([a-z-]+))?$/.exec(path);
       const { exports } = JSON.parse(readFileSync(join(packages, name, "package.json"), "utf8"));
       const dist = exports[sub ? `./${sub}` : "."].default;
-      return { path: join(packages, name, dist.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")) };
+      return { path: join(packages, name, sourceOfDistFile(dist)) };
     });
     build.onResolve({ filter: /^#node-transport$/ }, () => ({ path: join(packages, "core", "src", "node-transport-unavailable.ts") }));
   },

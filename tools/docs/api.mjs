@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Application, OptionDefaults, PageEvent, ReflectionKind } from "typedoc";
+import { sourceOfDistFile } from "../../scripts/build-facts.mjs";
 
 /**
  * @param {{ root: string, packages: string[], workDir: string, outDir: string, indexHref: string }} options
@@ -24,7 +25,7 @@ export async function buildApi({ root, packages, workDir, outDir, indexHref, fav
       .map(([subpath, target]) => ({
         directory: name,
         subpath: subpath.slice(1),
-        file: join(root, "packages", name, target.default.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")),
+        file: join(root, "packages", name, sourceOfDistFile(target.default)),
       }));
   });
   // One program over every package's src: tsconfig paths are relative to the tsconfig file.

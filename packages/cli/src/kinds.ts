@@ -159,7 +159,7 @@ function dfineryOneByOne(
         itemName: name.replace(/s$/, ""),
         limits: { maxItems: 1 },
         prepare: (given, position) => {
-          if (!isObject(given)) return new InvalidItem([{ path: `${name}[${position}]`, message: "must be an object" }]);
+          if (!isObject(given)) return InvalidItem.at(`${name}[${position}]`, ["must be an object"]);
           try {
             assertIdentity(given.identity, `${name}[${position}]`);
           } catch (error) {
@@ -193,9 +193,9 @@ const syneriseProfiles: ImportKind<"synerise"> = {
         itemName: "profile",
         limits: { maxItems: 1000, maxBytes: 1_000_000 },
         prepare: (given, position) => {
-          if (!isObject(given)) return new InvalidItem([{ path: `profiles[${position}]`, message: "must be an object" }]);
+          if (!isObject(given)) return InvalidItem.at(`profiles[${position}]`, ["must be an object"]);
           if (!SYNERISE_PROFILE_IDS.some((k) => given[k] !== undefined && given[k] !== null && given[k] !== "")) {
-            return new InvalidItem([{ path: `profiles[${position}]`, message: `needs one of ${SYNERISE_PROFILE_IDS.join(", ")}` }]);
+            return InvalidItem.at(`profiles[${position}]`, [`needs one of ${SYNERISE_PROFILE_IDS.join(", ")}`]);
           }
           return given;
         },

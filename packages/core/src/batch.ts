@@ -53,6 +53,11 @@ export interface BatchOutcome {
 /** What `prepare` / `encode` return for an item that cannot be sent: the issues, each naming its field. */
 export class InvalidItem {
   constructor(readonly issues: readonly InvalidInputIssue[]) {}
+
+  /** Issues that all name the item itself (`events[3]`), each message saying which field is wrong. */
+  static at(path: string, messages: readonly string[]): InvalidItem {
+    return new InvalidItem(messages.map((message) => ({ path, message })));
+  }
 }
 
 export interface BatchPlan<Input, Item> {
@@ -322,8 +327,8 @@ export async function runBatches<Input, Item>(
       encoded = prepared instanceof InvalidItem ? prepared : encode(prepared, at);
     } catch (error) {
       // A plan must not throw; if it does, the item fails alone all the same.
-      encoded = prepared = new InvalidItem([
-        { path: pathOf(at), message: `could not be prepared (${error instanceof Error ? error.message : String(error)})` },
+      encoded = prepared = InvalidItem.at(pathOf(at), [
+        `could not be prepared (${error instanceof Error ? error.message : String(error)})`,
       ]);
     }
     if (encoded instanceof InvalidItem) {

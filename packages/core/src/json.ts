@@ -6,17 +6,14 @@ import type { InvalidInputIssue } from "./errors.js";
  */
 
 const NON_ASCII = /[^\x00-\x7f]/;
-/** Node's and Bun's Buffer, when there is one: the package also runs where there is none (browsers, edge). */
-const nodeBuffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: "utf8"): number } }).Buffer;
 
 /**
- * UTF-8 length of `text` without encoding it. It also flattens a string built by concatenation, which
- * matters: a batch holds every item's text until its request settles, and Kameleoon's lines (URLSearchParams
- * output) measured 1.6x slower per event when kept unflattened (the join of a 1 MB body flattened them old).
+ * UTF-8 length without Buffer (the package bundles for browsers) and without encoding the text: counted per
+ * UTF-16 unit. The scan also flattens a string built by concatenation, which matters: a batch holds every
+ * item's text until its request settles, and Kameleoon's lines (URLSearchParams output) measured 1.6x slower
+ * per event when their length was taken without a scan (the 1 MB body's join then flattened them, old).
  */
 export function utf8Bytes(text: string): number {
-  // Buffer.byteLength is native, about four times faster than the regex scan below on a 130-character item.
-  if (nodeBuffer) return nodeBuffer.byteLength(text, "utf8");
   // Most items of a batch are ASCII: the native regex scan answers them about three times faster than the loop below.
   if (!NON_ASCII.test(text)) return text.length;
   let bytes = text.length;

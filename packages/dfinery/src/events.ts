@@ -75,8 +75,7 @@ function prepare(input: DfineryEventInput, position: number, now: () => number):
   // The issues and their paths are made only for an event that has one: nearly every event is clean,
   // and a path string per event (a number-to-string conversion) was a measurable share of sendEvents.
   let issues: InvalidInputIssue[] | undefined;
-  if (!input || typeof input !== "object" || Array.isArray(input))
-    return new InvalidItem([{ path: `events[${position}]`, message: "must be an object" }]);
+  if (!input || typeof input !== "object" || Array.isArray(input)) return InvalidItem.at(`events[${position}]`, ["must be an object"]);
   if (typeof input.event_name !== "string" || input.event_name === "")
     issues = withIssue(issues, position, ".event_name", "must be a non-empty string");
   if (input.event_log_id !== undefined && (typeof input.event_log_id !== "string" || input.event_log_id === "")) {
@@ -132,9 +131,7 @@ function encode(event: DfineryEvent, position: number): { text: string; bytes: n
   const measured = measureJson(event, at);
   if ("issues" in measured) return new InvalidItem(measured.issues);
   if (measured.bytes > MAX_EVENT_BYTES) {
-    return new InvalidItem([
-      { path: at(), message: `is ${measured.bytes} bytes as JSON; sendEvents sends at most ${MAX_EVENT_BYTES} per event` },
-    ]);
+    return InvalidItem.at(at(), [`is ${measured.bytes} bytes as JSON; sendEvents sends at most ${MAX_EVENT_BYTES} per event`]);
   }
   return { text: measured.json, bytes: measured.bytes };
 }

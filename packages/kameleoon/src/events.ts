@@ -137,7 +137,7 @@ export function assertCommonId(idField: "visitorCode" | "ean", value: unknown, w
 function completeEvent<E extends { nonce?: string }>(given: E, position: number, who: EventsIdentity): E | InvalidItem {
   const raw = given as unknown as Record<string, unknown>;
   const issues = raw && typeof raw === "object" && !Array.isArray(raw) ? problems(raw, who) : ["must be an object"];
-  if (issues.length > 0) return new InvalidItem(issues.map((message) => ({ path: `events[${position}]`, message })));
+  if (issues.length > 0) return InvalidItem.at(`events[${position}]`, issues);
   return withFields(given, { nonce: given.nonce ?? newNonce() }) as E;
 }
 

@@ -88,7 +88,7 @@ function problems(event: unknown): readonly string[] {
 
 function checked(given: SyneriseEvent, position: number): SyneriseEvent | InvalidItem {
   const issues = problems(given);
-  return issues.length > 0 ? new InvalidItem(issues.map((message) => ({ path: `events[${position}]`, message }))) : given;
+  return issues.length > 0 ? InvalidItem.at(`events[${position}]`, issues) : given;
 }
 
 /**

@@ -10,6 +10,7 @@ import { gzipSync } from "node:zlib";
 import { build, type BuildOptions } from "esbuild";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadedFirst, sourceOfDistFile } from "../../../scripts/build-facts.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../../..");
@@ -166,24 +167,17 @@ describe("helpers a one-call app does not use are not in what it loads first", (
       const result = await build({ ...entryFor(v), splitting: true, outdir, write: false, metafile: true });
       const outputs = result.metafile!.outputs;
       const text = new Map(result.outputFiles!.map((f) => [relative(process.cwd(), f.path), f.text]));
-      const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint !== undefined)!;
-      const loadedFirst = new Set<string>();
-      const visit = (out: string): void => {
-        if (loadedFirst.has(out)) return;
-        loadedFirst.add(out);
-        for (const imported of outputs[out]!.imports) if (imported.kind === "import-statement") visit(imported.path);
-      };
-      visit(entry);
+      const first = loadedFirst(outputs);
       const declares = (code: string, name: string) => new RegExp(`function\\*?\\s+${name}\\b`).test(code);
-      const first = [...loadedFirst].map((o) => text.get(o) ?? "").join("\n");
+      const firstCode = [...first].map((o) => text.get(o) ?? "").join("\n");
       const all = [...text.values()].join("\n");
-      expect(Object.keys(outputs).length, "the app is split into chunks").toBeGreaterThan(loadedFirst.size);
+      expect(Object.keys(outputs).length, "the app is split into chunks").toBeGreaterThan(first.size);
       expect(
         helpers.filter((name) => !declares(all, name)),
         "helpers missing from the whole output",
       ).toEqual([]);
       expect(
-        helpers.filter((name) => declares(first, name)),
+        helpers.filter((name) => declares(firstCode, name)),
         "helpers in the JS loaded first",
       ).toEqual([]);
     });
@@ -205,7 +199,7 @@ function nodeOnlySources(pkgDir: string, manifest: Manifest): Set<string> {
   const files = new Set<string>();
   for (const target of Object.values(manifest.imports ?? {})) {
     if (typeof target !== "object" || !target.node || target.node === target.default) continue;
-    files.add(join(pkgDir, target.node.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")));
+    files.add(join(pkgDir, sourceOfDistFile(target.node)));
   }
   return files;
 }
