@@ -321,8 +321,8 @@ export function bindOperations<C extends object>(client: C, options: BindOperati
       );
     }
     async function* items(): AsyncGenerator<unknown> {
-      const { paginateItems } = await loadHelper(vendor, "paginate", () => import("./paginate.js"));
-      yield* paginateItems(pages());
+      // As paginateItems does, written here so the pager module is awaited once (by pages), not twice.
+      for await (const page of pages()) yield* page.items;
     }
     return { pages, [Symbol.asyncIterator]: items };
   };
