@@ -34,6 +34,38 @@ describe("jsonIssues", () => {
   });
 });
 
+describe("measureJson", () => {
+  const pathsOf = (measured: ReturnType<typeof measureJson>) => ("issues" in measured ? measured.issues.map((i) => i.path) : []);
+
+  it("refuses what JSON would turn into null or cannot write, with the path, next to real nulls and 'null' text", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(pathsOf(measureJson({ given: null, text: "null", deep: { n: Number.NaN } }, "events[1]"))).toEqual(["events[1].deep.n"]);
+    expect(pathsOf(measureJson({ at: new Date("nope") }, "events[2]"))).toEqual(["events[2].at"]);
+    expect(pathsOf(measureJson({ list: [1, Number.POSITIVE_INFINITY] }, "events[3]"))).toEqual(["events[3].list[1]"]);
+    expect(pathsOf(measureJson({ big: 1n }, "events[4]"))).toEqual(["events[4].big"]);
+    expect(pathsOf(measureJson({ cyclic }, "events[5]"))).toEqual(["events[5].cyclic.self"]);
+  });
+
+  it("sends JSON holding nulls and the text null when nothing in it is lost", () => {
+    const event = { given: null, text: "null", list: [null, 1] };
+    expect(measureJson(event, "e")).toEqual({ json: JSON.stringify(event), bytes: JSON.stringify(event).length });
+  });
+
+  it("names a getter that throws, and a value with no JSON form, without echoing them", () => {
+    const throwing = {
+      get secret(): string {
+        throw new Error("no");
+      },
+    };
+    const failed = measureJson(throwing, () => "events[6]");
+    expect(failed).toEqual({ issues: [{ path: "events[6]", message: "cannot be serialised as JSON (Error: no)" }] });
+    expect(measureJson(undefined, "events[7]")).toEqual({
+      issues: [{ path: "events[7]", message: "has no JSON form (undefined, a function or a symbol)" }],
+    });
+  });
+});
+
 describe("withFields", () => {
   it("copies the item with the fields set, leaving the caller's object as it was", () => {
     const given = { label: "view", client: { id: 1 }, eventSalt: undefined as string | undefined };
