@@ -13,8 +13,10 @@
 // 10,000 events let the first rounds measure the JIT's warming instead of the helper. Then rounds interleave
 // the two variants, odd rounds reversed; the verdict is the median of per-round ratios (client events/s over
 // ceiling events/s). 11 rounds: on a 2-core VM single rounds range from 0.45x to 1.1x (the server's process
-// and both variants' collectors share the cores), and the median of 5 moved by 0.1x from run to run. Memory: each variant sends the 100,000 events in a fresh child process sampling its
-// peak RSS and heap (bench/memory.mjs); the verdict is peak RSS client/ceiling (heap in the detail).
+// and both variants' collectors share the cores), and with 7 rounds the median moved by 0.07x between two
+// consecutive runs (Kameleoon 0.87x, 0.80x). Memory: each variant sends the 100,000 events in a fresh child
+// process sampling its peak RSS and heap (bench/memory.mjs); the verdict is peak RSS client/ceiling (heap in
+// the detail).
 //
 //   node bench/ingest.mjs [--events=100000] [--rounds=11] [--warmup=3] [--concurrency=4] [--vendors=dfinery,synerise,kameleoon]
 //   (needs the built packages: pnpm build)
