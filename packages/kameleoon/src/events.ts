@@ -178,7 +178,7 @@ export async function sendEventChunks<E extends { nonce?: string }>(
       const unsafe = jsonIssues(event, () => `events[${position}]`);
       if (unsafe.length > 0) return new InvalidItem(unsafe);
       const text = format === "lines" ? encodeEventLine(event as unknown as Record<string, unknown>) : JSON.stringify(event);
-      // A line is a URL query string, which is ASCII by construction (every other character percent-encoded).
+      // Measured even for a line, ASCII by construction: the scan also flattens the text (see utf8Bytes).
       return { text, bytes: utf8Bytes(text) };
     },
     send: async (batch, signal) => {
